@@ -1,0 +1,113 @@
+/**
+ * The command line, parsed into one value per command. Usage errors are values too, so `main`
+ * can print them with the usage and exit 2.
+ */
+import { parseArgs } from "node:util";
+import type { LogFormat } from "../logging/logger.js";
+
+export type Command =
+  | { readonly name: "run"; readonly file: string; readonly watch: boolean; readonly only: readonly string[] | undefined; readonly logFormat: LogFormat }
+  | { readonly name: "check"; readonly file: string }
+  | { readonly name: "init"; readonly file: string }
+  | { readonly name: "status"; readonly control: ControlTarget; readonly json: boolean }
+  | { readonly name: "action"; readonly action: "start" | "stop" | "restart" | "reload"; readonly site: string; readonly control: ControlTarget }
+  | { readonly name: "reload-config"; readonly control: ControlTarget }
+  | { readonly name: "logs"; readonly site: string; readonly follow: boolean; readonly lines: number; readonly control: ControlTarget }
+  | { readonly name: "export"; readonly target: string; readonly file: string; readonly argv: readonly string[] }
+  | { readonly name: "help" }
+  | { readonly name: "version" };
+
+/** Where control commands find the supervisor: a config file's socket, or `TSGI_CONTROL`. */
+export type ControlTarget = { readonly type: "config"; readonly file: string } | { readonly type: "socket"; readonly path: string };
+
+export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
+
+export const USAGE = `Usage:
+  tsgi-supervise [run] sites.yaml [--watch] [--only NAME,...] [--log-format pretty|json]
+  tsgi-supervise check sites.yaml            validate; print the resolved plan per site
+  tsgi-supervise status [--json]             state, pids, uptime, restarts, memory, address
+  tsgi-supervise start|stop|restart|reload NAME|all
+  tsgi-supervise reload-config               re-read sites.yaml, apply only the difference
+  tsgi-supervise logs NAME [-f] [-n N]
+  tsgi-supervise init [sites.yaml]           write a commented sites.yaml to start from
+  tsgi-supervise export systemd|kubernetes sites.yaml [options]
+
+Control commands find the supervisor through -c sites.yaml, TSGI_CONTROL (a socket path),
+or ./sites.yaml. Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad sites.yaml.`;
+
+const CONTROL = ["status", "start", "stop", "restart", "reload", "reload-config", "logs"];
+
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
+  const [first] = argv;
+  if (first === undefined || first === "help" || first === "--help" || first === "-h") return { ok: true, command: { name: "help" } };
+  if (first === "--version" || first === "-V") return { ok: true, command: { name: "version" } };
+  if (first === "export") {
+    const [, target, file, ...rest] = argv;
+    if (target === undefined || file === undefined) return { ok: false, message: "export needs a target and a file: export systemd|kubernetes sites.yaml" };
+    return { ok: true, command: { name: "export", target, file, argv: rest } };
+  }
+  try {
+    if (first === "check" || first === "init") {
+      const { positionals } = parseArgs({ args: argv.slice(1), allowPositionals: true, strict: true, options: {} });
+      if (positionals.length > 1) return { ok: false, message: `${first} takes one file` };
+      const file = positionals[0] ?? "sites.yaml";
+      return { ok: true, command: { name: first, file } };
+    }
+    if (CONTROL.includes(first)) return parseControl(first, argv.slice(1), env);
+    const args = first === "run" ? argv.slice(1) : argv;
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: { watch: { type: "boolean", short: "w" }, only: { type: "string" }, "log-format": { type: "string" } },
+    });
+    if (positionals.length !== 1) {
+      return { ok: false, message: positionals.length === 0 ? "which sites.yaml? e.g. tsgi-supervise sites.yaml" : `unknown command \`${positionals[0]}\`` };
+    }
+    const format = values["log-format"] ?? "pretty";
+    if (format !== "pretty" && format !== "json") return { ok: false, message: `--log-format is pretty or json, not \`${format}\`` };
+    const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+    return { ok: true, command: { name: "run", file: positionals[0] ?? "", watch: values.watch ?? false, only, logFormat: format } };
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function parseControl(name: string, rest: readonly string[], env: NodeJS.ProcessEnv): ParseResult {
+  const { values, positionals } = parseArgs({
+    args: [...rest],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string", short: "c" },
+      json: { type: "boolean" },
+      follow: { type: "boolean", short: "f" },
+      lines: { type: "string", short: "n" },
+    },
+  });
+  const control: ControlTarget =
+    values.config !== undefined
+      ? { type: "config", file: values.config }
+      : env["TSGI_CONTROL"]
+        ? { type: "socket", path: env["TSGI_CONTROL"] }
+        : { type: "config", file: "sites.yaml" };
+  switch (name) {
+    case "status":
+      if (positionals.length > 0) return { ok: false, message: "status takes no site name (it shows every site)" };
+      return { ok: true, command: { name: "status", control, json: values.json ?? false } };
+    case "reload-config":
+      return { ok: true, command: { name: "reload-config", control } };
+    case "logs": {
+      const site = positionals[0];
+      if (site === undefined) return { ok: false, message: "logs needs a site name: logs NAME [-f] [-n N]" };
+      const lines = values.lines === undefined ? 100 : Number(values.lines);
+      if (!Number.isInteger(lines) || lines < 0) return { ok: false, message: `-n takes a whole number, not \`${values.lines}\`` };
+      return { ok: true, command: { name: "logs", site, follow: values.follow ?? false, lines, control } };
+    }
+    default: {
+      const site = positionals[0];
+      if (site === undefined || positionals.length > 1) return { ok: false, message: `${name} needs one site name (or all)` };
+      return { ok: true, command: { name: "action", action: name as "start", site, control } };
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `tsgi-supervise [run] sites.yaml`: supervise in the foreground until SIGINT/SIGTERM.
+ *
+ * Wiring only — each behaviour lives in its own module: the plan (`config/`), the sites
+ * (`supervisor/`), the control socket (`control/`), hot reload (`watch/`), logs (`logging/`).
+ */
+import { formatIssues, loadConfig } from "../config/load.js";
+import { ControlSocketBusy, startControlServer, type ReloadConfigOutcome } from "../control/server.js";
+import { colorWanted, createLog } from "../logging/logger.js";
+import { Supervisor } from "../supervisor/supervisor.js";
+import { startHotReload } from "../watch/hot-reload.js";
+import type { Command } from "./args.js";
+
+type RunCommand = Extract<Command, { name: "run" }>;
+
+export async function runCommand(command: RunCommand, err: NodeJS.WritableStream): Promise<number> {
+  const loaded = await loadConfig(command.file, { watchAll: command.watch });
+  if (!loaded.ok) {
+    err.write(`${formatIssues(loaded.errors)}\n`);
+    return 2;
+  }
+  const config = loaded.config;
+  const names = new Set(config.sites.map((site) => site.name));
+  const unknown = (command.only ?? []).filter((name) => !names.has(name));
+  if (unknown.length > 0) {
+    err.write(`--only names no site of ${config.file}: ${unknown.join(", ")} (sites: ${[...names].join(", ")})\n`);
+    return 2;
+  }
+
+  const log = createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout });
+  const supervisor = new Supervisor(config, { log, only: command.only === undefined ? undefined : new Set(command.only) });
+
+  let reloading: Promise<ReloadConfigOutcome> | undefined;
+  const reloadConfig = (): Promise<ReloadConfigOutcome> => {
+    // Single-flight: a SIGHUP during a reload-config joins it instead of stacking.
+    reloading ??= (async (): Promise<ReloadConfigOutcome> => {
+      const next = await loadConfig(config.file, { watchAll: command.watch });
+      if (!next.ok) {
+        const errors = formatIssues(next.errors);
+        log.event("error", `${config.file} has errors; nothing changed:\n${errors}`);
+        return { ok: false, errors };
+      }
+      const report = await supervisor.apply(next.config);
+      log.event(
+        "info",
+        `configuration applied: added ${report.added.join(",") || "-"}, removed ${report.removed.join(",") || "-"}, changed ${report.changed.join(",") || "-"}, unchanged ${report.unchanged.length}`,
+      );
+      return { ok: true, report };
+    })().finally(() => (reloading = undefined));
+    return reloading;
+  };
+
+  let control;
+  try {
+    control = await startControlServer(config.control, { supervisor, log, reloadConfig });
+  } catch (error) {
+    if (error instanceof ControlSocketBusy) {
+      err.write(`tsgi: ${error.message}\n`);
+      await log.close();
+      return 1;
+    }
+    throw error;
+  }
+
+  const hotReload = startHotReload({ supervisor, log, watchAll: command.watch, configFile: config.file, reloadConfig });
+
+  const done = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        if (signal === "SIGINT") {
+          log.event("warn", "second SIGINT: killing every site now");
+          for (const site of supervisor.sites()) for (const proc of site.processes()) proc.stop("SIGKILL", 0);
+          resolve(1);
+        }
+        return;
+      }
+      stopping = true;
+      log.event("info", `${signal}: stopping ${supervisor.sites().length} sites`);
+      void (async () => {
+        await hotReload.close();
+        const { names: stopped, ms } = await supervisor.stopAll();
+        await control.close();
+        log.event("info", `stopped ${stopped.length} site${stopped.length === 1 ? "" : "s"} (${stopped.join(", ") || "none"}) in ${ms} ms; bye`);
+        resolve(0);
+      })();
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGHUP", () => void reloadConfig());
+  });
+
+  log.event("info", `supervising ${supervisor.config.sites.length} sites from ${config.file} (control: ${config.control})${command.watch ? ", watching files" : ""}`);
+  await supervisor.startAll();
+  const code = await done;
+  await log.close();
+  return code;
+}

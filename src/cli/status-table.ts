@@ -1,0 +1,36 @@
+/**
+ * The `status` table: one row per site, its processes' pids, and why a site is down.
+ */
+import type { SiteStatus } from "../control/status.js";
+
+export function renderStatusTable(sites: readonly SiteStatus[]): string {
+  const header = ["SITE", "STATE", "PIDS", "UPTIME", "RESTARTS", "MEMORY", "CPU", "ADDRESS"];
+  const rows = sites.map((site) => [
+    site.name,
+    site.state,
+    site.pids.join(",") || "-",
+    site.uptimeMs === undefined ? "-" : formatDuration(site.uptimeMs),
+    String(site.restarts),
+    site.memoryBytes === undefined ? "-" : formatBytes(site.memoryBytes),
+    site.cpuPercent === undefined ? "-" : `${site.cpuPercent}%`,
+    site.address ?? "-",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const notes = sites.flatMap((site) => (site.reason === undefined ? [] : [`${site.name}: ${site.reason}`]));
+  return `${[line(header), ...rows.map(line)].join("\n")}\n${notes.length > 0 ? `\n${notes.join("\n")}\n` : ""}`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)}KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)}MB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)}GB`;
+}

@@ -1,0 +1,285 @@
+/**
+ * Checked `sites.yaml` → `ResolvedConfig`: defaults applied (a site's value wins, `env` maps
+ * merge), paths made absolute, durations in ms, environments built, addresses unique, and
+ * the result deep-frozen so nothing downstream can edit the plan it was given.
+ */
+import { statSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import type { IssueList } from "./errors.js";
+import type { Pos } from "./tree.js";
+import type {
+  ListenAddress,
+  LogPlan,
+  ReadyRule,
+  ResolvedConfig,
+  ResolvedSite,
+  SiteKind,
+} from "./types.js";
+import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
+import type { SiteFields, SiteValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
+import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
+import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
+import { formatListen, listenConflicts } from "./listen.js";
+import { formatDuration } from "./units.js";
+
+export const DEFAULTS = {
+  control: ".tsgi/control.sock",
+  logs: ".tsgi/logs",
+  logMaxSizeBytes: 10 * 1024 * 1024,
+  logKeep: 5,
+  watchDebounceMs: 100,
+  backoff: { initialMs: 100, maxMs: 30_000 },
+  maxRestarts: { count: 10, withinMs: 60_000 },
+  startTimeoutMs: 30_000,
+  commandReadyDelayMs: 1000,
+  stopTimeoutMs: 10_000,
+  python: "python3",
+} as const;
+
+/** Linux's `sun_path` holds 108 bytes with the terminating NUL. */
+const UNIX_PATH_MAX = 107;
+const MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const MODULE_EXTENSIONS = ["", ".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"];
+
+export interface ResolveOptions {
+  /** Absolute path of the config file. */
+  readonly file: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function exists(path: string, want: "file" | "directory"): boolean {
+  try {
+    const stat = statSync(path);
+    return want === "file" ? stat.isFile() : stat.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function moduleExists(path: string): boolean {
+  return MODULE_EXTENSIONS.some((ext) => exists(path + ext, "file")) || MODULE_EXTENSIONS.slice(1).some((ext) => exists(resolve(path, `index${ext}`), "file"));
+}
+
+function checkUnixPath(path: string, pos: Pos, what: string, issues: IssueList): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > UNIX_PATH_MAX) {
+    issues.add(pos, `${what} path is ${bytes} bytes long (${path}); a unix socket path holds at most ${UNIX_PATH_MAX}`, "use a shorter path, e.g. under /run or /tmp");
+  }
+}
+
+/** A site's own value, else the default's when that key applies to this kind of site. */
+function pick<K extends SiteKey>(site: ValidSite, defaults: SiteFields, key: K): TypedField<SiteValues[K]> | undefined {
+  const own = site.fields[key];
+  if (own !== undefined) return own;
+  const only = (SITE_KEYS[key] as { only?: readonly KindName[] }).only;
+  return only === undefined || only.includes(site.kind) ? defaults[key] : undefined;
+}
+
+function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: string, issues: IssueList): SiteKind | undefined {
+  const scope = `site \`${site.name}\``;
+  switch (site.kind) {
+    case "command":
+      return { type: "command", argv: site.fields.command?.value ?? [] };
+    case "wsgi": {
+      const python = pick(site, defaults, "python");
+      let interpreter: string = python?.value ?? DEFAULTS.python;
+      if (python !== undefined && interpreter.includes("/")) {
+        interpreter = resolve(cwd, interpreter);
+        if (!exists(interpreter, "file")) {
+          issues.add(python.node.pos, `${scope}: python \`${python.value}\` not found (${interpreter})`, `\`python\` is relative to the site's cwd (${cwd}); create the virtualenv or fix the path`);
+          return undefined;
+        }
+      }
+      return { type: "wsgi", target: site.fields.wsgi?.value ?? "", python: interpreter, threads: pick(site, defaults, "threads")?.value ?? 1 };
+    }
+    case "app": {
+      const app = site.fields.app;
+      if (app === undefined) return undefined;
+      const module = resolve(cwd, app.value);
+      let ok = true;
+      if (!moduleExists(module)) {
+        const inDir = resolve(dir, app.value);
+        issues.add(
+          app.node.pos,
+          `${scope}: app module \`${app.value}\` not found (${module})`,
+          cwd !== dir && moduleExists(inDir)
+            ? `\`app\` is relative to the site's cwd (${cwd}), not to the folder of sites.yaml; write \`${relative(cwd, inDir)}\``
+            : `\`app\` is relative to the site's cwd (${cwd})`,
+        );
+        ok = false;
+      }
+      const middleware = pick(site, defaults, "middleware");
+      const modules = (middleware?.value ?? []).map((entry, index) => {
+        if (!entry.startsWith(".") && !isAbsolute(entry)) return entry; // a package name
+        const path = resolve(cwd, entry);
+        if (!moduleExists(path)) {
+          const node = middleware?.node.kind === "seq" ? middleware.node.items[index] : undefined;
+          issues.add(node?.pos ?? site.namePos, `${scope}: middleware \`${entry}\` not found (${path})`, `middleware paths are relative to the site's cwd (${cwd})`);
+          ok = false;
+        }
+        return path;
+      });
+      return ok ? { type: "app", module, middleware: modules } : undefined;
+    }
+    default:
+      throw new Error(`unknown kind ${String(site.kind satisfies never)}`);
+  }
+}
+
+function resolveReady(site: ValidSite, defaults: SiteFields, hasListen: boolean, issues: IssueList): ReadyRule {
+  if (site.kind !== "command") return { type: "notify" };
+  const ready = pick(site, defaults, "ready");
+  const rule = ready?.value;
+  if (rule === undefined) return { type: "delay", ms: DEFAULTS.commandReadyDelayMs };
+  if (rule.http !== undefined) {
+    if (!hasListen) {
+      issues.add(ready?.node.pos ?? site.namePos, `site \`${site.name}\`: \`ready: {http: ${rule.http}}\` probes the site's \`listen\` address, and it has none`, "add `listen:` to the site, or use `ready: {log: REGEX}` or `{delay: 1s}`");
+    }
+    return { type: "http", path: rule.http };
+  }
+  if (rule.log !== undefined) return { type: "log", pattern: rule.log };
+  return { type: "delay", ms: rule.delay ?? DEFAULTS.commandReadyDelayMs };
+}
+
+function resolveSite(site: ValidSite, valid: ValidConfig, defaultsEnv: Record<string, string> | undefined, options: ResolveOptions, issues: IssueList): ResolvedSite | undefined {
+  const before = issues.size;
+  const dir = dirname(options.file);
+  const { defaults } = valid;
+  const scope = `site \`${site.name}\`: `;
+  const cwdField = pick(site, defaults, "cwd");
+  const cwd = resolve(dir, cwdField?.value ?? ".");
+  if (cwdField !== undefined && !exists(cwd, "directory")) {
+    issues.add(cwdField.node.pos, `${scope}cwd \`${cwdField.value}\` is not a directory (${cwd})`, "paths are relative to the folder of sites.yaml; create it or fix the path");
+  }
+  const kind = resolveKind(site, defaults, dir, cwd, issues);
+
+  const settings = pick(site, defaults, "settings");
+  if (settings !== undefined && site.kind !== "command" && !MODULE.test(settings.value)) {
+    issues.add(settings.node.pos, `${scope}\`settings\` is \`${settings.value}\`; a ${site.kind} site's settings is a dotted module path`, "write it like `mysite.settings.prod` (relative to the site's cwd)");
+  }
+  const settingsVarField = pick(site, defaults, "settingsVar");
+  const settingsVar = settingsVarField?.value ?? (site.kind === "wsgi" ? "DJANGO_SETTINGS_MODULE" : "TSGI_SETTINGS_MODULE");
+  if (settingsVarField !== undefined && RESERVED_VARS.includes(settingsVar)) {
+    issues.add(settingsVarField.node.pos, `${scope}\`settingsVar\` cannot be \`${settingsVar}\`: tsgi sets it for each process`, "name your settings variable, e.g. `MYAPP_SETTINGS`");
+  }
+  const siteEnv = expandEnv(site.fields.env, options.env, scope, issues);
+  const files = readEnvFiles(pick(site, defaults, "envFile"), cwd, scope, issues);
+  checkSettingsVar({ site: site.name, settingsVar, settings: settings?.value, env: site.fields.env, fileEnv: files?.env ?? {}, fileFrom: files?.from ?? new Map() }, issues);
+  const inherit = pick(site, defaults, "inheritEnv")?.value;
+
+  let listen: ListenAddress | undefined = site.fields.listen?.value;
+  if (listen?.type === "unix") {
+    listen = { type: "unix", path: resolve(dir, listen.path) };
+    checkUnixPath(listen.path, site.fields.listen?.node.pos ?? site.namePos, `${scope}listen`, issues);
+  }
+  const backoffField = pick(site, defaults, "backoff");
+  const backoff = { initialMs: backoffField?.value.initial ?? DEFAULTS.backoff.initialMs, maxMs: backoffField?.value.max ?? DEFAULTS.backoff.maxMs };
+  if (backoff.initialMs > backoff.maxMs) {
+    issues.add(backoffField?.node.pos ?? site.namePos, `${scope}\`backoff.initial\` (${formatDuration(backoff.initialMs)}) is longer than \`backoff.max\` (${formatDuration(backoff.maxMs)})`, "make `initial` at most `max`");
+  }
+  const maxRestarts = pick(site, defaults, "maxRestarts")?.value;
+  const startTimeout = pick(site, defaults, "startTimeout");
+  if (startTimeout?.value === 0) issues.add(startTimeout.node.pos, `${scope}\`startTimeout\` is 0: no process could ever start`, "write e.g. `30s`");
+  const ready = resolveReady(site, defaults, listen !== undefined, issues);
+
+  if (!site.complete || kind === undefined || siteEnv === undefined || defaultsEnv === undefined || files === undefined || issues.size !== before) return undefined;
+  return {
+    name: site.name,
+    kind,
+    cwd,
+    settings: settings?.value,
+    settingsVar,
+    env: buildSiteEnv({
+      supervisorEnv: options.env,
+      inheritEnv: inherit === undefined ? DEFAULT_INHERIT : inherit === false ? [] : inherit,
+      defaultsEnv,
+      fileEnv: files.env,
+      siteEnv: { ...siteEnv },
+      settingsVar,
+      settings: settings?.value,
+    }),
+    listen,
+    processes: pick(site, defaults, "processes")?.value ?? 1,
+    restart: pick(site, defaults, "restart")?.value ?? "on-failure",
+    backoff,
+    maxRestarts: { count: maxRestarts?.count ?? DEFAULTS.maxRestarts.count, withinMs: maxRestarts?.within ?? DEFAULTS.maxRestarts.withinMs },
+    startTimeoutMs: startTimeout?.value ?? DEFAULTS.startTimeoutMs,
+    ready,
+    stopSignal: pick(site, defaults, "stopSignal")?.value ?? "SIGTERM",
+    stopTimeoutMs: pick(site, defaults, "stopTimeout")?.value ?? DEFAULTS.stopTimeoutMs,
+    maxMemoryBytes: pick(site, defaults, "maxMemory")?.value,
+    watch: pick(site, defaults, "watch")?.value,
+    watchIgnore: pick(site, defaults, "watchIgnore")?.value ?? [],
+    user: pick(site, defaults, "user")?.value,
+    group: pick(site, defaults, "group")?.value,
+    autostart: pick(site, defaults, "autostart")?.value ?? true,
+  };
+}
+
+/** `defaults.env` may not carry a settings variable: every site would get the same settings. */
+function checkDefaultsEnv(valid: ValidConfig, issues: IssueList): void {
+  const env = valid.defaults.env;
+  if (env === undefined || env.node.kind !== "map") return;
+  const managed = new Set([...SETTINGS_VARS, ...valid.sites.flatMap((site) => site.fields.settingsVar?.value ?? [])]);
+  for (const entry of env.node.entries) {
+    if (managed.has(entry.key)) {
+      issues.add(entry.keyPos, `\`defaults.env\` sets the settings variable \`${entry.key}\`, which would give every site the same settings`, "give each site its own `settings:` (or use `defaults.settings`)");
+    }
+  }
+}
+
+function resolveSupervisor(valid: ValidConfig, dir: string, issues: IssueList): { control: string; logs: LogPlan | false; watchDebounceMs: number } {
+  const { supervisor } = valid;
+  const control = resolve(dir, supervisor.control?.value ?? DEFAULTS.control);
+  checkUnixPath(control, supervisor.control?.node.pos ?? { line: 1, col: 1 }, "the control socket", issues);
+  const logs = supervisor.logs?.value ?? true;
+  return {
+    control,
+    logs:
+      logs === false
+        ? false
+        : {
+            dir: resolve(dir, logs === true ? DEFAULTS.logs : logs),
+            maxSizeBytes: supervisor.logMaxSize?.value ?? DEFAULTS.logMaxSizeBytes,
+            keep: supervisor.logKeep?.value ?? DEFAULTS.logKeep,
+          },
+    watchDebounceMs: supervisor.watchDebounce?.value ?? DEFAULTS.watchDebounceMs,
+  };
+}
+
+/** Two sites on one address: the second is reported, naming the first. */
+function checkAddresses(sites: readonly ResolvedSite[], valid: ValidConfig, control: string, issues: IssueList): void {
+  const seen: ResolvedSite[] = [];
+  for (const site of sites) {
+    const listen = site.listen;
+    if (listen === undefined) continue;
+    const pos = valid.sites.find((s) => s.name === site.name)?.fields.listen?.node.pos ?? { line: 1, col: 1 };
+    const clash = seen.find((other) => other.listen !== undefined && listenConflicts(other.listen, listen));
+    if (clash?.listen !== undefined) {
+      const same = formatListen(clash.listen) === formatListen(listen);
+      issues.add(pos, `site \`${site.name}\` listens on ${formatListen(listen)}, ${same ? "already used by" : `which clashes with ${formatListen(clash.listen)} of`} site \`${clash.name}\``, "give each site its own address");
+    } else if (listen.type === "unix" && listen.path === control) {
+      issues.add(pos, `site \`${site.name}\` listens on the supervisor's control socket (${control})`, "pick another path");
+    }
+    seen.push(site);
+  }
+}
+
+export function resolveConfig(valid: ValidConfig, options: ResolveOptions, issues: IssueList): ResolvedConfig | undefined {
+  const dir = dirname(options.file);
+  const supervisor = resolveSupervisor(valid, dir, issues);
+  checkDefaultsEnv(valid, issues);
+  const defaultsEnv = expandEnv(valid.defaults.env, options.env, "", issues);
+  const sites = valid.sites.flatMap((site) => resolveSite(site, valid, defaultsEnv, options, issues) ?? []);
+  checkAddresses(sites, valid, supervisor.control, issues);
+  if (issues.size > 0) return undefined;
+  return deepFreeze({ file: options.file, dir, ...supervisor, sites });
+}

@@ -1,0 +1,255 @@
+/**
+ * Every key of `sites.yaml`: its type, default and meaning, in one table.
+ *
+ * The validator walks these specs, `scripts/gen-schema.ts` turns them into
+ * `schema/sites.schema.json` and `docs/sites-yaml.md`, and a test keeps all three equal — so
+ * a key cannot be accepted without being documented, or documented without being accepted.
+ */
+import { DURATION_PATTERN, SIZE_PATTERN } from "./units.js";
+import { ENV_GLOB_PATTERN, ENV_NAME_PATTERN } from "../env/build-env.js";
+
+export type KindName = "command" | "wsgi" | "app";
+export const KIND_KEYS: readonly KindName[] = ["wsgi", "app", "command"];
+
+export type TypeSpec =
+  /**
+   * `scalars`: numbers and booleans are taken as written (`[sleep, 10]`).
+   * `allowEmpty`: `""` is a value (an environment variable may be empty).
+   */
+  | {
+      readonly type: "string";
+      readonly pattern?: string;
+      readonly patternHelp?: string;
+      readonly scalars?: true;
+      readonly allowEmpty?: true;
+    }
+  | { readonly type: "integer"; readonly min: number; readonly max?: number }
+  | { readonly type: "boolean" }
+  | { readonly type: "const"; readonly value: number }
+  | { readonly type: "enum"; readonly values: readonly string[] }
+  /** → milliseconds */
+  | { readonly type: "duration" }
+  /** → bytes */
+  | { readonly type: "size" }
+  /** → `SIGTERM` */
+  | { readonly type: "signal" }
+  /** → `{type: "tcp", host, port}` | `{type: "unix", path}` (path as written) */
+  | { readonly type: "listen" }
+  /** A command line split like a shell would, refusing what only a shell could do. → argv */
+  | { readonly type: "shell-words" }
+  /** A JavaScript regular expression, compiled to check it. */
+  | { readonly type: "regex" }
+  | { readonly type: "list"; readonly items: TypeSpec; readonly minItems?: number }
+  | { readonly type: "map"; readonly values: TypeSpec; readonly keyPattern: string; readonly keyHelp: string }
+  /** `exactlyOne`: one key and only one (`ready: {log: …}`). */
+  | { readonly type: "object"; readonly keys: KeyTable; readonly exactlyOne?: true; readonly example?: string }
+  | { readonly type: "anyOf"; readonly options: readonly TypeSpec[] };
+
+export interface KeySpec {
+  readonly type: TypeSpec;
+  readonly description: string;
+  /** The default as the docs show it; absent for keys without one. */
+  readonly default?: string;
+  /** Only for sites of these kinds. */
+  readonly only?: readonly KindName[];
+  /** Meaningless in `defaults` (what a site runs, where it listens). */
+  readonly notInDefaults?: true;
+  readonly required?: true;
+}
+
+export type KeyTable = Readonly<Record<string, KeySpec>>;
+
+export const SITE_NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$";
+export const SITE_NAME_MAX = 63;
+const MODULE_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
+const WSGI_PATTERN =
+  "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(\\(.*\\))?$";
+
+const str: TypeSpec = { type: "string" };
+const strings: TypeSpec = { type: "list", items: str };
+const duration: TypeSpec = { type: "duration" };
+
+export const SITE_KEYS = {
+  command: {
+    type: {
+      type: "anyOf",
+      options: [{ type: "shell-words" }, { type: "list", items: { type: "string", scalars: true }, minItems: 1 }],
+    },
+    description:
+      "Any program: an argv list, or a string split like a shell would (no shell runs it: pipes, redirections, globs and `$VAR` are refused).",
+    notInDefaults: true,
+  },
+  wsgi: {
+    type: { type: "string", pattern: WSGI_PATTERN, patternHelp: "`module.path:callable`, e.g. `mysite.wsgi:application`" },
+    description: "`module:callable` of a WSGI application, served by gunicorn on the site's socket.",
+    notInDefaults: true,
+  },
+  app: {
+    type: str,
+    description: "A JS/TS module exporting a TSGI application, served by tsgi's own worker; relative to `cwd`.",
+    notInDefaults: true,
+  },
+  cwd: { type: str, description: "Working directory, relative to the file's folder.", default: "the file's folder" },
+  settings: {
+    type: str,
+    description: "The site's settings module, put in the settings variable (dotted for `wsgi` and `app`).",
+    default: "none",
+  },
+  settingsVar: {
+    type: { type: "string", pattern: ENV_NAME_PATTERN, patternHelp: "an environment variable name" },
+    description: "Name of the settings variable.",
+    default: "`DJANGO_SETTINGS_MODULE` for `wsgi`, else `TSGI_SETTINGS_MODULE`",
+  },
+  env: {
+    type: { type: "map", values: { type: "string", allowEmpty: true }, keyPattern: ENV_NAME_PATTERN, keyHelp: "an environment variable name" },
+    description:
+      "Extra variables, strings; `${VAR}`, `${VAR:-default}` expand from the supervisor's environment (`$${` is a literal `${`). A site's `env` is merged over `defaults.env`, name by name.",
+    default: "`{}`",
+  },
+  envFile: {
+    type: { type: "anyOf", options: [str, strings] },
+    description: "dotenv file(s), relative to `cwd`; later files win. Values are taken literally.",
+    default: "none",
+  },
+  inheritEnv: {
+    type: {
+      type: "anyOf",
+      options: [
+        { type: "boolean" },
+        { type: "list", items: { type: "string", pattern: ENV_GLOB_PATTERN, patternHelp: "a name or a glob like `LC_*`" } },
+      ],
+    },
+    description:
+      "Which of the supervisor's variables a site receives: a list of names (globs like `LC_*`), `true` for all, `false` for none. Settings variables are never inherited.",
+    default: "`[PATH, HOME, USER, LANG, LC_*, TZ, TMPDIR]`",
+  },
+  listen: {
+    type: { type: "listen" },
+    description:
+      "`HOST:PORT`, `[::1]:PORT`, `PORT` (on 127.0.0.1) or `unix:PATH` (relative to the file's folder): the supervisor binds it and hands it to every process as fd 3. Required for `wsgi` and `app`.",
+    default: "none",
+    notInDefaults: true,
+  },
+  processes: { type: { type: "integer", min: 1, max: 256 }, description: "Processes of the site, all serving the one socket.", default: "`1`" },
+  threads: { type: { type: "integer", min: 1, max: 1024 }, description: "Threads per process.", default: "`1`", only: ["wsgi"] },
+  python: {
+    type: str,
+    description: "Interpreter that runs gunicorn, e.g. a virtualenv's `bin/python` (a path with `/` is relative to `cwd`).",
+    default: "`python3`",
+    only: ["wsgi"],
+  },
+  restart: {
+    type: { type: "enum", values: ["always", "on-failure", "never"] },
+    description: "When to restart a process that exited.",
+    default: "`on-failure`",
+  },
+  backoff: {
+    type: {
+      type: "object",
+      keys: {
+        initial: { type: duration, description: "First delay.", default: "`100ms`" },
+        max: { type: duration, description: "Longest delay.", default: "`30s`" },
+      },
+      example: "{initial: 100ms, max: 30s}",
+    },
+    description: "Delay before a restart, doubling from `initial` up to `max`, reset after a stable run.",
+    default: "`{initial: 100ms, max: 30s}`",
+  },
+  maxRestarts: {
+    type: {
+      type: "object",
+      keys: {
+        count: { type: { type: "integer", min: 1 }, description: "Crashes allowed.", default: "`10`" },
+        within: { type: duration, description: "The window they are counted in.", default: "`60s`" },
+      },
+      example: "{count: 10, within: 60s}",
+    },
+    description: "More crashes than `count` within `within` → state `fatal`, no more restarts.",
+    default: "`{count: 10, within: 60s}`",
+  },
+  startTimeout: { type: duration, description: "Time to become ready, else the start failed.", default: "`30s`" },
+  ready: {
+    type: {
+      type: "object",
+      exactlyOne: true,
+      keys: {
+        http: {
+          type: { type: "string", pattern: "^/", patternHelp: "a URL path starting with `/`" },
+          description: "Probe this path on the site's `listen` address; any HTTP response means ready.",
+        },
+        log: { type: { type: "regex" }, description: "A regular expression matched against the site's output." },
+        delay: { type: duration, description: "Up this long = ready." },
+      },
+      example: "{log: \"listening on\"}",
+    },
+    description: "`command` sites: how tsgi knows a new process serves (`wsgi` and `app` report it themselves).",
+    default: "`{delay: 1s}`",
+    only: ["command"],
+  },
+  middleware: {
+    type: strings,
+    description: "Modules wrapping the application, applied in order: package names, or paths (starting with `.` or `/`) relative to `cwd`.",
+    default: "`[]`",
+    only: ["app"],
+  },
+  stopSignal: { type: { type: "signal" }, description: "Graceful stop signal (`TERM` or `SIGTERM`).", default: "`SIGTERM`" },
+  stopTimeout: { type: duration, description: "Time allowed after the stop signal, then SIGKILL to the whole process group.", default: "`10s`" },
+  maxMemory: { type: { type: "size" }, description: "A process over this resident size is replaced gracefully.", default: "none" },
+  watch: {
+    type: { type: "anyOf", options: [{ type: "boolean" }, strings] },
+    description: "Hot reload: `true` (the site's `cwd`) or a list of paths/globs relative to `cwd`.",
+    default: "`false` (`true` under `--watch`)",
+  },
+  watchIgnore: {
+    type: strings,
+    description:
+      "Paths/globs never watched, added to the built-in ones (`.git`, `node_modules`, `__pycache__`, `*.pyc`, virtualenvs, log folders).",
+    default: "`[]`",
+  },
+  user: { type: { type: "string", scalars: true }, description: "Drop to this account (supervisor running as root).", default: "none" },
+  group: { type: { type: "string", scalars: true }, description: "Drop to this group (supervisor running as root).", default: "none" },
+  autostart: { type: { type: "boolean" }, description: "Start with the supervisor.", default: "`true`" },
+} as const satisfies KeyTable;
+
+export type SiteKey = keyof typeof SITE_KEYS;
+
+export const SUPERVISOR_KEYS = {
+  control: { type: str, description: "Control socket (mode 0600), relative to the file's folder.", default: "`.tsgi/control.sock`" },
+  logs: {
+    type: { type: "anyOf", options: [str, { type: "boolean" }] },
+    description: "Folder of one log file per site, relative to the file's folder; `false` = console only.",
+    default: "`.tsgi/logs`",
+  },
+  logMaxSize: { type: { type: "size" }, description: "Rotate a site's log file at this size.", default: "`10MB`" },
+  logKeep: { type: { type: "integer", min: 0, max: 1000 }, description: "Rotated log files kept per site.", default: "`5`" },
+  watchDebounce: { type: duration, description: "Quiet time after a file change before a hot reload.", default: "`100ms`" },
+} as const satisfies KeyTable;
+
+/** `defaults` takes any site key except those naming what a site runs or where it listens. */
+export const DEFAULTS_KEYS: KeyTable = Object.fromEntries(
+  Object.entries(SITE_KEYS as KeyTable).filter(([, spec]) => spec.notInDefaults !== true),
+);
+
+export const TOP_KEYS = {
+  version: { type: { type: "const", value: 1 }, description: "Format version; must be `1`.", required: true },
+  supervisor: { type: { type: "object", keys: SUPERVISOR_KEYS }, description: "Settings of the supervisor itself; all optional.", default: "`{}`" },
+  defaults: {
+    type: { type: "object", keys: DEFAULTS_KEYS },
+    description:
+      "Any site key except `command`, `wsgi`, `app` and `listen`; a site's own value wins, `env` maps merge. Kind-specific keys apply only to sites of that kind.",
+    default: "`{}`",
+  },
+  sites: {
+    type: {
+      type: "map",
+      values: { type: "object", keys: SITE_KEYS },
+      keyPattern: SITE_NAME_PATTERN,
+      keyHelp: `lowercase letters, digits, \`-\` and \`_\`, starting with a letter or digit, at most ${SITE_NAME_MAX} characters`,
+    },
+    description: "The sites, by name; at least one.",
+    required: true,
+  },
+} as const satisfies KeyTable;
+
+/** Top-level keys starting with `x-` are ignored: the place for YAML anchors (`x-common: &common`). */
+export const EXTENSION_KEY_PREFIX = "x-";

@@ -1,0 +1,150 @@
+/**
+ * The control socket: HTTP with JSON bodies over a unix socket, mode 0600, nothing on TCP.
+ *
+ *   GET  /v1/sites                       status of every site
+ *   GET  /v1/sites/NAME                  status of one
+ *   POST /v1/sites/NAME|all/ACTION       start, stop, restart, reload — answers when done
+ *   POST /v1/reload-config               re-read sites.yaml, apply only the difference
+ *   GET  /v1/sites/NAME/logs?lines=N&follow=1
+ */
+import fs from "node:fs";
+import http from "node:http";
+import type { Log } from "../logging/logger.js";
+import type { Site, OpResult } from "../supervisor/site.js";
+import type { ApplyReport, Supervisor } from "../supervisor/supervisor.js";
+import { claimSocketPath } from "./socket-file.js";
+import { siteStatus } from "./status.js";
+
+export type ReloadConfigOutcome = { readonly ok: true; readonly report: ApplyReport } | { readonly ok: false; readonly errors: string };
+
+export interface ControlDeps {
+  readonly supervisor: Supervisor;
+  readonly log: Log;
+  /** Re-reads sites.yaml and applies it (shared with SIGHUP and the file watcher). */
+  readonly reloadConfig: () => Promise<ReloadConfigOutcome>;
+}
+
+const ACTIONS = ["start", "stop", "restart", "reload"] as const;
+type Action = (typeof ACTIONS)[number];
+const MAX_BODY = 64 * 1024;
+
+export interface ControlServer {
+  close(): Promise<void>;
+}
+
+export async function startControlServer(socketPath: string, deps: ControlDeps): Promise<ControlServer> {
+  const claim = await claimSocketPath(socketPath);
+  if (!claim.ok) throw new ControlSocketBusy(claim.message);
+  const server = http.createServer((request, response) => {
+    handle(request, response, deps).catch((error: unknown) => {
+      send(response, 500, { error: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  // The socket must never be connectable by others, not even for the instant between bind and
+  // chmod: the umask makes bind create it 0600.
+  const oldMask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(socketPath, () => resolve());
+    });
+  } finally {
+    process.umask(oldMask);
+  }
+  fs.chmodSync(socketPath, 0o600);
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => fs.rmSync(socketPath, { force: true }));
+      return closing;
+    },
+  };
+}
+
+export class ControlSocketBusy extends Error {}
+
+async function handle(request: http.IncomingMessage, response: http.ServerResponse, deps: ControlDeps): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://tsgi");
+  const parts = url.pathname.split("/").filter(Boolean);
+  const method = request.method ?? "GET";
+  await drainBody(request);
+  if (parts[0] !== "v1") return send(response, 404, { error: `unknown path ${url.pathname}; the API lives under /v1` });
+  if (parts[1] === "reload-config" && parts.length === 2) {
+    if (method !== "POST") return send(response, 405, { error: "use POST /v1/reload-config" });
+    const outcome = await deps.reloadConfig();
+    return send(response, outcome.ok ? 200 : 422, outcome);
+  }
+  if (parts[1] !== "sites") return send(response, 404, { error: `unknown path ${url.pathname}` });
+  const supervisor = deps.supervisor;
+  if (parts.length === 2) {
+    if (method !== "GET") return send(response, 405, { error: "use GET /v1/sites" });
+    return send(response, 200, { sites: await Promise.all(supervisor.sites().map(siteStatus)) });
+  }
+  const name = decodeURIComponent(parts[2] ?? "");
+  const targets = name === "all" ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
+  if (targets.length === 0 && name !== "all") {
+    const known = supervisor.sites().map((s) => s.name);
+    return send(response, 404, { error: `no site named \`${name.slice(0, 80)}\`; sites: ${known.join(", ") || "none"}` });
+  }
+  if (parts.length === 3) {
+    if (method !== "GET") return send(response, 405, { error: `use GET /v1/sites/${name}` });
+    return send(response, 200, { sites: await Promise.all(targets.map(siteStatus)) });
+  }
+  const action = parts[3] ?? "";
+  if (action === "logs" && parts.length === 4) return logs(url, response, deps.log, targets[0]?.name ?? name);
+  if (!isAction(action) || parts.length !== 4) {
+    return send(response, 404, { error: `unknown action \`${action.slice(0, 40)}\`; actions: ${ACTIONS.join(", ")}, logs` });
+  }
+  if (method !== "POST") return send(response, 405, { error: `use POST /v1/sites/${name}/${action}` });
+  const results: Record<string, OpResult> = {};
+  await Promise.all(
+    targets.map(async (site) => {
+      results[site.name] = await site[action]();
+    }),
+  );
+  const ok = Object.values(results).every((r) => r.ok);
+  return send(response, ok ? 200 : 500, { ok, results });
+}
+
+function isAction(value: string): value is Action {
+  return (ACTIONS as readonly string[]).includes(value);
+}
+
+function logs(url: URL, response: http.ServerResponse, log: Log, site: string): void {
+  const lines = Math.max(0, Math.min(1000, Number(url.searchParams.get("lines") ?? "100") || 0));
+  const follow = url.searchParams.get("follow") === "1";
+  response.writeHead(200, { "content-type": "application/x-ndjson" });
+  for (const line of log.recent.last(site, lines)) response.write(`${JSON.stringify(line)}\n`);
+  if (!follow) {
+    response.end();
+    return;
+  }
+  const stop = log.recent.follow(site, (line) => response.write(`${JSON.stringify(line)}\n`));
+  response.on("close", stop);
+}
+
+function send(response: http.ServerResponse, status: number, body: unknown): void {
+  if (response.headersSent) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/** Request bodies are not used; a huge one is refused rather than buffered. */
+function drainBody(request: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error(`request body over ${MAX_BODY} bytes`));
+        request.destroy();
+      }
+    });
+    request.on("end", () => resolve());
+    request.on("error", reject);
+  });
+}

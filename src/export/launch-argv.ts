@@ -1,0 +1,53 @@
+/**
+ * The program an exported site runs: tsgi's own launch plan (`kinds/launch.ts`), adjusted only
+ * where the host that starts it is not tsgi.
+ *
+ * - `wsgi`: gunicorn with the arguments tsgi gives it, started as `python -m gunicorn`. tsgi's
+ *   bootstrap exists to set `LISTEN_PID` after its own fork and to report readiness on tsgi's
+ *   notify pipe; systemd sets `LISTEN_PID` itself and gunicorn reports to `NOTIFY_SOCKET`
+ *   natively, and in a pod gunicorn binds its port itself (`--bind`).
+ * - `app`: tsgi's worker, at the installed package's `dist/worker/main.js` (the export may run
+ *   from the sources, where `launchPlan` would name a file that is never built).
+ * - `command`: the user's argv, as is.
+ */
+import { fileURLToPath } from "node:url";
+import type { ResolvedSite } from "../config/types.js";
+import { gunicornArgs } from "../kinds/gunicorn-boot.js";
+import { launchPlan, WORKER_MAIN } from "../kinds/launch.js";
+
+/** The worker of the installed package: `<package>/dist/worker/main.js`, from `src/` or `dist/`. */
+export const INSTALLED_WORKER = fileURLToPath(new URL("../../dist/worker/main.js", import.meta.url));
+
+export interface ExportLaunch {
+  readonly argv: readonly string[];
+  /** Variables the kind adds to the site's environment (`TSGI_APP`, `PYTHONUNBUFFERED`…). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface LaunchOptions {
+  /** The Node binary for `app` sites. */
+  readonly node: string;
+  readonly workerMain: string;
+  /** `HOST:PORT` gunicorn binds itself (Kubernetes); without it gunicorn adopts fd 3. */
+  readonly gunicornBind?: string | undefined;
+}
+
+export function exportLaunch(site: ResolvedSite, options: LaunchOptions): ExportLaunch {
+  const plan = launchPlan(site);
+  const kind = site.kind;
+  switch (kind.type) {
+    case "command":
+      return { argv: kind.argv, env: plan.env };
+    case "wsgi": {
+      const bind = options.gunicornBind === undefined ? [] : ["--bind", options.gunicornBind];
+      return { argv: [kind.python, "-m", "gunicorn", ...bind, ...gunicornArgs(site, kind)], env: plan.env };
+    }
+    case "app":
+      return {
+        argv: [options.node, ...plan.args.map((arg) => (arg === WORKER_MAIN ? options.workerMain : arg))],
+        env: plan.env,
+      };
+    default:
+      throw new Error(`unknown site kind ${JSON.stringify(kind satisfies never)}`);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The supervisor's log: its own events and every line its sites write. The only place (with
+ * `site-files.ts`) that imports winston.
+ *
+ * Console lines are prefixed with the site and process number (`alpha.1 | …`), one colour per
+ * site on a terminal; none when `NO_COLOR` is set or the output is not a terminal. `json` emits
+ * one object per line for log shippers.
+ */
+import util from "node:util";
+import winston from "winston";
+import { RecentLines } from "./recent-lines.js";
+import { SiteFiles } from "./site-files.js";
+import type { LogPlan } from "../config/types.js";
+
+export type LogFormat = "pretty" | "json";
+export type Level = "info" | "warn" | "error";
+
+export interface LogOptions {
+  readonly format: LogFormat;
+  readonly color: boolean;
+  readonly stream: NodeJS.WritableStream;
+}
+
+export interface Log {
+  /** A supervisor event, about one site or about the supervisor itself. */
+  event(level: Level, message: string, site?: string, fields?: Record<string, unknown>): void;
+  /** One line a site's process wrote. */
+  output(site: string, proc: number, stream: "out" | "err", line: string): void;
+  /** Points per-site files at a (new) log plan; `false` = console only. */
+  setFiles(plan: LogPlan | false): void;
+  /** Recent lines of each site, and live followers (`logs NAME -n N -f`). */
+  readonly recent: RecentLines;
+  close(): Promise<void>;
+}
+
+const PALETTE = ["cyan", "magenta", "yellow", "green", "blue", "redBright", "cyanBright", "magentaBright"] as const;
+
+export function colorWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
+  if (env["FORCE_COLOR"] !== undefined && env["FORCE_COLOR"] !== "0") return true;
+  return stream.isTTY === true;
+}
+
+export function createLog(options: LogOptions): Log {
+  const colors = new Map<string, (typeof PALETTE)[number]>();
+  const paint = (site: string, text: string): string => {
+    if (!options.color) return text;
+    let color = colors.get(site);
+    if (color === undefined) {
+      color = PALETTE[colors.size % PALETTE.length] ?? "cyan";
+      colors.set(site, color);
+    }
+    return util.styleText(color, text);
+  };
+  const dim = (text: string): string => (options.color ? util.styleText("dim", text) : text);
+  const levelMark = (level: string): string => {
+    if (level === "info") return "";
+    const text = level === "warn" ? "warning: " : "error: ";
+    return options.color ? util.styleText(level === "warn" ? "yellow" : "red", text) : text;
+  };
+
+  const prettyFormat = winston.format.printf((info) => {
+    const site = typeof info["site"] === "string" ? info["site"] : undefined;
+    if (info["kind"] === "output") {
+      const tag = `${site}.${String(info["proc"])}`;
+      return `${paint(site ?? "", tag.padEnd(10))} | ${String(info.message)}`;
+    }
+    const tag = site === undefined ? "tsgi" : site;
+    return `${site === undefined ? dim(tag.padEnd(10)) : paint(site, tag.padEnd(10))} ${dim("»")} ${levelMark(info.level)}${String(info.message)}`;
+  });
+  const jsonFormat = winston.format.combine(winston.format.timestamp(), winston.format.json());
+
+  const logger = winston.createLogger({
+    level: "info",
+    format: options.format === "json" ? jsonFormat : prettyFormat,
+    transports: [new winston.transports.Stream({ stream: options.stream })],
+  });
+  const recent = new RecentLines();
+  const files = new SiteFiles((message) => logger.log({ level: "warn", message, kind: "event" }));
+
+  // Events can still arrive from processes that end during shutdown; after close they are dropped.
+  let closed = false;
+  return {
+    event(level, message, site, fields) {
+      if (closed) return;
+      logger.log({ level, message, kind: "event", ...(site === undefined ? {} : { site }), ...fields });
+      if (site !== undefined) {
+        const line = `[tsgi] ${level === "info" ? "" : `${level}: `}${message}`;
+        files.write(site, line);
+        recent.add(site, { time: Date.now(), proc: 0, stream: "tsgi", line });
+      }
+    },
+    output(site, proc, stream, line) {
+      if (closed) return;
+      logger.log({ level: stream === "err" ? "warn" : "info", message: line, kind: "output", site, proc, stream });
+      files.write(site, line);
+      recent.add(site, { time: Date.now(), proc, stream, line });
+    },
+    recent,
+    setFiles(plan) {
+      files.configure(plan);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await files.close();
+      // The console stream is written synchronously (a file, a pipe or a TTY on Linux): no
+      // flush to wait for, and ending it would close the supervisor's own stdout.
+      logger.close();
+    },
+  };
+}

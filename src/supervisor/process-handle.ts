@@ -1,0 +1,94 @@
+/**
+ * One running process of a site: its output pumped to the log, its notify messages and lines
+ * offered to whoever waits on them (readiness, hot reload), and a graceful stop of its group.
+ */
+import { parseNotifyLine, type NotifyMessage } from "../protocol/notify.js";
+import { killLeftovers, stopGroup } from "../process/kill.js";
+import type { ExitReason, SpawnedProcess } from "../process/spawn.js";
+
+export interface ProcessHandleOptions {
+  readonly site: string;
+  /** 1-based process number within the site (`alpha.1`). */
+  readonly index: number;
+  readonly generation: number;
+  readonly startedAt: number;
+  readonly output: (line: string, stream: "out" | "err") => void;
+}
+
+type Listener<T> = (value: T) => void;
+
+export class ProcessHandle {
+  readonly pid: number;
+  readonly index: number;
+  readonly generation: number;
+  readonly startedAt: number;
+  /** Settles once the process has exited and all its output has been read. */
+  readonly exited: Promise<ExitReason>;
+  #exit: ExitReason | undefined;
+  #stopping: Promise<{ killed: boolean }> | undefined;
+  readonly #notifyListeners = new Set<Listener<NotifyMessage>>();
+  readonly #lineListeners = new Set<Listener<string>>();
+  /** Files the process reported loading (hot reload watches them). */
+  loadedFiles: readonly string[] = [];
+  lastError: NotifyMessage | undefined;
+
+  constructor(spawned: SpawnedProcess, options: ProcessHandleOptions) {
+    this.pid = spawned.pid;
+    this.index = options.index;
+    this.generation = options.generation;
+    this.startedAt = options.startedAt;
+    const pumps = [
+      spawned.forEachLine("stdout", (line) => this.#line(line, "out", options)),
+      spawned.forEachLine("stderr", (line) => this.#line(line, "err", options)),
+      spawned.forEachLine("notify", (line) => this.#notify(line)),
+    ];
+    this.exited = spawned.exited.then(async (exit) => {
+      // Output written just before the exit is still in the pipes; read it before reporting.
+      // A grandchild that inherited the pipes can hold them open: wait a little, not forever.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(pumps), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
+      clearTimeout(timer);
+      this.#exit = exit;
+      return exit;
+    });
+  }
+
+  get exit(): ExitReason | undefined {
+    return this.#exit;
+  }
+
+  onNotify(listener: Listener<NotifyMessage>): () => void {
+    this.#notifyListeners.add(listener);
+    return () => this.#notifyListeners.delete(listener);
+  }
+
+  onLine(listener: Listener<string>): () => void {
+    this.#lineListeners.add(listener);
+    return () => this.#lineListeners.delete(listener);
+  }
+
+  /** Graceful stop of the whole group; memoised, so a second call joins the first. */
+  stop(signal: NodeJS.Signals, timeoutMs: number): Promise<{ killed: boolean }> {
+    if (this.pid === 0) return Promise.resolve({ killed: false });
+    this.#stopping ??= stopGroup(this.pid, { signal, timeoutMs, leaderExited: this.exited });
+    return this.#stopping;
+  }
+
+  /** After an unplanned exit: nothing the process started may live on holding the socket. */
+  killLeftovers(): void {
+    if (this.pid !== 0) killLeftovers(this.pid);
+  }
+
+  #line(line: string, stream: "out" | "err", options: ProcessHandleOptions): void {
+    options.output(line, stream);
+    for (const listener of this.#lineListeners) listener(line);
+  }
+
+  #notify(line: string): void {
+    const message = parseNotifyLine(line);
+    if (message === undefined) return;
+    if (message.type === "loaded") this.loadedFiles = message.files;
+    if (message.type === "error") this.lastError = message;
+    for (const listener of this.#notifyListeners) listener(message);
+  }
+}

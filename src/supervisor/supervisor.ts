@@ -1,0 +1,125 @@
+/**
+ * All sites of one `sites.yaml`: starting them, applying a new version of the file site by
+ * site, and stopping them all. Each site is independent — one that fails to start, crash-loops
+ * or hangs never delays or stops the others.
+ */
+import { diffConfigs } from "../config/diff.js";
+import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
+import type { Log } from "../logging/logger.js";
+import { Site, type OpResult, type SiteDeps } from "./site.js";
+
+export interface ApplyReport {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly changed: readonly string[];
+  readonly unchanged: readonly string[];
+  readonly results: Readonly<Record<string, OpResult>>;
+}
+
+export interface SupervisorOptions {
+  readonly log: Log;
+  /** `--only`: the sites to supervise; the others in the file are ignored. */
+  readonly only: ReadonlySet<string> | undefined;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+export class Supervisor {
+  #config: ResolvedConfig;
+  readonly #sites = new Map<string, Site>();
+  readonly #options: SupervisorOptions;
+  readonly #deps: SiteDeps;
+  /** Called for each site created (hot reload attaches its watcher). */
+  onSiteAdded: ((site: Site) => void) | undefined;
+  onSiteRemoved: ((site: Site) => void) | undefined;
+
+  constructor(config: ResolvedConfig, options: SupervisorOptions) {
+    this.#options = options;
+    this.#config = this.#filter(config);
+    this.#deps = { log: options.log, now: options.now ?? Date.now, random: options.random ?? Math.random };
+  }
+
+  get config(): ResolvedConfig {
+    return this.#config;
+  }
+
+  sites(): Site[] {
+    return [...this.#sites.values()];
+  }
+
+  site(name: string): Site | undefined {
+    return this.#sites.get(name);
+  }
+
+  /** Creates every site and starts those with `autostart`, all in parallel. */
+  async startAll(): Promise<Record<string, OpResult>> {
+    this.#options.log.setFiles(this.#config.logs);
+    for (const config of this.#config.sites) this.#add(config);
+    const entries = await Promise.all(
+      this.#config.sites.map(async (config) => {
+        const site = this.#sites.get(config.name);
+        if (site === undefined) return [config.name, { ok: false, message: "missing" }] as const;
+        const result = config.autostart ? await site.start() : { ok: true, message: `${config.name} not started (autostart: false)` };
+        return [config.name, result] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  /** `reload-config`: only the difference is applied; unchanged sites keep their processes. */
+  async apply(next: ResolvedConfig): Promise<ApplyReport> {
+    const filtered = this.#filter(next);
+    const diff = diffConfigs(this.#config, filtered);
+    this.#config = filtered;
+    this.#options.log.setFiles(filtered.logs);
+    const results: Record<string, OpResult> = {};
+    await Promise.all([
+      ...diff.added.map(async (config) => {
+        const site = this.#add(config);
+        results[config.name] = config.autostart ? await site.start() : { ok: true, message: `${config.name} added (autostart: false)` };
+      }),
+      ...diff.removed.map(async (config) => {
+        const site = this.#sites.get(config.name);
+        if (site === undefined) return;
+        results[config.name] = await site.remove();
+        this.#sites.delete(config.name);
+        this.onSiteRemoved?.(site);
+      }),
+      ...diff.changed.map(async (change) => {
+        const site = this.#sites.get(change.after.name);
+        if (site === undefined) return;
+        results[change.after.name] = await site.update(change.after, change.socketChanged);
+        this.onSiteRemoved?.(site);
+        this.onSiteAdded?.(site);
+      }),
+    ]);
+    return {
+      added: diff.added.map((s) => s.name),
+      removed: diff.removed.map((s) => s.name),
+      changed: diff.changed.map((c) => c.after.name),
+      unchanged: diff.unchanged.map((s) => s.name),
+      results,
+    };
+  }
+
+  /** Stops every site in parallel and releases every socket. */
+  async stopAll(): Promise<{ names: string[]; ms: number }> {
+    const started = Date.now();
+    const sites = this.sites();
+    await Promise.all(sites.map((site) => site.remove()));
+    return { names: sites.map((site) => site.name), ms: Date.now() - started };
+  }
+
+  #add(config: ResolvedSite): Site {
+    const site = new Site(config, this.#deps);
+    this.#sites.set(config.name, site);
+    this.onSiteAdded?.(site);
+    return site;
+  }
+
+  #filter(config: ResolvedConfig): ResolvedConfig {
+    const only = this.#options.only;
+    if (only === undefined) return config;
+    return { ...config, sites: config.sites.filter((site) => only.has(site.name)) };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What hot reload watches for a site: a pure function of its resolved config.
+ *
+ * chokidar 4+ takes paths, not globs, so a glob entry (`src/**\/*.ts`) is watched through its
+ * static base folder and filtered with picomatch. Built-in ignores are always merged with the
+ * user's, never replaced by them.
+ */
+import path from "node:path";
+import picomatch from "picomatch";
+import type { ResolvedSite } from "../config/types.js";
+
+/** Never worth a reload: VCS data, dependencies, bytecode, virtualenvs, editors' temp files. */
+export const DEFAULT_IGNORES: readonly string[] = [
+  "**/.git/**",
+  "**/.hg/**",
+  "**/node_modules/**",
+  "**/__pycache__/**",
+  "**/*.pyc",
+  "**/*.pyo",
+  "**/.venv/**",
+  "**/venv/**",
+  "**/.tox/**",
+  "**/.tsgi/**",
+  "**/*.log",
+  "**/*.swp",
+  "**/*.swx",
+  "**/*.swo",
+  "**/*~",
+  "**/.#*",
+  "**/#*#",
+  "**/4913",
+  "**/.DS_Store",
+];
+
+export interface WatchPlanInput {
+  readonly site: ResolvedSite;
+  /** `--watch`: a site without `watch:` watches its cwd. */
+  readonly watchAll: boolean;
+  /** Folders the supervisor itself writes (logs, control socket): never a reason to reload. */
+  readonly ownFolders: readonly string[];
+}
+
+export interface SiteWatchPlan {
+  /** Folders or files handed to the watcher. */
+  readonly roots: readonly string[];
+  /** True for a changed absolute path that should reload the site. */
+  readonly matches: (file: string) => boolean;
+  /** True for paths the watcher should not even descend into. */
+  readonly ignored: (file: string) => boolean;
+}
+
+export function watchPlan(input: WatchPlanInput): SiteWatchPlan | undefined {
+  const { site } = input;
+  const setting = site.watch ?? (input.watchAll ? true : false);
+  if (setting === false) return undefined;
+  const entries = setting === true ? [site.cwd] : setting.map((entry) => path.resolve(site.cwd, entry));
+  const roots: string[] = [];
+  const globs: string[] = [];
+  for (const entry of entries) {
+    const scan = picomatch.scan(entry);
+    if (scan.isGlob) {
+      roots.push(scan.base === "" ? site.cwd : scan.base);
+      globs.push(entry);
+    } else {
+      roots.push(entry);
+    }
+  }
+  const ignorePatterns = [
+    ...DEFAULT_IGNORES,
+    ...site.watchIgnore.map((pattern) => (path.isAbsolute(pattern) || pattern.startsWith("**") ? pattern : path.join(site.cwd, pattern))),
+    ...site.watchIgnore.filter((p) => !p.includes("/")).map((p) => `**/${p}`),
+    ...site.watchIgnore.map((p) => `${path.resolve(site.cwd, p)}/**`),
+  ];
+  const ignoreMatch = picomatch(ignorePatterns, { dot: true });
+  const own = input.ownFolders.map((folder) => path.resolve(folder));
+  const ignored = (file: string): boolean => ignoreMatch(file) || own.some((folder) => file === folder || file.startsWith(`${folder}/`));
+  const plain = entries.filter((entry) => !picomatch.scan(entry).isGlob);
+  const globMatch = globs.length === 0 ? () => false : picomatch(globs, { dot: true });
+  const matches = (file: string): boolean => {
+    if (ignored(file)) return false;
+    if (plain.some((entry) => file === entry || file.startsWith(`${entry}/`))) return true;
+    return globMatch(file);
+  };
+  return { roots: [...new Set(roots)], matches, ignored };
+}

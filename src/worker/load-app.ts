@@ -1,0 +1,34 @@
+/**
+ * Loading the site's application: its module, then its middleware around it.
+ */
+import { existsSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { describeLoadError, type ErrorContext } from "./describe-error.js";
+import { failed, type Loaded } from "./failure.js";
+import { findApplication, type ServedApplication } from "./find-application.js";
+import { applyMiddleware } from "./middleware.js";
+import { importForSite } from "./site-import.js";
+
+export interface AppRequest {
+  /** Absolute path of the app module. */
+  readonly file: string;
+  readonly middleware: readonly string[];
+  readonly cwd: string;
+}
+
+export async function loadApplication(
+  request: AppRequest,
+  recentFiles: ErrorContext["recentFiles"],
+): Promise<Loaded<ServedApplication>> {
+  const { file } = request;
+  if (!existsSync(file)) return failed({ file, message: `app module ${file} does not exist` });
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await importForSite(pathToFileURL(file).href);
+  } catch (error) {
+    return failed(await describeLoadError(error, { file, recentFiles }));
+  }
+  const found = findApplication(namespace, file);
+  if (!found.ok) return found;
+  return applyMiddleware(found.value, request.middleware, request.cwd, recentFiles);
+}

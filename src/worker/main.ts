@@ -1,0 +1,119 @@
+/**
+ * tsgi's worker: serves one `app:` site. The supervisor runs `node dist/worker/main.js` in the
+ * site's cwd with:
+ *
+ * - `TSGI_APP`          absolute path of the app module (relative paths are taken from the cwd)
+ * - `TSGI_MIDDLEWARE`   JSON array of middleware modules: absolute paths or package names
+ * - `TSGI_SETTINGS_VAR` name of the settings variable (default `TSGI_SETTINGS_MODULE`), which
+ *                       holds the dotted settings module, e.g. `beta.settings.prod`
+ * - `TSGI_FD=3`         the bound listening socket; `TSGI_NOTIFY_FD=4` the notify pipe
+ * - `TSGI_STOP_SIGNAL`  the graceful stop signal (default SIGTERM; SIGTERM and SIGINT also drain)
+ *
+ * It loads settings, then the app and its middleware, listens, and writes `ready` and then
+ * `loaded` on the notify pipe; a load failure writes `error` (with file and line when known)
+ * and exits 1. A stop signal drains it and it exits 0.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { describeThrown } from "./describe-error.js";
+import type { LoadFailure } from "./failure.js";
+import { installHooks } from "./hooks.js";
+import { loadApplication } from "./load-app.js";
+import { parseMiddlewareList } from "./middleware.js";
+import { openNotifier, type Notifier } from "./notifier.js";
+import { formatLoadFailure } from "./report.js";
+import { requestListener } from "./request-listener.js";
+import { listenTarget, serve } from "./serve.js";
+import { loadSettings, settingsRequest } from "./settings.js";
+import { publishSettings } from "./settings-slot.js";
+import { isSiteFile } from "./site-files.js";
+import { installStopSignals, parseStopSignal } from "./stop-signals.js";
+
+const log = (message: string): void => console.error(`tsgi worker: ${message}`);
+
+async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
+  const env = process.env;
+  const stopSignals = installStopSignals(parseStopSignal(env["TSGI_STOP_SIGNAL"], log), process);
+  const guard = guardProcess(notifier);
+
+  const cwd = process.cwd();
+  const appPath = env["TSGI_APP"];
+  if (appPath === undefined || appPath === "") return { message: "TSGI_APP is not set: it names the app module to serve" };
+  const middleware = parseMiddlewareList(env["TSGI_MIDDLEWARE"]);
+  if (!middleware.ok) return middleware.failure;
+  const target = listenTarget(env);
+  if (!target.ok) return target.failure;
+  // As sd_listen_fds does: a program the app spawns must not think these sockets are its own.
+  for (const name of ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "TSGI_FD", "TSGI_NOTIFY_FD"]) delete env[name];
+
+  const hooks = installHooks(cwd);
+  const siteFiles = async (): Promise<string[]> => (await hooks.loadedFiles()).filter(isSiteFile);
+  const recentFiles = async (): Promise<string[]> => (await siteFiles()).reverse();
+
+  // Settings first: the app may read them while it loads.
+  const request = settingsRequest(env);
+  const settings = request === undefined ? undefined : await loadSettings(request, cwd, recentFiles);
+  if (settings !== undefined && !settings.ok) return settings.failure;
+  if (settings !== undefined) publishSettings(settings.value.value);
+
+  const app = await loadApplication(
+    { file: isAbsolute(appPath) ? appPath : resolve(cwd, appPath), middleware: middleware.value, cwd },
+    recentFiles,
+  );
+  if (!app.ok) return app.failure;
+
+  const serving = await serve(requestListener(app.value, log), target.value, log);
+  if (!serving.ok) return serving.failure;
+  stopSignals.serving(serving.value.drainable);
+  guard.serving();
+
+  notifier.send({ type: "ready", pid: process.pid });
+  // JSON settings are read, not imported, so no hook saw them.
+  const files = new Set(await siteFiles());
+  if (settings !== undefined) files.add(settings.value.file);
+  notifier.send({ type: "loaded", files: [...files] });
+  return undefined;
+}
+
+interface ProcessGuard {
+  serving(): void;
+}
+
+/**
+ * An exception nobody caught leaves the app in an unknown state: before serving it is a load
+ * failure like any other; once serving, the worker logs it and exits 1 for the supervisor to
+ * replace it. A rejected promise nobody awaited (an async Express 4 route) is logged only, so
+ * one bad request does not take the worker down.
+ */
+function guardProcess(notifier: Notifier): ProcessGuard {
+  let serving = false;
+  process.on("uncaughtException", (error) => {
+    if (!serving) fail(notifier, describeThrown(error));
+    log(`uncaught exception, exiting: ${error.stack ?? error.message}`);
+    process.exit(1);
+  });
+  process.on("unhandledRejection", (reason) => {
+    log(`unhandled promise rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
+  return {
+    serving() {
+      serving = true;
+    },
+  };
+}
+
+function fail(notifier: Notifier, failure: LoadFailure): never {
+  log(formatLoadFailure(failure));
+  const { message, file, line, column } = failure;
+  notifier.send({
+    type: "error",
+    message,
+    ...(file === undefined ? {} : { file }),
+    ...(line === undefined ? {} : { line }),
+    ...(column === undefined ? {} : { column }),
+  });
+  process.exit(1);
+}
+
+const notifier = openNotifier(process.env);
+const failure = await main(notifier);
+if (failure !== undefined) fail(notifier, failure);

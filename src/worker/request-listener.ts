@@ -1,0 +1,82 @@
+/**
+ * The request listener serving a settled application, and what happens when it fails: a 500
+ * with a short body and the stack on stderr, never a dead worker.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { discardUnreadBody, sendResponse, toRequest } from "./fetch-bridge.js";
+import type { ServedApplication } from "./find-application.js";
+
+export type Log = (message: string) => void;
+
+export function requestListener(application: ServedApplication, log: Log): RequestListener {
+  switch (application.kind) {
+    case "fetch":
+      return (req, res) => void serveFetch(application.fetch, req, res, log);
+    case "node":
+      return (req, res) => {
+        try {
+          const result = application.handle(req, res);
+          // Koa's callback and async Express 5 handlers return promises.
+          if (isThenable(result)) result.then(undefined, (error: unknown) => fail(req, res, error, log));
+        } catch (error) {
+          fail(req, res, error, log);
+        }
+      };
+    default:
+      throw unknownKind(application);
+  }
+}
+
+async function serveFetch(
+  fetch: (request: Request) => unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Log,
+): Promise<void> {
+  const aborted = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) aborted.abort();
+  });
+  res.once("finish", () => discardUnreadBody(req));
+  try {
+    const response = await fetch(toRequest(req, aborted.signal));
+    if (!(response instanceof Response)) {
+      throw new TypeError(`the fetch handler returned ${describe(response)} instead of a Response`);
+    }
+    await sendResponse(res, response, req.method === "HEAD");
+  } catch (error) {
+    // The client left; whatever failed after that is nobody's concern.
+    if (aborted.signal.aborted) return;
+    fail(req, res, error, log);
+  }
+}
+
+function fail(req: IncomingMessage, res: ServerResponse, error: unknown, log: Log): void {
+  const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+  log(`error handling ${req.method ?? "?"} ${req.url ?? "?"}: ${detail}`);
+  if (res.headersSent) {
+    // Too late for a 500: cut the connection so the client sees a broken response, not a short one.
+    res.destroy();
+    return;
+  }
+  const keep = res.getHeader("connection");
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  if (keep !== undefined) res.setHeader("connection", keep);
+  res.statusCode = 500;
+  res.setHeader("content-type", "text/plain; charset=utf-8");
+  res.end("Internal Server Error\n");
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "no prototype"})`;
+  return `a ${typeof value}`;
+}
+
+function unknownKind(application: never): Error {
+  return new Error(`unknown application kind: ${JSON.stringify(application)}`);
+}

@@ -1,0 +1,224 @@
+/**
+ * Runs the real `tsgi-supervise` (the built bin) as a child process on a sites.yaml in a temp
+ * folder, reads its JSON log, and drives it with the real CLI.
+ *
+ * Clean-up never leaves a process behind, even when a test fails: the supervisor is sent
+ * SIGTERM (then SIGKILL), and every site process it reported starting is killed by process
+ * group — only if that pid still has the start time it had when it was recorded, so a reused
+ * pid is never hit.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "./wait-for.js";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const BIN = path.join(ROOT, "bin/tsgi-supervise.js");
+export const PROGRAMS = path.join(ROOT, "test/fixtures/programs");
+
+export interface LogEvent {
+  readonly level: string;
+  readonly message: string;
+  readonly site?: string;
+  readonly kind?: string;
+  readonly proc?: number;
+  readonly [key: string]: unknown;
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function tempDir(prefix = "tsgi-test-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export class SupervisorUnderTest {
+  readonly events: LogEvent[] = [];
+  readonly stderr: string[] = [];
+  readonly child: ChildProcess;
+  readonly file: string;
+  readonly dir: string;
+  readonly exited: Promise<number | null>;
+  /** Site process pids seen in the log, with their start times. */
+  readonly #sitePids = new Map<number, string>();
+  #exitCode: number | null | undefined;
+
+  private constructor(dir: string, file: string, args: readonly string[], env: NodeJS.ProcessEnv) {
+    this.dir = dir;
+    this.file = file;
+    this.child = spawn(process.execPath, [BIN, file, "--log-format", "json", ...args], {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let buffered = "";
+    this.child.stdout?.setEncoding("utf8");
+    this.child.stdout?.on("data", (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        this.#record(line);
+      }
+    });
+    this.child.stderr?.setEncoding("utf8");
+    this.child.stderr?.on("data", (chunk: string) => this.stderr.push(chunk));
+    this.exited = new Promise((resolve) =>
+      this.child.on("exit", (code) => {
+        this.#exitCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Writes `yaml` to `DIR/sites.yaml` and starts the supervisor on it. */
+  static start(yaml: string, options: { dir?: string; args?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): SupervisorUnderTest {
+    const dir = options.dir ?? tempDir();
+    const file = path.join(dir, "sites.yaml");
+    fs.writeFileSync(file, yaml);
+    const env = options.env ?? { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1" };
+    return new SupervisorUnderTest(dir, file, options.args ?? [], env);
+  }
+
+  #record(line: string): void {
+    let event: LogEvent;
+    try {
+      event = JSON.parse(line) as LogEvent;
+    } catch {
+      return;
+    }
+    this.events.push(event);
+    const started = /started pid (\d+)/.exec(event.message);
+    if (started?.[1] !== undefined) {
+      const pid = Number(started[1]);
+      const time = startTime(pid);
+      if (time !== undefined) this.#sitePids.set(pid, time);
+    }
+  }
+
+  /** Waits for a log event matching `predicate`; the failure names `what`. */
+  waitForEvent(what: string, predicate: (event: LogEvent) => boolean, timeoutMs = 20_000): Promise<LogEvent> {
+    return waitFor(
+      `${what}\n  supervisor log tail:\n    ${this.events.slice(-12).map((e) => `${e.site ?? "tsgi"}: ${e.message}`).join("\n    ")}\n  stderr: ${this.stderr.join("").slice(-500)}`,
+      () => {
+        if (this.#exitCode !== undefined) throw new Error(`supervisor exited with ${this.#exitCode}`);
+        return this.events.find(predicate);
+      },
+      { timeoutMs },
+    );
+  }
+
+  /** Waits until every named site is `running` (from `status --json`). */
+  async waitRunning(names: readonly string[], timeoutMs = 20_000): Promise<StatusSite[]> {
+    return waitFor(
+      `sites ${names.join(", ")} running`,
+      async () => {
+        if (this.#exitCode !== undefined) throw new Error(`supervisor exited with ${this.#exitCode}: ${this.stderr.join("")}`);
+        const sites = await this.status();
+        const wanted = sites.filter((s) => names.includes(s.name));
+        return wanted.length === names.length && wanted.every((s) => s.state === "running") ? sites : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  }
+
+  cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    return runCli([...args, "-c", this.file], { cwd: this.dir, env });
+  }
+
+  async status(): Promise<StatusSite[]> {
+    const result = await this.cli(["status", "--json"]);
+    if (result.code !== 0) throw new Error(`status failed (${result.code}): ${result.stderr}`);
+    return JSON.parse(result.stdout) as StatusSite[];
+  }
+
+  async site(name: string): Promise<StatusSite> {
+    const site = (await this.status()).find((s) => s.name === name);
+    if (site === undefined) throw new Error(`no site ${name} in status`);
+    return site;
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 20_000): Promise<number | null> {
+    if (this.#exitCode !== undefined) return this.#exitCode;
+    this.child.kill(signal);
+    return waitFor("supervisor exit", () => (this.#exitCode === undefined ? undefined : { code: this.#exitCode }), { timeoutMs }).then((r) => r.code);
+  }
+
+  /** Always safe to call (test `after`/`finally`): leaves no process of this test alive. */
+  async cleanup(): Promise<void> {
+    if (this.#exitCode === undefined) {
+      this.child.kill("SIGTERM");
+      const exited = await Promise.race([this.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+      if (!exited) {
+        this.child.kill("SIGKILL");
+        await this.exited;
+      }
+    }
+    for (const [pid, time] of this.#sitePids) {
+      if (startTime(pid) !== time) continue;
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+export interface StatusSite {
+  readonly name: string;
+  readonly state: string;
+  readonly pids: readonly number[];
+  readonly restarts: number;
+  readonly address?: string;
+  readonly reason?: string;
+  readonly processes: readonly { index: number; pid?: number; state: string; detail?: string }[];
+}
+
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`tsgi-supervise ${args.join(" ")} did not finish within ${options.timeoutMs ?? 60_000} ms`));
+    }, options.timeoutMs ?? 60_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Is this pid alive (and not a zombie)? */
+export function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}

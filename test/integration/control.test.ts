@@ -1,0 +1,91 @@
+/**
+ * The control socket and reload-config: exactly the difference is applied; a broken config
+ * changes nothing; the socket is 0600; a second supervisor on the same config refuses to start.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
+
+const node = JSON.stringify(process.execPath);
+const printEnv = JSON.stringify(path.join(PROGRAMS, "print-env.mjs"));
+const running: SupervisorUnderTest[] = [];
+after(async () => {
+  await Promise.all(running.map((s) => s.cleanup()));
+});
+
+const site = (name: string, extra = ""): string => `  ${name}:\n    command: [${node}, ${printEnv}]\n    ready: { delay: 50ms }\n${extra}`;
+
+describe("control socket and reload-config", () => {
+  it("applies only the difference: added starts, removed stops, changed reloads, unchanged keeps its pid", async () => {
+    const supervisor = SupervisorUnderTest.start(`version: 1\nsites:\n${site("keep")}${site("drop")}${site("change")}`);
+    running.push(supervisor);
+    const before = await supervisor.waitRunning(["keep", "drop", "change"]);
+    const pid = (name: string, sites = before) => sites.find((s) => s.name === name)?.pids[0];
+    fs.writeFileSync(supervisor.file, `version: 1\nsites:\n${site("keep")}${site("change", '    env: { CHANGED: "yes" }\n')}${site("fresh")}`);
+    const result = await supervisor.cli(["reload-config"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /added: fresh/);
+    assert.match(result.stdout, /removed: drop/);
+    assert.match(result.stdout, /changed: change/);
+    assert.match(result.stdout, /unchanged: keep/);
+    const after = await supervisor.waitRunning(["keep", "change", "fresh"]);
+    assert.equal(after.find((s) => s.name === "drop"), undefined);
+    assert.equal(pid("keep", after), pid("keep"), "unchanged site keeps its pid");
+    assert.notEqual(pid("change", after), pid("change"), "changed site was reloaded");
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("a config with errors changes nothing and returns the errors", async () => {
+    const supervisor = SupervisorUnderTest.start(`version: 1\nsites:\n${site("one")}`);
+    running.push(supervisor);
+    const before = await supervisor.waitRunning(["one"]);
+    fs.writeFileSync(supervisor.file, `version: 1\nsites:\n  one:\n    comand: [${node}]\n`);
+    const result = await supervisor.cli(["reload-config"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /sites\.yaml:4:5/);
+    assert.match(result.stderr, /did you mean `command`/);
+    assert.match(result.stderr, /nothing changed/);
+    const after = await supervisor.status();
+    assert.deepEqual(after.find((s) => s.name === "one")?.pids, before.find((s) => s.name === "one")?.pids);
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("creates the control socket 0600 and a second supervisor on the same config refuses to start", async () => {
+    const supervisor = SupervisorUnderTest.start(`version: 1\nsites:\n${site("solo")}`);
+    running.push(supervisor);
+    await supervisor.waitRunning(["solo"]);
+    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    assert.equal(fs.statSync(socket).mode & 0o777, 0o600);
+    const second = SupervisorUnderTest.start(fs.readFileSync(supervisor.file, "utf8"), { dir: supervisor.dir });
+    running.push(second);
+    assert.equal(await second.exited, 1);
+    assert.match(second.stderr.join(""), /another supervisor is already running for this configuration/);
+    assert.equal((await supervisor.site("solo")).state, "running", "the first one is untouched");
+    assert.equal(await supervisor.stop(), 0);
+    assert.equal(fs.existsSync(socket), false, "the socket file is removed at exit");
+  });
+
+  it("status shows every site; unknown sites get a clear error; start/stop wait and report", async () => {
+    const supervisor = SupervisorUnderTest.start(`version: 1\nsites:\n${site("a")}${site("b", "    autostart: false\n")}`);
+    running.push(supervisor);
+    await supervisor.waitRunning(["a"]);
+    const table = await supervisor.cli(["status"]);
+    assert.match(table.stdout, /^SITE\s+STATE\s+PIDS\s+UPTIME\s+RESTARTS\s+MEMORY\s+CPU\s+ADDRESS/);
+    assert.match(table.stdout, /\na\s+running\s+\d+/);
+    assert.match(table.stdout, /\nb\s+stopped\s+-/);
+    const unknown = await supervisor.cli(["restart", "nope"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no site named `nope`; sites: a, b/);
+    const started = await supervisor.cli(["start", "b"]);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /b started in \d+ ms: pids \d+/);
+    const stopped = await supervisor.cli(["stop", "all"]);
+    assert.equal(stopped.code, 0);
+    assert.match(stopped.stdout, /a stopped in \d+ ms/);
+    const logs = await supervisor.cli(["logs", "a", "-n", "50"]);
+    assert.match(logs.stdout, /a\.1 \| ENV /);
+    assert.equal(await supervisor.stop(), 0);
+  });
+});
