@@ -98,7 +98,7 @@ async function systemd(config: ResolvedConfig, sites: readonly ResolvedSite[], a
   for (const secret of result.secretFiles) {
     io.err.write(
       `tsgi export systemd: ${secret.site}: ${secret.names.join(", ")} ${secret.names.length === 1 ? "looks" : "look"} secret and ${secret.names.length === 1 ? "is" : "are"} not written; ` +
-        `put them in ${secret.path} (NAME=value lines, root-owned, mode 0600) before starting it\n`,
+        `put ${secret.names.length === 1 ? "it" : "them"} in ${secret.path} (NAME=value lines, root-owned, mode 0600) before starting it\n`,
     );
   }
   const files = renderSystemd(result);

@@ -7,6 +7,7 @@
 import { formatIssues, loadConfig } from "../config/load.js";
 import { ControlSocketBusy, startControlServer, type ReloadConfigOutcome } from "../control/server.js";
 import { colorWanted, createLog } from "../logging/logger.js";
+import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { startHotReload } from "../watch/hot-reload.js";
 import type { Command } from "./args.js";
@@ -62,6 +63,21 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     throw error;
   }
 
+  // The control socket is ours, so no live supervisor runs this config: whatever a dead one left
+  // running (it was SIGKILLed, or OOM-killed) is stopped before any socket is bound.
+  const stateFile = stateFilePath(config.control);
+  const leftovers = await stopLeftovers(stateFile, 5000);
+  if (leftovers !== undefined && leftovers.stopped.length > 0) {
+    log.event(
+      "warn",
+      `stopped ${leftovers.stopped.length} process(es) left running by supervisor pid ${leftovers.supervisorPid}, which died without stopping them: ` +
+        leftovers.stopped.map((e) => `${e.site} pid ${e.pid}`).join(", ") +
+        (leftovers.killed.length > 0 ? ` (${leftovers.killed.length} needed SIGKILL)` : ""),
+    );
+  }
+  const state = new StateFile(stateFile, () => supervisor.sites().flatMap((site) => site.allProcesses().map((proc) => ({ site: site.name, pid: proc.pid }))));
+  supervisor.onProcessesChanged = () => state.touch();
+
   const hotReload = startHotReload({ supervisor, log, watchAll: command.watch, configFile: config.file, reloadConfig });
 
   const done = new Promise<number>((resolve) => {
@@ -81,6 +97,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         await hotReload.close();
         const { names: stopped, ms } = await supervisor.stopAll();
         await control.close();
+        state.remove();
         log.event("info", `stopped ${stopped.length} site${stopped.length === 1 ? "" : "s"} (${stopped.join(", ") || "none"}) in ${ms} ms; bye`);
         resolve(0);
       })();

@@ -40,6 +40,8 @@ export interface SiteDeps {
   readonly log: Log;
   readonly now: () => number;
   readonly random: () => number;
+  /** A process started or ended somewhere (the state file follows). */
+  readonly processesChanged?: () => void;
 }
 
 interface Generation {
@@ -120,6 +122,12 @@ export class Site {
 
   processes(): ProcessHandle[] {
     return (this.#current?.slots ?? []).flatMap((slot) => (slot.proc === undefined ? [] : [slot.proc]));
+  }
+
+  /** Every live process of the site, a reload's new generation included. */
+  allProcesses(): ProcessHandle[] {
+    const slots = [...(this.#current?.slots ?? []), ...(this.#next?.slots ?? [])];
+    return slots.flatMap((slot) => (slot.proc === undefined ? [] : [slot.proc]));
   }
 
   snapshot(): SiteSnapshot {
@@ -357,6 +365,7 @@ export class Site {
   }
 
   #slotChanged(slot: ProcessSlot, message: string, level: "info" | "warn" | "error" = "info"): void {
+    this.#deps.processesChanged?.();
     if (message !== "") this.#deps.log.event(level, `[${slot.deps.index}] ${message}`, this.name);
     if (slot.state.kind === "running" && slot.proc !== undefined) this.onProcessReady?.(slot.proc);
     if (slot.state.kind === "fatal" && this.#current?.slots.includes(slot)) {

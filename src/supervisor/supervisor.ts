@@ -32,11 +32,18 @@ export class Supervisor {
   /** Called for each site created (hot reload attaches its watcher). */
   onSiteAdded: ((site: Site) => void) | undefined;
   onSiteRemoved: ((site: Site) => void) | undefined;
+  /** A process of some site started or ended. */
+  onProcessesChanged: (() => void) | undefined;
 
   constructor(config: ResolvedConfig, options: SupervisorOptions) {
     this.#options = options;
     this.#config = this.#filter(config);
-    this.#deps = { log: options.log, now: options.now ?? Date.now, random: options.random ?? Math.random };
+    this.#deps = {
+      log: options.log,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random,
+      processesChanged: () => this.onProcessesChanged?.(),
+    };
   }
 
   get config(): ResolvedConfig {

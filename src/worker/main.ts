@@ -26,13 +26,16 @@ import { listenTarget, serve } from "./serve.js";
 import { loadSettings, settingsRequest } from "./settings.js";
 import { publishSettings } from "./settings-slot.js";
 import { isSiteFile } from "./site-files.js";
+import { exitWhenOrphaned } from "./orphan-watch.js";
 import { installStopSignals, parseStopSignal } from "./stop-signals.js";
 
 const log = (message: string): void => console.error(`tsgi worker: ${message}`);
 
 async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   const env = process.env;
-  const stopSignals = installStopSignals(parseStopSignal(env["TSGI_STOP_SIGNAL"], log), process);
+  const stopSignal = parseStopSignal(env["TSGI_STOP_SIGNAL"], log);
+  const stopSignals = installStopSignals(stopSignal, process);
+  const supervised = env["TSGI_NOTIFY_FD"] !== undefined;
   const guard = guardProcess(notifier);
 
   const cwd = process.cwd();
@@ -65,6 +68,7 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   if (!serving.ok) return serving.failure;
   stopSignals.serving(serving.value.drainable);
   guard.serving();
+  if (supervised) exitWhenOrphaned(stopSignal, log);
 
   notifier.send({ type: "ready", pid: process.pid });
   // JSON settings are read, not imported, so no hook saw them.

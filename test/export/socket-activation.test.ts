@@ -63,7 +63,10 @@ async function runUnit(unitName: string): Promise<{ body: Record<string, unknown
   const argv = systemdWords(value(unit, "Service", "ExecStart") ?? "", { exec: true });
   const env = systemdEnv(values(unit, "Service", "Environment"), "1");
   const port = await freePort();
-  const child = spawn("systemd-socket-activate", ["-l", `127.0.0.1:${port}`, ...Object.entries(env).flatMap(([k, v]) => ["-E", `${k}=${v}`]), ...argv], {
+  // The child gets only what -E passes (as under systemd, the unit's environment) — plus a
+  // request to leave no __pycache__ in the fixture.
+  const passed = { ...env, PYTHONDONTWRITEBYTECODE: "1" };
+  const child = spawn("systemd-socket-activate", ["-l", `127.0.0.1:${port}`, ...Object.entries(passed).flatMap(([k, v]) => ["-E", `${k}=${v}`]), ...argv], {
     cwd: value(unit, "Service", "WorkingDirectory") ?? "",
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
     detached: true,

@@ -1,0 +1,271 @@
+/**
+ * Reliability under faults: the supervisor dies, a site floods its log, a process is stopped
+ * with SIGSTOP, log folders are unusable, control requests are malformed, another user knocks.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { freePort } from "../helpers/free-port.js";
+import { getJson, loadLoop } from "../helpers/http.js";
+import { alive, PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const node = JSON.stringify(process.execPath);
+const program = (name: string): string => JSON.stringify(path.join(PROGRAMS, name));
+const running: SupervisorUnderTest[] = [];
+after(async () => {
+  await Promise.all(running.map((s) => s.cleanup()));
+});
+function start(yaml: string, options: Parameters<typeof SupervisorUnderTest.start>[1] = {}): SupervisorUnderTest {
+  const supervisor = SupervisorUnderTest.start(yaml, options);
+  running.push(supervisor);
+  return supervisor;
+}
+
+function controlRequest(socketPath: string, method: string, urlPath: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ socketPath, method, path: urlPath }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+describe("faults", () => {
+  it("a SIGKILLed supervisor's leftovers are stopped by the next one before it binds", async () => {
+    const port = await freePort();
+    const dir = tempDir();
+    const yaml = `version: 1
+sites:
+  web:
+    command: [${node}, ${program("http-server.mjs")}]
+    listen: 127.0.0.1:${port}
+    ready: { http: / }
+`;
+    const first = start(yaml, { dir });
+    const [site] = await first.waitRunning(["web"]);
+    const oldPid = site?.pids[0] ?? 0;
+    await waitFor("state file written", () => fs.existsSync(path.join(dir, ".tsgi/state.json")) && fs.readFileSync(path.join(dir, ".tsgi/state.json"), "utf8").includes(String(oldPid)));
+    first.child.kill("SIGKILL");
+    await first.exited;
+    assert.ok(alive(oldPid), "the site outlived its supervisor (as any program would)");
+    const second = start(yaml, { dir });
+    await second.waitForEvent("leftovers stopped", (e) => /left running by supervisor pid \d+/.test(e.message));
+    const [now] = await second.waitRunning(["web"]);
+    assert.ok(!alive(oldPid), "the leftover is gone");
+    assert.notEqual(now?.pids[0], oldPid);
+    assert.equal((await getJson<{ pid: number }>(port)).pid, now?.pids[0]);
+    assert.equal(await second.stop(), 0);
+  });
+
+  it("an app worker notices its supervisor died and exits on its own", async () => {
+    const port = await freePort();
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "app.mjs"), "export default () => new Response('hi');\n");
+    const supervisor = start(`version: 1\nsites:\n  app:\n    app: ./app.mjs\n    listen: 127.0.0.1:${port}\n`, { dir });
+    const [site] = await supervisor.waitRunning(["app"]);
+    const pid = site?.pids[0] ?? 0;
+    supervisor.child.kill("SIGKILL");
+    await supervisor.exited;
+    await waitFor("orphaned worker exits", () => !alive(pid), { timeoutMs: 5000 });
+  });
+
+  it("a flood of 500 000 lines reaches the log file whole and in order while other sites keep logging", async () => {
+    const supervisor = start(`version: 1
+supervisor:
+  logMaxSize: 1GB
+sites:
+  flood:
+    command: [${node}, ${program("flood.mjs")}]
+    ready: { delay: 10ms }
+  ticker:
+    command: [${node}, ${program("ticker.mjs")}]
+    ready: { delay: 10ms }
+`);
+    await supervisor.waitForEvent("flood done", (e) => e.site === "flood" && e.message === "flood done", 60_000);
+    const logs = path.join(supervisor.dir, ".tsgi/logs");
+    const text = await waitFor("flood log complete", () => {
+      const content = fs.readFileSync(path.join(logs, "flood.log"), "utf8");
+      return content.includes("flood done") ? content : undefined;
+    });
+    const numbers = text
+      .split("\n")
+      .map((line) => /flood line (\d+)$/.exec(line)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number);
+    assert.equal(numbers.length, 500_000, "every line is in the file");
+    assert.ok(numbers.every((n, i) => n === i), "in order");
+    const ticks = fs.readFileSync(path.join(logs, "ticker.log"), "utf8").split("\n").filter((l) => / tick \d+$/.test(l));
+    assert.ok(ticks.length > 3, `the other site kept logging (${ticks.length} ticks)`);
+    const status = await supervisor.status();
+    assert.ok(status.every((s) => s.state === "running"));
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("rotates a site's log by size, keeping at most the configured files", async () => {
+    const supervisor = start(`version: 1
+supervisor:
+  logMaxSize: 100KB
+  logKeep: 3
+sites:
+  flood:
+    command: [${node}, ${program("flood.mjs")}]
+    env: { LINES: "40000" }
+    ready: { delay: 10ms }
+`);
+    await supervisor.waitForEvent("flood done", (e) => e.site === "flood" && e.message === "flood done", 30_000);
+    const logs = path.join(supervisor.dir, ".tsgi/logs");
+    await waitFor("newest file has the last line", () => fs.readFileSync(path.join(logs, "flood.log"), "utf8").includes("flood done"));
+    const files = fs.readdirSync(logs).filter((f) => f.startsWith("flood"));
+    assert.ok(files.length <= 3, `at most 3 files, found ${files.join(", ")}`);
+    for (const file of files) assert.ok(fs.statSync(path.join(logs, file)).size <= 110 * 1024, `${file} is about the size limit`);
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("an unusable log folder is reported once and supervision goes on", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "not-a-folder"), "");
+    const supervisor = start(
+      `version: 1
+supervisor:
+  logs: not-a-folder/logs
+sites:
+  ticker:
+    command: [${node}, ${program("ticker.mjs")}]
+    ready: { delay: 10ms }
+`,
+      { dir },
+    );
+    await supervisor.waitRunning(["ticker"]);
+    await supervisor.waitForEvent("ticks keep flowing", (e) => e.site === "ticker" && e.message === "tick 10");
+    const warnings = supervisor.events.filter((e) => /cannot write its log file/.test(e.message));
+    assert.equal(warnings.length, 1, "reported once");
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("flushes a partial last line when a process exits", async () => {
+    const supervisor = start(`version: 1
+sites:
+  partial:
+    command: [${node}, ${program("partial-line.mjs")}]
+    restart: never
+    ready: { delay: 10ms }
+`);
+    await supervisor.waitForEvent("partial line logged", (e) => e.site === "partial" && e.message === "partial without newline");
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("a SIGSTOPped process hangs neither a reload nor the shutdown", async () => {
+    const port = await freePort();
+    const supervisor = start(`version: 1
+sites:
+  web:
+    command: [${node}, ${program("http-server.mjs")}]
+    listen: 127.0.0.1:${port}
+    ready: { http: / }
+    stopTimeout: 2s
+`);
+    const [site] = await supervisor.waitRunning(["web"]);
+    const pid = site?.pids[0] ?? 0;
+    process.kill(pid, "SIGSTOP");
+    const reloaded = await supervisor.cli(["reload", "web"]);
+    assert.equal(reloaded.code, 0, reloaded.stderr);
+    assert.ok(!alive(pid), "the stopped process was ended (SIGCONT then its stop signal)");
+    const load = loadLoop(port, { rate: 20, maxMs: 5000 });
+    const now = (await supervisor.site("web")).pids[0] ?? 0;
+    process.kill(now, "SIGSTOP");
+    const started = Date.now();
+    assert.equal(await supervisor.stop(), 0);
+    assert.ok(Date.now() - started < 2000 + 1500, "shutdown within stopTimeout + a little");
+    await load.stop();
+  });
+
+  it("answers malformed, huge and unknown control requests with clear errors", async () => {
+    const supervisor = start(`version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`);
+    await supervisor.waitRunning(["one"]);
+    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    const unknownSite = await controlRequest(socket, "POST", "/v1/sites/../../etc/passwd/stop");
+    assert.equal(unknownSite.status, 404);
+    const unknownAction = await controlRequest(socket, "POST", "/v1/sites/one/explode");
+    assert.equal(unknownAction.status, 404);
+    assert.match(unknownAction.body, /unknown action `explode`; actions: start, stop, restart, reload, logs/);
+    const wrongMethod = await controlRequest(socket, "GET", "/v1/sites/one/stop");
+    assert.equal(wrongMethod.status, 405);
+    const badPath = await controlRequest(socket, "GET", "/nope");
+    assert.equal(badPath.status, 404);
+    const huge = await controlRequest(socket, "POST", "/v1/reload-config", "x".repeat(1024 * 1024)).catch((error: Error) => ({ status: 0, body: error.message }));
+    assert.ok(huge.status === 413 || huge.status === 0, `huge body refused (${huge.status})`);
+    assert.equal((await supervisor.site("one")).state, "running", "the supervisor is unharmed");
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("keeps secrets out of status, check and the supervisor's own log", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, ".env"), "DB_PASSWORD=s3cr3t-from-file\n");
+    const yaml = `version: 1
+sites:
+  one:
+    command: [${node}, ${program("ticker.mjs")}]
+    envFile: .env
+    env: { API_TOKEN: tok-123456, PLAIN: visible }
+    ready: { delay: 10ms }
+`;
+    const supervisor = start(yaml, { dir });
+    await supervisor.waitRunning(["one"]);
+    const status = await supervisor.cli(["status", "--json"]);
+    const check = await runCli(["check", supervisor.file]);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /PLAIN=visible/);
+    for (const text of [status.stdout, check.stdout, JSON.stringify(supervisor.events.filter((e) => e.kind !== "output"))]) {
+      assert.ok(!text.includes("s3cr3t-from-file"), "no password");
+      assert.ok(!text.includes("tok-123456"), "no token");
+    }
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("refuses the control socket to another user", { skip: process.getuid?.() !== 0 ? "needs root to act as another user" : false }, async () => {
+    const supervisor = start(`version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`);
+    await supervisor.waitRunning(["one"]);
+    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    fs.chmodSync(supervisor.dir, 0o755);
+    const outcome = await new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ["-e", `require("net").connect(${JSON.stringify(socket)}).on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log(e.code);process.exit(0)})`], {
+        uid: 65534,
+        gid: 65534,
+        cwd: "/",
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+      child.on("exit", () => resolve(out.trim()));
+    });
+    assert.equal(outcome, "EACCES");
+    assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("drops privileges to user: and group: when run as root", { skip: process.getuid?.() !== 0 ? "needs root" : false }, async () => {
+    const dir = tempDir();
+    fs.chmodSync(dir, 0o755);
+    const supervisor = start(
+      `version: 1
+sites:
+  dropped:
+    command: [${node}, -e, "console.log('IDS', process.getuid(), process.getgid()); setInterval(() => {}, 1000)"]
+    user: nobody
+    group: nogroup
+    ready: { delay: 10ms }
+`,
+      { dir },
+    );
+    const line = await supervisor.waitForEvent("ids printed", (e) => e.site === "dropped" && e.message.startsWith("IDS "));
+    assert.equal(line.message, "IDS 65534 65534");
+    assert.equal(await supervisor.stop(), 0);
+  });
+});
