@@ -3,8 +3,10 @@
 #   DIR/shop  `django-admin startproject shop`, plus shop/settings_eu.py (a second settings
 #             module over the same code: `settings: shop.settings_eu` in sites.yaml)
 #   DIR/blog  `django-admin startproject blog`
-# Each gets a `/whoami` view answering JSON {settings_module, label, pid} and a `/` view, wired
-# in its urls.py; ALLOWED_HOSTS covers 127.0.0.1 and localhost, DEBUG is off.
+# Each gets a `/whoami` view answering JSON {settings_module, label, pid}, `/slow?ms=N` (a request
+# that stays in flight; answers {pid, thread}) and a `/` view, wired in its urls.py; ALLOWED_HOSTS
+# covers 127.0.0.1 and localhost, DEBUG is off. Files already there are left as they are, so
+# edits to a view survive a rerun.
 #
 # The interpreter is the first of $PYTHON, /usr/bin/python3, python3 that can import django and
 # gunicorn (Debian: apt-get install python3-django gunicorn). It prints that interpreter's path
@@ -58,6 +60,8 @@ EOF
   # Views and urls are written only when missing or still Django's, so edits survive a rerun.
   [ -f "$package/views.py" ] || cat >"$package/views.py" <<'EOF'
 import os
+import threading
+import time
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -75,6 +79,13 @@ def whoami(request):
             "pid": os.getpid(),
         }
     )
+
+
+def slow(request):
+    # /slow?ms=500: a request that stays in flight, to watch threads and graceful stops.
+    ms = min(int(request.GET.get("ms", "500")), 10000)
+    time.sleep(ms / 1000)
+    return JsonResponse({"pid": os.getpid(), "thread": threading.current_thread().name, "ms": ms})
 EOF
 
   grep -q "views.whoami" "$package/urls.py" || cat >"$package/urls.py" <<EOF
@@ -85,6 +96,7 @@ from $name import views
 urlpatterns = [
     path("", views.index),
     path("whoami", views.whoami),
+    path("slow", views.slow),
 ]
 EOF
 }

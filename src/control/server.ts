@@ -37,6 +37,10 @@ export async function startControlServer(socketPath: string, deps: ControlDeps):
   if (!claim.ok) throw new ControlSocketBusy(claim.message);
   const server = http.createServer((request, response) => {
     handle(request, response, deps).catch((error: unknown) => {
+      if (error instanceof BodyTooLarge) {
+        response.setHeader("connection", "close");
+        return send(response, 413, { error: error.message });
+      }
       send(response, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
@@ -65,6 +69,8 @@ export async function startControlServer(socketPath: string, deps: ControlDeps):
 }
 
 export class ControlSocketBusy extends Error {}
+
+class BodyTooLarge extends Error {}
 
 async function handle(request: http.IncomingMessage, response: http.ServerResponse, deps: ControlDeps): Promise<void> {
   const url = new URL(request.url ?? "/", "http://tsgi");
@@ -140,8 +146,10 @@ function drainBody(request: http.IncomingMessage): Promise<void> {
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(new Error(`request body over ${MAX_BODY} bytes`));
-        request.destroy();
+        // Refused, not buffered: the rest of the body is discarded as it arrives.
+        request.removeAllListeners("data");
+        request.resume();
+        reject(new BodyTooLarge(`request body over ${MAX_BODY} bytes; control requests carry no body`));
       }
     });
     request.on("end", () => resolve());

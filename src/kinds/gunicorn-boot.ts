@@ -7,6 +7,12 @@
  * gunicorn exits, so the next generation is still reachable. It also installs a
  * `post_worker_init` hook — called after the worker imported the application — that writes
  * `{"type":"ready"}` to the notify pipe: readiness of exactly this generation.
+ *
+ * Django imports the URLconf, and with it every view, only on the first request, so a broken
+ * `views.py` would pass an import of `wsgi.py` and go live. The hook imports the root URLconf
+ * first: a broken view fails this generation's readiness (a reload keeps the old one serving),
+ * naming the file and line. It also reports the project's own loaded modules (not the
+ * stdlib's or installed packages') so hot reload watches those outside the site's folder too.
  */
 import type { ResolvedSite, SiteKind } from "../config/types.js";
 
@@ -25,7 +31,43 @@ except ImportError as error:
     _notify({"type": "error", "message": "%s cannot import gunicorn (%s) - install it into that environment" % (sys.executable, error)})
     sys.stderr.write("tsgi: %s cannot import gunicorn: %s\\n" % (sys.executable, error))
     sys.exit(3)
+def _warm_up():
+    if "django" not in sys.modules:
+        return
+    from django.conf import settings
+    if not settings.configured or not getattr(settings, "ROOT_URLCONF", None):
+        return
+    from django.urls import get_resolver
+    get_resolver().url_patterns
+def _where(error):
+    if isinstance(error, SyntaxError) and error.filename:
+        return {"file": error.filename, "line": error.lineno or 0, "column": error.offset or 0}
+    import traceback
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if f.filename.startswith(os.getcwd() + os.sep)]
+    frame = (own or frames or [None])[-1]
+    return {} if frame is None else {"file": frame.filename, "line": frame.lineno}
+def _own_files():
+    import sysconfig
+    shared = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    files = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not path or not path.endswith(".py") or "-packages" + os.sep in path:
+            continue
+        path = os.path.abspath(path)
+        if not any(path.startswith(root + os.sep) for root in shared):
+            files.append(path)
+    return sorted(files)
 def _ready(worker):
+    try:
+        _warm_up()
+    except Exception as error:
+        message = {"type": "error", "message": "%s: %s" % (type(error).__name__, error)}
+        message.update(_where(error))
+        _notify(message)
+        raise
+    _notify({"type": "loaded", "files": _own_files()})
     _notify({"type": "ready", "pid": os.getpid()})
 class _TsgiApplication(WSGIApplication):
     def load_config(self):

@@ -21,3 +21,38 @@ export function processStartTime(pid: number): string | undefined {
 export function sameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
+
+/** Pids of every process in the group `pgid` (the leader and all it started). */
+export async function groupMembers(pgid: number): Promise<number[]> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const members: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      // Fields after the command name: state ppid pgrp …
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(rest[2]) === pgid) members.push(Number(entry));
+    } catch {
+      // ended while we looked
+    }
+  }
+  return members;
+}
+
+const PAGE_SIZE = 4096;
+
+/** Resident size of a whole process group in bytes (a gunicorn master and its worker together). */
+export async function groupRss(pgid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  let total = 0;
+  for (const pid of await groupMembers(pgid)) {
+    try {
+      const statm = await readFile(`/proc/${pid}/statm`, "utf8");
+      total += Number(statm.split(" ")[1] ?? 0) * PAGE_SIZE;
+    } catch {
+      // ended while we looked
+    }
+  }
+  return total;
+}

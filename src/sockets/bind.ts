@@ -47,6 +47,9 @@ export async function bindSocket(site: string, address: ListenAddress): Promise<
     const stale = await removeStaleUnixSocket(address.path);
     if (stale !== undefined) return failure(site, address, stale);
   }
+  // With SO_REUSEADDR (which libuv sets) Linux lets a socket bind an address another socket
+  // already listens on; the clash would surface only when the site's process listens. Ask first.
+  if (address.type === "tcp" && (await somethingListens(address.host, address.port))) return failure(site, address, "EADDRINUSE");
   const handle =
     address.type === "tcp"
       ? create(address.host, address.port, net.isIPv6(address.host) ? 6 : 4, undefined, 0)
@@ -98,6 +101,20 @@ async function removeStaleUnixSocket(path: string): Promise<string | undefined> 
   if (live) return "EADDRINUSE";
   fs.rmSync(path, { force: true });
   return undefined;
+}
+
+function somethingListens(host: string, port: number): Promise<boolean> {
+  const target = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return new Promise((resolve) => {
+    const probe = net.connect({ host: target, port });
+    const done = (answer: boolean): void => {
+      probe.destroy();
+      resolve(answer);
+    };
+    probe.setTimeout(500, () => done(false));
+    probe.once("connect", () => done(true));
+    probe.once("error", () => done(false));
+  });
 }
 
 function failure(site: string, address: ListenAddress, code: string): BindResult {

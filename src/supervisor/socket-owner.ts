@@ -8,6 +8,7 @@
  * which is why `ready: {log}` is the rule to prefer for unix-socket `command` sites.
  */
 import fs from "node:fs/promises";
+import { groupMembers } from "../process/proc-stat.js";
 
 export async function connectionOwnedByGroup(serverPort: number, clientPort: number, pgid: number): Promise<boolean> {
   const inode = await serverSideInode(serverPort, clientPort);
@@ -39,22 +40,6 @@ async function serverSideInode(serverPort: number, clientPort: number): Promise<
 
 function portOf(hexAddress: string): number {
   return Number.parseInt(hexAddress.slice(hexAddress.lastIndexOf(":") + 1), 16);
-}
-
-async function groupMembers(pgid: number): Promise<number[]> {
-  const members: number[] = [];
-  for (const entry of await fs.readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await fs.readFile(`/proc/${entry}/stat`, "utf8");
-      // Fields after the command name (which may hold spaces): state ppid pgrp …
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(rest[2]) === pgid) members.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return members;
 }
 
 async function hasSocket(pid: number, inode: string): Promise<boolean> {

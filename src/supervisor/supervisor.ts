@@ -6,6 +6,7 @@
 import { diffConfigs } from "../config/diff.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import type { Log } from "../logging/logger.js";
+import { MEMORY_SAMPLE_MS, watchMemory, type MemoryWatch } from "./memory-watch.js";
 import { Site, type OpResult, type SiteDeps } from "./site.js";
 
 export interface ApplyReport {
@@ -27,6 +28,7 @@ export interface SupervisorOptions {
 export class Supervisor {
   #config: ResolvedConfig;
   readonly #sites = new Map<string, Site>();
+  readonly #memory = new Map<Site, MemoryWatch>();
   readonly #options: SupervisorOptions;
   readonly #deps: SiteDeps;
   /** Called for each site created (hot reload attaches its watcher). */
@@ -90,6 +92,8 @@ export class Supervisor {
         if (site === undefined) return;
         results[config.name] = await site.remove();
         this.#sites.delete(config.name);
+        this.#memory.get(site)?.stop();
+        this.#memory.delete(site);
         this.onSiteRemoved?.(site);
       }),
       ...diff.changed.map(async (change) => {
@@ -113,6 +117,7 @@ export class Supervisor {
   async stopAll(): Promise<{ names: string[]; ms: number }> {
     const started = Date.now();
     const sites = this.sites();
+    for (const watch of this.#memory.values()) watch.stop();
     await Promise.all(sites.map((site) => site.remove()));
     return { names: sites.map((site) => site.name), ms: Date.now() - started };
   }
@@ -120,6 +125,8 @@ export class Supervisor {
   #add(config: ResolvedSite): Site {
     const site = new Site(config, this.#deps);
     this.#sites.set(config.name, site);
+    // TSGI_MEMORY_SAMPLE_MS shortens the sampling period (tests, aggressive limits).
+    this.#memory.set(site, watchMemory(site, Number(process.env["TSGI_MEMORY_SAMPLE_MS"]) || MEMORY_SAMPLE_MS));
     this.onSiteAdded?.(site);
     return site;
   }

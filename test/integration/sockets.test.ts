@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { freePort } from "../helpers/free-port.js";
@@ -128,5 +130,95 @@ describe("supervisor-owned sockets", () => {
     const report = await load.stop();
     assert.equal(report.failed, 0, `failed: ${report.errors.slice(0, 5).join("; ")}`);
     assert.equal(await supervisor.stop(), 0);
+  });
+});
+
+describe("maxMemory", () => {
+  it("replaces a process whose memory stays over the limit, new generation first", async () => {
+    const port = await freePort();
+    const hog = JSON.stringify(path.join(PROGRAMS, "memory-hog.mjs"));
+    const supervisor = SupervisorUnderTest.start(
+      `version: 1
+sites:
+  hog:
+    command: [${node}, ${hog}]
+    listen: 127.0.0.1:${port}
+    ready: { http: / }
+    maxMemory: 120MB
+`,
+      { env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", TSGI_MEMORY_SAMPLE_MS: "200" } },
+    );
+    running.push(supervisor);
+    const [site] = await supervisor.waitRunning(["hog"]);
+    const before = site?.pids[0];
+    const load = loadLoop(port, { rate: 50, maxMs: 20_000 });
+    await getJson(port, "/grow");
+    await supervisor.waitForEvent("replaced for memory", (e) => e.site === "hog" && /over maxMemory 120 MB/.test(e.message));
+    const after = await waitFor("new process serving", async () => {
+      const now = await supervisor.site("hog");
+      return now.state === "running" && now.pids[0] !== before ? now : undefined;
+    });
+    const report = await load.stop();
+    assert.equal(report.failed, 0, `failed: ${report.errors.slice(0, 5).join("; ")}`);
+    assert.notEqual(after.pids[0], before);
+    assert.equal(await supervisor.stop(), 0);
+  });
+});
+
+describe("listen addresses", () => {
+  it("serves a unix socket created 0660 and removed at shutdown", async () => {
+    const dir = (await import("../helpers/supervisor.js")).tempDir();
+    const supervisor = SupervisorUnderTest.start(
+      `version: 1
+sites:
+  sock:
+    command: [${node}, ${server}]
+    listen: unix:web.sock
+    ready: { log: listening }
+`,
+      { dir },
+    );
+    running.push(supervisor);
+    await supervisor.waitRunning(["sock"]);
+    const socketPath = path.join(dir, "web.sock");
+    assert.equal(fs.statSync(socketPath).mode & 0o777, 0o660);
+    const answer = await new Promise<string>((resolve, reject) => {
+      http.get({ socketPath, path: "/" }, (response) => {
+        let body = "";
+        response.on("data", (c: Buffer) => (body += c.toString()));
+        response.on("end", () => resolve(body));
+      }).on("error", reject);
+    });
+    assert.match(answer, /"site":"sock"/);
+    const reloaded = await supervisor.cli(["reload", "sock"]);
+    assert.equal(reloaded.code, 0, reloaded.stderr);
+    assert.ok(fs.existsSync(socketPath), "the path survives a reload");
+    assert.equal(await supervisor.stop(), 0);
+    assert.equal(fs.existsSync(socketPath), false, "removed at shutdown");
+  });
+
+  it("names the site and the address when the address is in use, and runs the other sites", async () => {
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as net.AddressInfo).port)));
+    try {
+      const supervisor = SupervisorUnderTest.start(`version: 1
+sites:
+  taken:
+    command: [${node}, ${server}]
+    listen: 127.0.0.1:${port}
+  free:
+    command: [${node}, ${server}]
+    listen: 127.0.0.1:${await freePort()}
+    ready: { http: / }
+`);
+      running.push(supervisor);
+      await supervisor.waitRunning(["free"]);
+      const taken = await supervisor.site("taken");
+      assert.equal(taken.state, "fatal");
+      assert.match(taken.reason ?? "", new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE — another program already uses it`));
+      assert.equal(await supervisor.stop(), 0);
+    } finally {
+      blocker.close();
+    }
   });
 });
