@@ -59,12 +59,13 @@ EOF
 
   # Views and urls are written only when missing or still Django's, so edits survive a rerun.
   [ -f "$package/views.py" ] || cat >"$package/views.py" <<'EOF'
+import json
 import os
 import threading
 import time
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 
 
 def index(request):
@@ -82,10 +83,18 @@ def whoami(request):
 
 
 def slow(request):
-    # /slow?ms=500: a request that stays in flight, to watch threads and graceful stops.
+    # /slow?ms=500: a request that stays in flight that long, to watch threads and graceful
+    # stops. A first byte (whitespace, still valid JSON) goes out at once, so a client knows
+    # the request reached the view.
     ms = min(int(request.GET.get("ms", "500")), 10000)
-    time.sleep(ms / 1000)
-    return JsonResponse({"pid": os.getpid(), "thread": threading.current_thread().name, "ms": ms})
+    answer = {"pid": os.getpid(), "thread": threading.current_thread().name, "ms": ms}
+
+    def body():
+        yield " "
+        time.sleep(ms / 1000)
+        yield json.dumps(answer)
+
+    return StreamingHttpResponse(body(), content_type="application/json")
 EOF
 
   grep -q "views.whoami" "$package/urls.py" || cat >"$package/urls.py" <<EOF

@@ -19,7 +19,12 @@ export const DEFAULT_IGNORES: readonly string[] = [
   "**/*.pyo",
   "**/.venv/**",
   "**/venv/**",
+  "**/.virtualenvs/**",
+  "**/site-packages/**",
   "**/.tox/**",
+  "**/.mypy_cache/**",
+  "**/.pytest_cache/**",
+  "**/.ruff_cache/**",
   "**/.tsgi/**",
   "**/*.log",
   "**/*.swp",
@@ -36,8 +41,11 @@ export interface WatchPlanInput {
   readonly site: ResolvedSite;
   /** `--watch`: a site without `watch:` watches its cwd. */
   readonly watchAll: boolean;
-  /** Folders the supervisor itself writes (logs, control socket): never a reason to reload. */
-  readonly ownFolders: readonly string[];
+  /**
+   * What the supervisor itself writes or reads (log folder, control socket, `sites.yaml`):
+   * never a reason to reload, or every log line would trigger another reload.
+   */
+  readonly ownPaths: readonly string[];
 }
 
 export interface SiteWatchPlan {
@@ -72,8 +80,10 @@ export function watchPlan(input: WatchPlanInput): SiteWatchPlan | undefined {
     ...site.watchIgnore.map((p) => `${path.resolve(site.cwd, p)}/**`),
   ];
   const ignoreMatch = picomatch(ignorePatterns, { dot: true });
-  const own = input.ownFolders.map((folder) => path.resolve(folder));
-  const ignored = (file: string): boolean => ignoreMatch(file) || own.some((folder) => file === folder || file.startsWith(`${folder}/`));
+  // A folder holding the site itself (`logs: .`) is not ignored whole — that would blind the
+  // watcher; the log files in it are still ignored by the `*.log` default.
+  const own = input.ownPaths.map((p) => path.resolve(p)).filter((p) => !roots.some((root) => root === p || root.startsWith(`${p}/`)));
+  const ignored = (file: string): boolean => ignoreMatch(file) || own.some((p) => file === p || file.startsWith(`${p}/`));
   const plain = entries.filter((entry) => !picomatch.scan(entry).isGlob);
   const globMatch = globs.length === 0 ? () => false : picomatch(globs, { dot: true });
   const matches = (file: string): boolean => {
