@@ -1,16 +1,26 @@
 /**
  * Hot reload: one watcher per site that watches anything, and `sites.yaml` itself under
- * `--watch`. A burst of saves becomes one graceful reload (new generation first, so a broken
- * save keeps the old code serving); a change during a reload queues exactly one more, because
- * `Site.reload` is single-flight.
+ * `--watch`. Wiring only — what to watch is `watch-plan.ts`, the watch `file-watcher.ts`, the
+ * batching `debounce.ts`, the one-at-a-time reloads `reload-queue.ts`.
+ *
+ *   change ─► debounce (a burst of saves = one batch) ─► reload queue (one running, one more
+ *   queued) ─► `Site.reload`: graceful, new generation first, so a broken save keeps the old
+ *   code serving and the next good save recovers.
+ *
+ * For `app:` sites the worker reports the modules it really loaded; those outside the watched
+ * folders are watched too, so a shared module imported from `../lib` counts.
  */
+import fs from "node:fs";
 import path from "node:path";
 import type { ReloadConfigOutcome } from "../control/server.js";
 import type { Log } from "../logging/logger.js";
+import type { ProcessHandle } from "../supervisor/process-handle.js";
 import type { Site } from "../supervisor/site.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { Debouncer } from "./debounce.js";
 import { createFileWatcher, NO_WATCHER, type FileWatcher } from "./file-watcher.js";
+import { ReloadQueue } from "./reload-queue.js";
+import { TempFiles } from "./temp-files.js";
 import { watchPlan, type SiteWatchPlan } from "./watch-plan.js";
 
 export interface HotReloadOptions {
@@ -28,89 +38,141 @@ export interface HotReload {
 interface SiteWatch {
   readonly watcher: FileWatcher;
   readonly debouncer: Debouncer;
-  readonly plan: SiteWatchPlan;
-  /** Files reported loaded by the site's processes that lie outside its watched roots. */
-  readonly extra: Set<string>;
+  readonly queue: ReloadQueue;
 }
 
 export function startHotReload(options: HotReloadOptions): HotReload {
   const { supervisor, log } = options;
   const watches = new Map<Site, SiteWatch>();
 
-  const ownFolders = (): string[] => {
+  const ownPaths = (): string[] => {
     const config = supervisor.config;
-    return [path.dirname(config.control), ...(config.logs === false ? [] : [config.logs.dir])];
+    return [config.control, ...(config.logs === false ? [] : [config.logs.dir]), path.resolve(options.configFile)];
   };
 
   const attach = (site: Site): void => {
-    detach(site);
-    const plan = watchPlan({ site: site.config, watchAll: options.watchAll, ownFolders: ownFolders() });
+    void detach(site);
+    const plan = watchPlan({ site: site.config, watchAll: options.watchAll, ownPaths: ownPaths() });
     if (plan === undefined) return;
     const extra = new Set<string>();
-    const debouncer = new Debouncer(supervisor.config.watchDebounceMs, (paths) => void reload(site, paths));
+    const temp = new TempFiles();
+    const readyAt = new Map<number, { generation: number; at: number }>();
+    const queue = new ReloadQueue((paths) => reload(site, paths, readyAt));
+    const debouncer = new Debouncer(supervisor.config.watchDebounceMs, (paths) => queue.push(temp.settle(paths, fs.existsSync)));
     const watcher = createFileWatcher({
       roots: plan.roots,
       ignored: (file) => plan.ignored(file),
-      onChange: (file) => {
-        if (plan.matches(file) || extra.has(file)) debouncer.push(file);
+      onChange: (file, kind) => {
+        if ((plan.matches(file) || extra.has(file)) && temp.accept(file, kind)) debouncer.push(file);
       },
       onWarning: (message) => log.event("warn", message, site.name),
     });
-    watches.set(site, { watcher, debouncer, plan, extra });
-    // The worker reports the modules it really loaded; files outside the roots count too.
+    watches.set(site, { watcher, debouncer, queue });
+    void watcher.ready.then(() => {
+      if (watches.get(site)?.watcher !== watcher) return;
+      const roots = plan.roots.map((root) => (root === site.config.cwd ? root : relative(site.config.cwd, root))).join(", ");
+      log.event("info", `watching ${roots} for changes${watcher.polling ? " (polling)" : ""}`, site.name, { event: "watching" });
+    });
+
+    const seen = new WeakSet<ProcessHandle>();
     site.onProcessReady = (proc) => {
-      for (const file of proc.loadedFiles) {
-        if (!plan.matches(file) && !plan.ignored(file) && !extra.has(file)) {
-          extra.add(file);
-          watcher.add(file);
-        }
-      }
+      if (seen.has(proc)) return;
+      seen.add(proc);
+      readyAt.set(proc.pid, { generation: proc.generation, at: Date.now() });
+      // The worker reports its modules just after `ready`; either may be read first.
+      void watchLoaded(site, plan, extra, watcher, proc.loadedFiles);
+      proc.onNotify((message) => {
+        if (message.type === "loaded") void watchLoaded(site, plan, extra, watcher, message.files);
+      });
     };
   };
 
-  const detach = (site: Site): void => {
-    const existing = watches.get(site);
-    if (existing === undefined) return;
-    existing.debouncer.cancel();
-    void existing.watcher.close();
-    watches.delete(site);
-    site.onProcessReady = undefined;
+  const watchLoaded = async (site: Site, plan: SiteWatchPlan, extra: Set<string>, watcher: FileWatcher, files: readonly string[]): Promise<void> => {
+    const outside = files.filter((file) => !plan.matches(file) && !plan.ignored(file) && !extra.has(file));
+    if (outside.length === 0) return;
+    for (const file of outside) extra.add(file);
+    await Promise.all(outside.map((file) => watcher.add(file)));
+    if (watches.get(site)?.watcher !== watcher) return;
+    log.event("info", `also watching ${describeFiles(site.config.cwd, outside)}: loaded by the app from outside its watched folders`, site.name, {
+      event: "watching",
+      files: outside,
+    });
   };
 
-  const reload = async (site: Site, paths: string[]): Promise<void> => {
-    const changed = paths.map((file) => path.relative(site.config.cwd, file) || file);
-    const what = changed.length <= 3 ? changed.join(", ") : `${changed.slice(0, 3).join(", ")} and ${changed.length - 3} more`;
+  const detach = async (site: Site): Promise<void> => {
+    const existing = watches.get(site);
+    if (existing === undefined) return;
+    watches.delete(site);
+    site.onProcessReady = undefined;
+    existing.debouncer.cancel();
+    existing.queue.close();
+    await existing.watcher.close();
+  };
+
+  const reload = async (site: Site, paths: readonly string[], readyAt: Map<number, { generation: number; at: number }>): Promise<void> => {
+    // A site someone stopped stays stopped: a save is no reason to start it.
+    if (site.state === "stopped" || site.state === "stopping") return;
+    const changed = paths.map((file) => relative(site.config.cwd, file));
+    const what = describeFiles(site.config.cwd, paths);
     const started = Date.now();
-    const result = await site.reload(`changed ${what}`);
-    if (result.ok) log.event("info", `${site.name} reloaded in ${Date.now() - started} ms — changed ${what}`, site.name);
-    else log.event("error", `${result.message} — after a change to ${what}; the next good save recovers`, site.name);
+    try {
+      const result = await site.reload(`changed ${what}`);
+      if (!result.ok) {
+        log.event("error", `${result.message} — changed ${what}; the next good save recovers`, site.name, { event: "hot-reload", ok: false, changed });
+        return;
+      }
+      // Timed to the moment the new generation served (its last process ready), not to the
+      // end of the old generation's drain.
+      const pids = site.pids();
+      const times = pids.map((pid) => readyAt.get(pid)?.at).filter((at): at is number => at !== undefined);
+      const served = times.length === pids.length && times.length > 0 ? Math.max(...times) : Date.now();
+      const generation = Math.max(0, ...pids.map((pid) => readyAt.get(pid)?.generation ?? 0));
+      for (const [pid, entry] of readyAt) if (entry.generation < generation) readyAt.delete(pid);
+      const ms = Math.max(0, served - started);
+      log.event("info", `${site.name} reloaded in ${ms} ms — changed ${what}`, site.name, { event: "hot-reload", ok: true, ms, changed });
+    } catch (error) {
+      log.event("error", `hot reload: internal error: ${error instanceof Error ? error.message : String(error)}`, site.name);
+    }
   };
 
   supervisor.onSiteAdded = attach;
-  supervisor.onSiteRemoved = detach;
+  supervisor.onSiteRemoved = (site) => void detach(site);
   for (const site of supervisor.sites()) attach(site);
 
   let configWatcher: FileWatcher = NO_WATCHER;
+  let configDebouncer: Debouncer | undefined;
   if (options.watchAll) {
     const file = path.resolve(options.configFile);
-    const debouncer = new Debouncer(supervisor.config.watchDebounceMs, () => {
-      log.event("info", `${path.basename(file)} changed: applying it`);
+    const debouncer = (configDebouncer = new Debouncer(supervisor.config.watchDebounceMs, () => {
+      log.event("info", `${path.basename(file)} changed: applying the difference`);
       void options.reloadConfig();
-    });
+    }));
     configWatcher = createFileWatcher({
       roots: [file],
       ignored: () => false,
       onChange: () => debouncer.push(file),
       onWarning: (message) => log.event("warn", message),
     });
+    void configWatcher.ready.then(() => log.event("info", `watching ${path.basename(file)}: an edit applies the difference`, undefined, { event: "watching" }));
   }
 
   return {
     async close() {
       supervisor.onSiteAdded = undefined;
       supervisor.onSiteRemoved = undefined;
+      configDebouncer?.cancel();
       await configWatcher.close();
-      await Promise.all([...watches.keys()].map(async (site) => detach(site)));
+      await Promise.all([...watches.keys()].map((site) => detach(site)));
     },
   };
+}
+
+function relative(cwd: string, file: string): string {
+  return path.relative(cwd, file) || ".";
+}
+
+/** `src/app.ts, src/db.ts and 2 more`, relative to the site's folder. */
+function describeFiles(cwd: string, files: readonly string[]): string {
+  const names = files.map((file) => relative(cwd, file));
+  return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} and ${names.length - 3} more`;
 }
