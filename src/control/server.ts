@@ -6,6 +6,7 @@
  *   POST /v1/sites/NAME|all/ACTION       start, stop, restart, reload — answers when done
  *   POST /v1/reload-config               re-read sites.yaml, apply only the difference
  *   GET  /v1/sites/NAME/logs?lines=N&follow=1
+ *   GET  /v1/supervisor                  the supervisor's own pid, memory, heap and open fds
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -83,6 +84,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     const outcome = await deps.reloadConfig();
     return send(response, outcome.ok ? 200 : 422, outcome);
   }
+  if (parts[1] === "supervisor" && parts.length === 2) return send(response, 200, supervisorStatus(deps.supervisor));
   if (parts[1] !== "sites") return send(response, 404, { error: `unknown path ${url.pathname}` });
   const supervisor = deps.supervisor;
   if (parts.length === 2) {
@@ -113,6 +115,26 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   );
   const ok = Object.values(results).every((r) => r.ok);
   return send(response, ok ? 200 : 500, { ok, results });
+}
+
+/** The supervisor's own footprint: what a leak (fds, heap) would show first. */
+function supervisorStatus(supervisor: Supervisor): Record<string, unknown> {
+  let fds: number | undefined;
+  try {
+    fds = fs.readdirSync("/proc/self/fd").length;
+  } catch {
+    fds = undefined;
+  }
+  const memory = process.memoryUsage();
+  return {
+    pid: process.pid,
+    uptimeMs: Math.round(process.uptime() * 1000),
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    fds,
+    sites: supervisor.sites().length,
+    config: supervisor.config.file,
+  };
 }
 
 function isAction(value: string): value is Action {

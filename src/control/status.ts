@@ -2,7 +2,7 @@
  * What `status` reports per site: state, pids, uptime, restarts, memory, CPU, address. Never the
  * environment — that is where secrets live.
  */
-import pidusage from "pidusage";
+import { UsageSampler } from "../process/usage.js";
 import type { Site, SiteSnapshot } from "../supervisor/site.js";
 
 export interface ProcessStatus {
@@ -25,18 +25,20 @@ export interface SiteStatus extends Omit<SiteSnapshot, "processes"> {
   readonly processes: readonly ProcessStatus[];
 }
 
+const sampler = new UsageSampler();
+
 export async function siteStatus(site: Site): Promise<SiteStatus> {
   const snapshot = site.snapshot();
   const pids = snapshot.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
-  const usage = await usageOf(pids);
+  const usage = await sampler.sample(pids);
   const now = Date.now();
   const processes = snapshot.processes.map((p) => {
-    const stats = p.pid === undefined ? undefined : usage[p.pid];
+    const stats = p.pid === undefined ? undefined : usage.get(p.pid);
     return {
       ...p,
       uptimeMs: p.startedAt === undefined ? undefined : now - p.startedAt,
-      memoryBytes: stats?.memory,
-      cpuPercent: stats === undefined ? undefined : Math.round(stats.cpu * 10) / 10,
+      memoryBytes: stats?.memoryBytes,
+      cpuPercent: stats === undefined ? undefined : Math.round(stats.cpuPercent * 10) / 10,
     };
   });
   const measured = processes.filter((p) => p.memoryBytes !== undefined);
@@ -49,15 +51,4 @@ export async function siteStatus(site: Site): Promise<SiteStatus> {
     cpuPercent: measured.length === 0 ? undefined : Math.round(measured.reduce((sum, p) => sum + (p.cpuPercent ?? 0), 0) * 10) / 10,
     processes,
   };
-}
-
-async function usageOf(pids: number[]): Promise<Record<number, { memory: number; cpu: number }>> {
-  if (pids.length === 0) return {};
-  try {
-    return await pidusage(pids);
-  } catch {
-    // A process ended between the snapshot and the measurement: measure the others one by one.
-    const entries = await Promise.all(pids.map(async (pid) => [pid, await pidusage(pid).catch(() => undefined)] as const));
-    return Object.fromEntries(entries.filter(([, stats]) => stats !== undefined)) as Record<number, { memory: number; cpu: number }>;
-  }
 }

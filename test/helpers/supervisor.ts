@@ -111,6 +111,11 @@ export class SupervisorUnderTest {
     }
   }
 
+  /** Every site pid this supervisor reported starting. */
+  startedPids(): number[] {
+    return [...this.#sitePids.keys()];
+  }
+
   /** Waits for a log event matching `predicate`; the failure names `what`. */
   waitForEvent(what: string, predicate: (event: LogEvent) => boolean, timeoutMs = 20_000): Promise<LogEvent> {
     return waitFor(

@@ -36,3 +36,46 @@ test("configs built from real keys with random values", () => {
     { numRuns: 500 },
   );
 });
+
+// Random edits of a valid file — what a person's half-finished save looks like.
+const exampleFile = join(import.meta.dirname, "../../../config/sites.example.yaml");
+const example = (await import("node:fs")).readFileSync(exampleFile, "utf8");
+
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.string({ maxLength: 12 }) }),
+  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.constantFrom(":", "- ", "  ", "\t", "{", "[", "'", '"', "&a", "*a", "\n", "#", "---\n") }),
+  fc.record({ kind: fc.constant("swap-lines" as const), at: fc.nat(), other: fc.nat() }),
+);
+
+type Edit = { kind: string; at: number; length?: number; text?: string; other?: number };
+
+function mutate(text: string, edits: readonly Edit[]): string {
+  let out = text;
+  for (const edit of edits) {
+    const at = out.length === 0 ? 0 : edit.at % out.length;
+    if (edit.kind === "delete") out = out.slice(0, at) + out.slice(at + (edit.length ?? 1));
+    else if (edit.kind === "insert") out = out.slice(0, at) + (edit.text ?? "") + out.slice(at);
+    else {
+      const lines = out.split("\n");
+      const a = at % lines.length;
+      const b = (edit.other ?? 0) % lines.length;
+      [lines[a], lines[b]] = [lines[b] ?? "", lines[a] ?? ""];
+      out = lines.join("\n");
+    }
+  }
+  return out;
+}
+
+test("random mutations of a valid config give a plan or errors with positions, never a crash", () => {
+  assert.equal(loadConfigText(example, exampleFile, { env: { PATH: "/bin" } }).ok, true, "the unmutated example loads");
+  fc.assert(
+    fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (edits) => {
+      const result = loadConfigText(mutate(example, edits), exampleFile, { env: { PATH: "/bin" } });
+      if (result.ok) return;
+      for (const error of result.errors) assert.ok(error.line >= 1 && error.col >= 1 && error.message.length > 0, JSON.stringify(error));
+      formatIssues(result.errors, example);
+    }),
+    { numRuns: 500 },
+  );
+});

@@ -1,0 +1,77 @@
+/**
+ * Memory and CPU of processes, read from /proc.
+ *
+ * Replaces pidusage: it keeps each process's /proc/PID/stat open between samples (up to a
+ * minute after the process is gone), and a supervisor that starts and ends many processes
+ * would hold those fds. Here every read opens and closes its file, and the CPU history is
+ * pruned as processes end.
+ */
+import { readFile } from "node:fs/promises";
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on every Linux build in use. */
+const TICKS_PER_SECOND = 100;
+const PAGE_SIZE = 4096;
+
+export interface Usage {
+  readonly memoryBytes: number;
+  /** Percent of one CPU since the previous sample of this process (or since it started). */
+  readonly cpuPercent: number;
+}
+
+interface Sample {
+  readonly startTime: string;
+  readonly ticks: number;
+  readonly at: number;
+}
+
+export class UsageSampler {
+  readonly #history = new Map<number, Sample>();
+
+  async sample(pids: readonly number[]): Promise<Map<number, Usage>> {
+    const out = new Map<number, Usage>();
+    const uptime = await readUptime();
+    await Promise.all(
+      pids.map(async (pid) => {
+        const usage = await this.#one(pid, uptime);
+        if (usage !== undefined) out.set(pid, usage);
+      }),
+    );
+    // Forget processes not asked about for a while (ended, or of a removed site).
+    const stale = Date.now() - 10 * 60_000;
+    for (const [pid, sample] of this.#history) if (sample.at < stale) this.#history.delete(pid);
+    return out;
+  }
+
+  async #one(pid: number, uptime: number | undefined): Promise<Usage | undefined> {
+    let stat: string;
+    let statm: string;
+    try {
+      [stat, statm] = await Promise.all([readFile(`/proc/${pid}/stat`, "utf8"), readFile(`/proc/${pid}/statm`, "utf8")]);
+    } catch {
+      this.#history.delete(pid);
+      return undefined;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const startTime = fields[19] ?? "";
+    const now = Date.now();
+    const previous = this.#history.get(pid);
+    this.#history.set(pid, { startTime, ticks, at: now });
+    let cpuPercent = 0;
+    if (previous !== undefined && previous.startTime === startTime && now > previous.at) {
+      cpuPercent = (((ticks - previous.ticks) / TICKS_PER_SECOND) * 1000 * 100) / (now - previous.at);
+    } else if (uptime !== undefined) {
+      const ranSeconds = uptime - Number(startTime) / TICKS_PER_SECOND;
+      cpuPercent = ranSeconds > 0 ? ((ticks / TICKS_PER_SECOND) * 100) / ranSeconds : 0;
+    }
+    return { memoryBytes: Number(statm.split(" ")[1] ?? 0) * PAGE_SIZE, cpuPercent: Math.max(0, cpuPercent) };
+  }
+}
+
+async function readUptime(): Promise<number | undefined> {
+  try {
+    return Number((await readFile("/proc/uptime", "utf8")).split(" ")[0]);
+  } catch {
+    return undefined;
+  }
+}
