@@ -61,3 +61,9 @@ export function parseNotifyLine(line: string): NotifyMessage | undefined {
 export function formatNotifyMessage(message: NotifyMessage): string {
   return `${JSON.stringify(message)}\n`;
 }
+
+/** `file:line:col: message` of what a process reported on its notify pipe. */
+export function describeReported(error: { message: string; file?: string; line?: number; column?: number }): string {
+  if (error.file === undefined) return error.message;
+  return `${error.file}${error.line === undefined ? "" : `:${error.line}`}${error.column === undefined ? "" : `:${error.column}`}: ${error.message}`;
+}

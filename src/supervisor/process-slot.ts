@@ -16,6 +16,7 @@
 import type { ReadyRule } from "../config/types.js";
 import type { BoundSocket } from "../sockets/bind.js";
 import type { ExitReason } from "../process/spawn.js";
+import { describeReported } from "../protocol/notify.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { waitReady } from "./readiness.js";
 import type { ProcessEnd, RestartDecision } from "./restart-policy.js";
@@ -103,11 +104,18 @@ export class ProcessSlot {
         return;
       }
       if (outcome.reason === "exited" || outcome.reason === "cancelled") return; // handled by #exited / stop()
-      // Not ready in time or reported an error: end it and treat it like a crash.
       this.deps.changed(this, `pid ${proc.pid} ${outcome.message}`, "warn");
-      this.#state = { kind: "stopping", proc };
-      const { signal, timeoutMs } = this.deps.stopSignal();
-      void proc.stop(signal, timeoutMs).then(() => this.#ended({ clean: false, uptimeMs: this.deps.now() - this.#lastStartedAt }, outcome.message));
+      const end = (): void => {
+        if (this.#state.kind !== "starting" || this.#state.proc !== proc) return;
+        // Not ready in time, or it reported an error and did not exit: end it like a crash.
+        this.#state = { kind: "stopping", proc };
+        const { signal, timeoutMs } = this.deps.stopSignal();
+        void proc.stop(signal, timeoutMs).then(() => this.#ended({ clean: false, uptimeMs: this.deps.now() - this.#lastStartedAt }, outcome.message));
+      };
+      // A process that reported its own failure exits by itself; #exited then handles it (and
+      // kills what it left in its group at once). Only one that lingers is stopped.
+      if (outcome.reason === "error") setTimeout(end, 2000).unref();
+      else end();
     });
   }
 
@@ -156,7 +164,8 @@ export class ProcessSlot {
     if (state.kind === "starting") state.abort.abort();
     proc.killLeftovers();
     const clean = exit.reason === "exit-code" && exit.code === 0;
-    this.#ended({ clean, uptimeMs: this.deps.now() - proc.startedAt }, `pid ${proc.pid} ${describeExit(exit)}`);
+    const reported = proc.lastError?.type === "error" ? `: ${describeReported(proc.lastError)}` : "";
+    this.#ended({ clean, uptimeMs: this.deps.now() - proc.startedAt }, `pid ${proc.pid} ${describeExit(exit)}${reported}`);
   }
 
   #ended(end: ProcessEnd, what: string): void {

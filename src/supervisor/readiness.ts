@@ -9,6 +9,7 @@
  */
 import http from "node:http";
 import type { ReadyRule } from "../config/types.js";
+import { describeReported } from "../protocol/notify.js";
 import type { BoundSocket } from "../sockets/bind.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { connectionOwnedByGroup } from "./socket-owner.js";
@@ -45,12 +46,12 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
     void proc.exited.then((exit) => {
       const how =
         exit.reason === "exit-code" ? `exited with code ${exit.code}` : exit.reason === "signal" ? `was killed by ${exit.signal}` : exit.message;
-      const detail = proc.lastError?.type === "error" ? `: ${describeError(proc.lastError)}` : "";
+      const detail = proc.lastError?.type === "error" ? `: ${describeReported(proc.lastError)}` : "";
       finish({ ok: false, reason: "exited", message: `${how} before it was ready${detail}` });
     });
     cleanups.push(
       proc.onNotify((message) => {
-        if (message.type === "error") finish({ ok: false, reason: "error", message: describeError(message) });
+        if (message.type === "error") finish({ ok: false, reason: "error", message: describeReported(message) });
       }),
     );
 
@@ -88,12 +89,6 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
         throw new Error(`unknown ready rule ${JSON.stringify(rule satisfies never)}`);
     }
   });
-}
-
-function describeError(message: { message: string; file?: string; line?: number; column?: number }): string {
-  if (message.file === undefined) return message.message;
-  const where = `${message.file}${message.line === undefined ? "" : `:${message.line}${message.column === undefined ? "" : `:${message.column}`}`}`;
-  return `${where}: ${message.message}`;
 }
 
 /** One probe: true when this process's group accepted the connection and answered below 500. */
