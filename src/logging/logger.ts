@@ -41,6 +41,15 @@ export function colorWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv 
   return stream.isTTY === true;
 }
 
+/**
+ * ANSI colouring decided here, not by `util.styleText` (which looks at the process's own
+ * stdout): the log may go to another stream, and NO_COLOR / non-terminals are handled above.
+ */
+function style(color: string, text: string): string {
+  const codes = util.inspect.colors[color];
+  return codes === undefined ? text : `\u001b[${codes[0]}m${text}\u001b[${codes[1]}m`;
+}
+
 export function createLog(options: LogOptions): Log {
   const colors = new Map<string, (typeof PALETTE)[number]>();
   const paint = (site: string, text: string): string => {
@@ -50,13 +59,13 @@ export function createLog(options: LogOptions): Log {
       color = PALETTE[colors.size % PALETTE.length] ?? "cyan";
       colors.set(site, color);
     }
-    return util.styleText(color, text);
+    return style(color, text);
   };
-  const dim = (text: string): string => (options.color ? util.styleText("dim", text) : text);
+  const dim = (text: string): string => (options.color ? style("dim", text) : text);
   const levelMark = (level: string): string => {
     if (level === "info") return "";
     const text = level === "warn" ? "warning: " : "error: ";
-    return options.color ? util.styleText(level === "warn" ? "yellow" : "red", text) : text;
+    return options.color ? style(level === "warn" ? "yellow" : "red", text) : text;
   };
 
   const prettyFormat = winston.format.printf((info) => {

@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
+import { spawn } from "node:child_process";
+import { BIN, PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const node = JSON.stringify(process.execPath);
 const printEnv = JSON.stringify(path.join(PROGRAMS, "print-env.mjs"));
@@ -86,6 +88,20 @@ describe("control socket and reload-config", () => {
     assert.match(stopped.stdout, /a stopped in \d+ ms/);
     const logs = await supervisor.cli(["logs", "a", "-n", "50"]);
     assert.match(logs.stdout, /a\.1 \| ENV /);
+    // -f streams lines as they come: start b again and see its output arrive.
+    const follower = spawn(process.execPath, [BIN, "logs", "b", "-f", "-n", "0", "-c", supervisor.file], { stdio: ["ignore", "pipe", "inherit"] });
+    let followed = "";
+    follower.stdout.setEncoding("utf8").on("data", (chunk: string) => (followed += chunk));
+    try {
+      // The follower connects asynchronously: (re)start b until its fresh output shows up.
+      await waitFor(
+        "logs -f shows b's output",
+        async () => /b\.1 \| ENV /.test(followed) || ((await supervisor.cli(["restart", "b"])) && /b\.1 \| ENV /.test(followed)),
+        { intervalMs: 300 },
+      );
+    } finally {
+      follower.kill("SIGINT");
+    }
     assert.equal(await supervisor.stop(), 0);
   });
 });
