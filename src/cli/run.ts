@@ -86,7 +86,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
       if (stopping) {
         if (signal === "SIGINT") {
           log.event("warn", "second SIGINT: killing every site now");
-          for (const site of supervisor.sites()) for (const proc of site.processes()) proc.stop("SIGKILL", 0);
+          for (const site of supervisor.sites()) for (const proc of site.allProcesses()) proc.forceKill();
+          state.remove();
           resolve(1);
         }
         return;

@@ -74,6 +74,11 @@ export class ProcessHandle {
     return this.#stopping;
   }
 
+  /** Forced stop (a second SIGINT): SIGKILL to the whole group now, whatever stop is under way. */
+  forceKill(): void {
+    if (this.pid !== 0) killLeftovers(this.pid);
+  }
+
   /** After an unplanned exit: nothing the process started may live on holding the socket. */
   killLeftovers(): void {
     if (this.pid !== 0) killLeftovers(this.pid);

@@ -124,6 +124,45 @@ sites:
     assert.ok(supervisor.events.some((e) => /stopped 1 site \(stubborn\) in \d+ ms/.test(e.message)), "the exit line says what was stopped and how long");
   });
 
+  it("a second SIGINT kills every site at once and exits 1", async () => {
+    const supervisor = start(`version: 1
+sites:
+  stubborn:
+    command: [${node}, ${program("stubborn.mjs")}]
+    stopTimeout: 30s
+    ready: { log: "grandchild \\\\d+" }
+`);
+    const line = await supervisor.waitForEvent("grandchild reported", (e) => e.site === "stubborn" && /^grandchild \d+/.test(e.message));
+    const grandchild = Number(/grandchild (\d+)/.exec(line.message)?.[1]);
+    const [site] = await supervisor.waitRunning(["stubborn"]);
+    supervisor.child.kill("SIGINT");
+    await supervisor.waitForEvent("graceful stop began", (e) => /SIGINT: stopping 1 sites/.test(e.message));
+    const sent = Date.now();
+    supervisor.child.kill("SIGINT");
+    assert.equal(await supervisor.exited, 1);
+    assert.ok(Date.now() - sent < 3000, "forced, not waiting for stopTimeout");
+    await waitFor("parent and grandchild gone", () => !alive(site?.pids[0] ?? 0) && !alive(grandchild), { timeoutMs: 3000 });
+  });
+
+  it("--only supervises the named sites and ignores the others", async () => {
+    const supervisor = SupervisorUnderTest.start(
+      `version: 1
+sites:
+  picked:
+    command: [${node}, ${program("ticker.mjs")}]
+    ready: { delay: 10ms }
+  ignored:
+    command: [${node}, ${program("ticker.mjs")}]
+    ready: { delay: 10ms }
+`,
+      { args: ["--only", "picked"] },
+    );
+    running.push(supervisor);
+    await supervisor.waitRunning(["picked"]);
+    assert.deepEqual((await supervisor.status()).map((s) => s.name), ["picked"]);
+    assert.equal(await supervisor.stop(), 0);
+  });
+
   it("reports a missing program clearly and keeps the other sites running", async () => {
     const supervisor = start(`version: 1
 sites:
