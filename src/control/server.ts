@@ -14,7 +14,7 @@ import type { Log } from "../logging/logger.js";
 import type { Site, OpResult } from "../supervisor/site.js";
 import type { ApplyReport, Supervisor } from "../supervisor/supervisor.js";
 import { claimSocketPath } from "./socket-file.js";
-import { siteStatus } from "./status.js";
+import { sitesStatus } from "./status.js";
 
 export type ReloadConfigOutcome = { readonly ok: true; readonly report: ApplyReport } | { readonly ok: false; readonly errors: string };
 
@@ -89,7 +89,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   const supervisor = deps.supervisor;
   if (parts.length === 2) {
     if (method !== "GET") return send(response, 405, { error: "use GET /v1/sites" });
-    return send(response, 200, { sites: await Promise.all(supervisor.sites().map(siteStatus)) });
+    return send(response, 200, { sites: await sitesStatus(supervisor.sites()) });
   }
   const name = decodeURIComponent(parts[2] ?? "");
   const targets = name === "all" ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
@@ -99,7 +99,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   }
   if (parts.length === 3) {
     if (method !== "GET") return send(response, 405, { error: `use GET /v1/sites/${name}` });
-    return send(response, 200, { sites: await Promise.all(targets.map(siteStatus)) });
+    return send(response, 200, { sites: await sitesStatus(targets) });
   }
   const action = parts[3] ?? "";
   if (action === "logs" && parts.length === 4) return logs(url, response, deps.log, targets[0]?.name ?? name);

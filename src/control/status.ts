@@ -2,6 +2,7 @@
  * What `status` reports per site: state, pids, uptime, restarts, memory, CPU, address. Never the
  * environment — that is where secrets live.
  */
+import { processGroups } from "../process/proc-stat.js";
 import { UsageSampler } from "../process/usage.js";
 import type { Site, SiteSnapshot } from "../supervisor/site.js";
 
@@ -27,10 +28,30 @@ export interface SiteStatus extends Omit<SiteSnapshot, "processes"> {
 
 const sampler = new UsageSampler();
 
-export async function siteStatus(site: Site): Promise<SiteStatus> {
+/** Status of several sites, with one scan of /proc for all of them. */
+export async function sitesStatus(sites: readonly Site[]): Promise<SiteStatus[]> {
+  const groups = await processGroups();
+  return Promise.all(sites.map((site) => siteStatus(site, groups)));
+}
+
+/**
+ * Memory and CPU count the whole process group of each process: a gunicorn master's worker, or
+ * whatever a command started, is part of what the site costs.
+ */
+async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly number[]>): Promise<SiteStatus> {
   const snapshot = site.snapshot();
   const pids = snapshot.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
-  const usage = await sampler.sample(pids);
+  const members = (pid: number): readonly number[] => groups.get(pid) ?? [pid];
+  const sampled = await sampler.sample(pids.flatMap(members));
+  const usage = new Map(
+    pids.map((pid) => {
+      const parts = members(pid).flatMap((member) => {
+        const one = sampled.get(member);
+        return one === undefined ? [] : [one];
+      });
+      return [pid, parts.length === 0 ? undefined : { memoryBytes: parts.reduce((a, u) => a + u.memoryBytes, 0), cpuPercent: parts.reduce((a, u) => a + u.cpuPercent, 0) }] as const;
+    }),
+  );
   const now = Date.now();
   const processes = snapshot.processes.map((p) => {
     const stats = p.pid === undefined ? undefined : usage.get(p.pid);

@@ -6,7 +6,8 @@
  * systemd mode: unlike `--bind fd://3`, that mode leaves a unix socket's path in place when
  * gunicorn exits, so the next generation is still reachable. It also installs a
  * `post_worker_init` hook — called after the worker imported the application — that writes
- * `{"type":"ready"}` to the notify pipe: readiness of exactly this generation.
+ * `{"type":"ready"}` to the notify pipe: readiness of exactly this generation. A
+ * `post_worker_init` of the project's own `gunicorn.conf.py` still runs, first.
  *
  * Django imports the URLconf, and with it every view, only on the first request, so a broken
  * `views.py` would pass an import of `wsgi.py` and go live. The hook imports the root URLconf
@@ -17,12 +18,21 @@
 import type { ResolvedSite, SiteKind } from "../config/types.js";
 
 export const GUNICORN_BOOT = `
-import json, os, sys
+import json, os, stat, sys
 os.environ["LISTEN_PID"] = str(os.getpid())
 os.environ["LISTEN_FDS"] = "1"
+_NOTIFY_FD = int(os.environ.pop("TSGI_NOTIFY_FD", "-1"))
+try:
+    # Only a pipe or socket tsgi handed over: run by hand, fd 4 may be some unrelated file.
+    if _NOTIFY_FD < 0 or not (stat.S_ISFIFO(os.fstat(_NOTIFY_FD).st_mode) or stat.S_ISSOCK(os.fstat(_NOTIFY_FD).st_mode)):
+        _NOTIFY_FD = -1
+except OSError:
+    _NOTIFY_FD = -1
 def _notify(message):
+    if _NOTIFY_FD < 0:
+        return
     try:
-        os.write(4, (json.dumps(message) + "\\n").encode())
+        os.write(_NOTIFY_FD, (json.dumps(message) + "\\n").encode())
     except OSError:
         pass
 try:
@@ -59,8 +69,9 @@ def _own_files():
         if not any(path.startswith(root + os.sep) for root in shared):
             files.append(path)
     return sorted(files)
-def _ready(worker):
+def _ready(worker, user_hook):
     try:
+        user_hook(worker)
         _warm_up()
     except Exception as error:
         message = {"type": "error", "message": "%s: %s" % (type(error).__name__, error)}
@@ -72,7 +83,8 @@ def _ready(worker):
 class _TsgiApplication(WSGIApplication):
     def load_config(self):
         super().load_config()
-        self.cfg.set("post_worker_init", _ready)
+        user_hook = self.cfg.post_worker_init
+        self.cfg.set("post_worker_init", lambda worker: _ready(worker, user_hook))
 sys.argv = ["gunicorn"] + sys.argv[1:]
 _TsgiApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 `.trim();

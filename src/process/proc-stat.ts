@@ -22,22 +22,32 @@ export function sameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
+/** Every process group on the machine: pgid → its member pids. One scan of /proc. */
+export async function processGroups(): Promise<Map<number, number[]>> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const groups = new Map<number, number[]>();
+  await Promise.all(
+    (await readdir("/proc"))
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(async (entry) => {
+        try {
+          const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+          // Fields after the command name: state ppid pgrp …
+          const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+          const members = groups.get(pgid);
+          if (members === undefined) groups.set(pgid, [Number(entry)]);
+          else members.push(Number(entry));
+        } catch {
+          // ended while we looked
+        }
+      }),
+  );
+  return groups;
+}
+
 /** Pids of every process in the group `pgid` (the leader and all it started). */
 export async function groupMembers(pgid: number): Promise<number[]> {
-  const { readdir, readFile } = await import("node:fs/promises");
-  const members: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      // Fields after the command name: state ppid pgrp …
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(rest[2]) === pgid) members.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return members;
+  return (await processGroups()).get(pgid) ?? [];
 }
 
 const PAGE_SIZE = 4096;

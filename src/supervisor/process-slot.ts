@@ -183,6 +183,9 @@ export class ProcessSlot {
           this.start();
         }, decision.delayMs);
         this.#set({ kind: "backoff", timer, until, lastExit: what }, `${what}; restarting in ${decision.delayMs} ms`, "warn");
+        // Whoever waits on this start hears of the failure now, not after the backoff; the
+        // slot keeps trying on its own (a no-op once it has been ready before).
+        this.#settle({ ok: false, reason: `${what}; restarting in ${decision.delayMs} ms` });
         return;
       }
       case "stay-down":

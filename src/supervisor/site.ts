@@ -27,7 +27,7 @@ import { spawnProcess } from "../process/spawn.js";
 import { LISTEN_FD, NOTIFY_FD } from "../protocol/notify.js";
 import { bindSocket, formatAddress, type BoundSocket } from "../sockets/bind.js";
 import { ProcessHandle } from "./process-handle.js";
-import { ProcessSlot, type SpawnOutcome } from "./process-slot.js";
+import { ProcessSlot, type SlotSettle, type SpawnOutcome } from "./process-slot.js";
 import { decideRestart, EMPTY_HISTORY, type CrashHistory } from "./restart-policy.js";
 
 export type SiteStateName = "stopped" | "starting" | "running" | "reloading" | "backoff" | "stopping" | "exited" | "fatal";
@@ -84,7 +84,8 @@ export class Site {
   #lastState: SiteStateName = "stopped";
   #queue: Promise<unknown> = Promise.resolve();
   #queuedReload: Promise<OpResult> | undefined;
-  #reloadAbort: AbortController | undefined;
+  /** Aborts the wait of a start or reload under way (a stop must not queue behind it). */
+  #waitAbort: AbortController | undefined;
   readonly #deps: SiteDeps;
   /** Called with every process that became ready (hot reload watches its loaded files). */
   onProcessReady: ((proc: ProcessHandle) => void) | undefined;
@@ -166,12 +167,12 @@ export class Site {
   }
 
   stop(): Promise<OpResult> {
-    this.#reloadAbort?.abort();
+    this.#waitAbort?.abort();
     return this.#enqueue(() => this.#stop(true));
   }
 
   restart(): Promise<OpResult> {
-    this.#reloadAbort?.abort();
+    this.#waitAbort?.abort();
     return this.#enqueue(async () => {
       const before = this.pids();
       const started = Date.now();
@@ -209,7 +210,7 @@ export class Site {
 
   /** Stops everything and releases the socket for good (site removed, supervisor exiting). */
   remove(): Promise<OpResult> {
-    this.#reloadAbort?.abort();
+    this.#waitAbort?.abort();
     return this.#enqueue(() => this.#stop(true));
   }
 
@@ -243,7 +244,9 @@ export class Site {
     this.#current = gen;
     this.#changed("starting");
     for (const slot of gen.slots) slot.start();
-    const settles = await Promise.all(gen.slots.map((slot) => slot.settled));
+    // A process in backoff settles only once it serves or gives up: a stop asked for meanwhile
+    // cancels this wait rather than queue behind it.
+    const settles = await this.#settled(gen);
     const failed = settles.find((s) => !s.ok);
     if (failed !== undefined && !failed.ok) {
       return { ok: false, message: `${this.name} did not start: ${failed.reason}` };
@@ -256,18 +259,12 @@ export class Site {
     if (old === undefined || this.state === "exited" || this.state === "fatal") return this.#start();
     const started = Date.now();
     const before = this.pids();
-    const abort = new AbortController();
-    this.#reloadAbort = abort;
     this.#operation = "reloading";
     const next = this.#newGeneration(true);
     this.#next = next;
     this.#changed(`reloading${reason === undefined ? "" : ` (${reason})`}: starting generation ${next.id}`);
     for (const slot of next.slots) slot.start();
-    const aborted = new Promise<{ ok: false; reason: string }>((resolve) =>
-      abort.signal.addEventListener("abort", () => resolve({ ok: false, reason: "cancelled" })),
-    );
-    const settles = await Promise.race([Promise.all(next.slots.map((slot) => slot.settled)), aborted.then((a) => [a])]);
-    this.#reloadAbort = undefined;
+    const settles = await this.#settled(next);
     this.#next = undefined;
     const failed = settles.find((s) => !s.ok);
     if (failed !== undefined && !failed.ok) {
@@ -284,6 +281,20 @@ export class Site {
     this.#changed(`generation ${next.id} serving; stopping generation ${old.id}`);
     await this.#stopGeneration(old);
     return { ok: true, message: `${this.name} reloaded in ${ms} ms: pids ${list(before)} → ${list(this.pids())}` };
+  }
+
+  /** Every slot's first settle, or `cancelled` as soon as a stop aborts the wait. */
+  async #settled(gen: Generation): Promise<SlotSettle[]> {
+    const abort = new AbortController();
+    this.#waitAbort = abort;
+    const cancelled = new Promise<SlotSettle[]>((resolve) =>
+      abort.signal.addEventListener("abort", () => resolve([{ ok: false, reason: "cancelled by a stop" }])),
+    );
+    try {
+      return await Promise.race([Promise.all(gen.slots.map((slot) => slot.settled)), cancelled]);
+    } finally {
+      if (this.#waitAbort === abort) this.#waitAbort = undefined;
+    }
   }
 
   async #stop(releaseSocket: boolean): Promise<OpResult> {

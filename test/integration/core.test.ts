@@ -124,6 +124,27 @@ sites:
     assert.ok(supervisor.events.some((e) => /stopped 1 site \(stubborn\) in \d+ ms/.test(e.message)), "the exit line says what was stopped and how long");
   });
 
+  it("a site waiting in backoff does not hold up a stop or the shutdown", async () => {
+    const supervisor = start(`version: 1
+sites:
+  flappy:
+    command: [${node}, ${program("exit-with.mjs")}]
+    restart: always
+    backoff: { initial: 20s, max: 20s }
+    ready: { delay: 500ms }
+`);
+    await supervisor.waitForEvent("flappy in backoff", (e) => e.site === "flappy" && /restarting in \d+ ms/.test(e.message));
+    const stopped = await supervisor.cli(["stop", "flappy"]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal((await supervisor.site("flappy")).state, "stopped");
+    const restarted = await supervisor.cli(["start", "flappy"]);
+    assert.equal(restarted.code, 1, "start reports the failed first attempt at once");
+    assert.match(restarted.stderr, /flappy did not start: pid \d+ exited with code 1; restarting in \d+ ms/);
+    const sent = Date.now();
+    assert.equal(await supervisor.stop(), 0);
+    assert.ok(Date.now() - sent < 5000, "the shutdown did not wait for the backoff");
+  });
+
   it("a second SIGINT kills every site at once and exits 1", async () => {
     const supervisor = start(`version: 1
 sites:

@@ -29,9 +29,18 @@ interface Slow {
 }
 
 const running: SupervisorUnderTest[] = [];
+const dirs: string[] = [];
 after(async () => {
   await Promise.all(running.map((s) => s.cleanup()));
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** A temp folder removed after the file's tests. */
+function scratch(prefix = "tsgi-django-"): string {
+  const dir = tempDir(prefix);
+  dirs.push(dir);
+  return dir;
+}
 
 /** `python3` on PATH may be an interpreter without Django (pyenv): pick one that has both. */
 function djangoPython(): string {
@@ -103,6 +112,17 @@ function slowRequest(port: number, ms: number): { started: Promise<void>; done: 
   return { started, done };
 }
 
+/** `promise`, or a failure naming `what` after `ms`. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for: ${what}`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function siteOf(sites: readonly StatusSite[], name: string): StatusSite {
   const site = sites.find((s) => s.name === name);
   assert.ok(site !== undefined, `no site ${name} in status`);
@@ -119,7 +139,7 @@ let barePython = "";
 
 before(() => {
   python = djangoPython();
-  const dir = tempDir("tsgi-django-");
+  const dir = scratch();
   projects = path.join(dir, "projects");
   const printed = run("bash", [path.join(ROOT, "scripts/make-django-projects.sh"), projects], { ...process.env, PYTHON: python });
   assert.equal(printed.trim().split("\n").pop(), python);
@@ -173,7 +193,7 @@ describe("wsgi: three Django sites from two startproject projects", () => {
     ports.shop = await freePort();
     ports.eu = await freePort();
     ports.blog = await freePort();
-    supervisor = SupervisorUnderTest.start(threeSites(ports));
+    supervisor = SupervisorUnderTest.start(threeSites(ports), { dir: scratch() });
     running.push(supervisor);
     const started = Date.now();
     await supervisor.waitRunning(["shop", "shop-eu", "blog"], 30_000);
@@ -242,6 +262,7 @@ describe("wsgi: three Django sites from two startproject projects", () => {
     assert.equal(report.failed, 0, `failed: ${report.errors.slice(0, 5).join("; ")}`);
     assert.equal(otherReport.failed, 0, `shop-eu failed: ${otherReport.errors.slice(0, 5).join("; ")}`);
     assert.ok(report.ok > 20, `only ${report.ok} requests made it`);
+    console.log(`# load during the reload: shop ${report.ok} ok / ${report.failed} failed, shop-eu ${otherReport.ok} ok / ${otherReport.failed} failed`);
     for (const body of report.bodies) assert.equal((JSON.parse(body) as WhoAmI).settings_module, "shop.settings");
     const afterReload = await supervisor.status();
     const oldShop = siteOf(before, "shop").pids;
@@ -260,7 +281,7 @@ describe("wsgi: three Django sites from two startproject projects", () => {
     for (const site of await supervisor.status()) for (const pid of site.pids) masters.add(pid);
     const inFlight = [ports.shop, ports.eu, ports.blog].map((port) => slowRequest(port, 1500));
     // Stop only once every slow request is inside its view (its first byte arrived).
-    await waitFor("slow requests in their views", () => Promise.all(inFlight.map((r) => r.started)).then(() => true), { timeoutMs: 10_000 });
+    await within(10_000, "slow requests in their views", Promise.all(inFlight.map((r) => r.started)));
     const started = Date.now();
     assert.equal(await supervisor.stop(), 0);
     const answers = await Promise.all(inFlight.map((r) => r.done));
@@ -276,7 +297,7 @@ describe("wsgi: three Django sites from two startproject projects", () => {
 
 describe("wsgi: errors before anything starts", () => {
   it("a wsgi site without listen is a config error that says to add one", async () => {
-    const dir = tempDir("tsgi-django-");
+    const dir = scratch();
     fs.writeFileSync(path.join(dir, "sites.yaml"), `version: 1\nsites:\n  alpha:\n    wsgi: shop.wsgi:application\n    cwd: ${JSON.stringify(path.join(projects, "shop"))}\n`);
     const result = await runCli(["check", path.join(dir, "sites.yaml")]);
     assert.equal(result.code, 2, result.stdout + result.stderr);
@@ -287,7 +308,8 @@ describe("wsgi: errors before anything starts", () => {
   it("no gunicorn in the interpreter, a missing app module, a settings typo: fatal with one sentence each, no crash loop, other sites run", async () => {
     const good = await freePort();
     const shop = JSON.stringify(path.join(projects, "shop"));
-    const supervisor = SupervisorUnderTest.start(`version: 1
+    const supervisor = SupervisorUnderTest.start(
+      `version: 1
 sites:
   good:
     wsgi: shop.wsgi:application
@@ -310,7 +332,9 @@ sites:
     settings: shop.settings_typo
     python: ${JSON.stringify(python)}
     listen: 127.0.0.1:${await freePort()}
-`);
+`,
+      { dir: scratch() },
+    );
     running.push(supervisor);
     await supervisor.waitRunning(["good"], 30_000);
     const sites = await waitFor("the three broken sites fatal", async () => {
@@ -340,7 +364,7 @@ sites:
 
 describe("wsgi: on a unix socket", () => {
   it("serves over the socket path, and after a reload the path still exists and answers", async () => {
-    const dir = tempDir("tsgi-django-");
+    const dir = scratch();
     const socketPath = path.join(dir, "blog.sock");
     const supervisor = SupervisorUnderTest.start(
       `version: 1
@@ -375,11 +399,11 @@ sites:
 });
 
 describe("wsgi: hot reload under --watch", () => {
-  it("editing a view reloads only that site (plain write, then write-temp-then-rename)", async () => {
-    const copy = path.join(tempDir("tsgi-django-watch-"), "projects");
+  it("editing a view reloads only that site (plain write, write-temp-then-rename); a broken view keeps the old generation", async () => {
+    const copy = path.join(scratch("tsgi-django-watch-"), "projects");
     fs.cpSync(projects, copy, { recursive: true });
     const ports = { shop: await freePort(), eu: await freePort(), blog: await freePort() };
-    const supervisor = SupervisorUnderTest.start(threeSites(ports, copy), { args: ["--watch"] });
+    const supervisor = SupervisorUnderTest.start(threeSites(ports, copy), { dir: scratch(), args: ["--watch"] });
     running.push(supervisor);
     const before = await supervisor.waitRunning(["shop", "shop-eu", "blog"], 30_000);
     const view = path.join(copy, "blog/blog/views.py");
@@ -401,13 +425,31 @@ describe("wsgi: hot reload under --watch", () => {
       edit.save(original.replace("hello from Django under tsgi", edit.text));
       await waitFor(`blog serving "${edit.text}"`, async () => (await get(ports.blog, "/")).body.includes(edit.text), { timeoutMs: 20_000 });
       console.log(`# ${edit.text}: new text served after ${Date.now() - started} ms`);
-      const now = await supervisor.waitRunning(["shop", "shop-eu", "blog"]);
-      assert.notDeepEqual(siteOf(now, "blog").pids, blogPids, "blog reloaded");
+      // The new generation answers as soon as it is ready; the old one may still accept for a
+      // moment, until its stop signal lands. Settle on "old pids gone" before going on.
+      const previous = blogPids;
+      const now = await waitFor("blog running on new pids, its old generation gone", async () => {
+        const sites = await supervisor.status();
+        const blog = siteOf(sites, "blog");
+        const settled = blog.state === "running" && blog.pids.length > 0 && !blog.pids.some((pid) => previous.includes(pid));
+        return settled && previous.every((pid) => !alive(pid)) ? sites : undefined;
+      });
       blogPids = siteOf(now, "blog").pids;
       for (const name of ["shop", "shop-eu"]) {
         assert.deepEqual(siteOf(now, name).pids, siteOf(before, name).pids, `${name} kept its pids`);
       }
     }
+
+    // A broken view: Django imports views only on the first request, but tsgi's bootstrap
+    // imports the URLconf before reporting ready, so the new generation fails and the old serves.
+    const served = (await get(ports.blog, "/")).body;
+    fs.writeFileSync(view, `${original}\ndef broken(:\n`);
+    const failure = await supervisor.waitForEvent("the broken reload reported", (e) => e.site === "blog" && /reload failed, old generation keeps serving/.test(e.message));
+    assert.match(failure.message, /views\.py:\d+(:\d+)?: SyntaxError/);
+    assert.equal((await get(ports.blog, "/")).body, served);
+    assert.deepEqual(siteOf(await supervisor.waitRunning(["blog"]), "blog").pids, blogPids);
+    fs.writeFileSync(view, original);
+    await waitFor("blog serving the original text again", async () => (await get(ports.blog, "/")).body === "blog: hello from Django under tsgi\n", { timeoutMs: 20_000 });
     assert.equal(await supervisor.stop(), 0);
   });
 });
