@@ -5,6 +5,7 @@
  * `-pid` reaches every grandchild it started too. The guards below make sure a bug can never
  * turn this into a signal for the supervisor's own group or for init.
  */
+import { groupHasLiveMembers } from "./proc-stat.js";
 
 export interface Signaller {
   /** `process.kill`, injectable for tests. */
@@ -71,7 +72,7 @@ export async function stopGroup(pgid: number, options: StopOptions): Promise<Sto
   let leaderDone = false;
   void options.leaderExited.then(() => (leaderDone = true));
   while (Date.now() < deadline) {
-    if (leaderDone && !groupAlive(pgid, signaller)) return { killed: false };
+    if (leaderDone && (!groupAlive(pgid, signaller) || !groupHasLiveMembers(pgid))) return { killed: false };
     await delay(Math.min(25, Math.max(1, deadline - Date.now())));
   }
   signalGroup(pgid, "SIGKILL", signaller);

@@ -66,3 +66,28 @@ export async function groupRss(pgid: number): Promise<number> {
   }
   return total;
 }
+
+/**
+ * True while a process of group `pgid` is alive and not a zombie. `kill(-pgid, 0)` alone also
+ * counts zombies — children the group left behind that init has not reaped yet (on some
+ * machines for a second or two) — and a stop would wait on them for nothing.
+ */
+export function groupHasLiveMembers(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc");
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+    } catch {
+      // ended while we looked
+    }
+  }
+  return false;
+}

@@ -23,6 +23,12 @@ import { ReloadQueue } from "./reload-queue.js";
 import { TempFiles } from "./temp-files.js";
 import { watchPlan, type SiteWatchPlan } from "./watch-plan.js";
 
+/**
+ * chokidar drops a second change of one path within 50 ms of the first; a debounce at least
+ * that long makes sure the reload starts only after such a dropped save was written.
+ */
+const MIN_DEBOUNCE_MS = 50;
+
 export interface HotReloadOptions {
   readonly supervisor: Supervisor;
   readonly log: Log;
@@ -43,6 +49,7 @@ interface SiteWatch {
 
 export function startHotReload(options: HotReloadOptions): HotReload {
   const { supervisor, log } = options;
+  const debounceMs = (): number => Math.max(MIN_DEBOUNCE_MS, supervisor.config.watchDebounceMs);
   const watches = new Map<Site, SiteWatch>();
 
   const ownPaths = (): string[] => {
@@ -58,7 +65,7 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     const temp = new TempFiles();
     const readyAt = new Map<number, { generation: number; at: number }>();
     const queue = new ReloadQueue((paths) => reload(site, paths, readyAt));
-    const debouncer = new Debouncer(supervisor.config.watchDebounceMs, (paths) => queue.push(temp.settle(paths, fs.existsSync)));
+    const debouncer = new Debouncer(debounceMs(), (paths) => queue.push(temp.settle(paths, fs.existsSync)));
     const watcher = createFileWatcher({
       roots: plan.roots,
       ignored: (file) => plan.ignored(file),
@@ -85,6 +92,9 @@ export function startHotReload(options: HotReloadOptions): HotReload {
         if (message.type === "loaded") void watchLoaded(site, plan, extra, watcher, message.files);
       });
     };
+    // Re-attached after a config change: the processes already serving reported their modules
+    // to the previous watcher.
+    for (const proc of site.processes()) site.onProcessReady(proc);
   };
 
   const watchLoaded = async (site: Site, plan: SiteWatchPlan, extra: Set<string>, watcher: FileWatcher, files: readonly string[]): Promise<void> => {
@@ -143,7 +153,7 @@ export function startHotReload(options: HotReloadOptions): HotReload {
   let configDebouncer: Debouncer | undefined;
   if (options.watchAll) {
     const file = path.resolve(options.configFile);
-    const debouncer = (configDebouncer = new Debouncer(supervisor.config.watchDebounceMs, () => {
+    const debouncer = (configDebouncer = new Debouncer(debounceMs(), () => {
       log.event("info", `${path.basename(file)} changed: applying the difference`);
       void options.reloadConfig();
     }));

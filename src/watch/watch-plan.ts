@@ -73,8 +73,18 @@ export function watchPlan(input: WatchPlanInput): SiteWatchPlan | undefined {
       roots.push(entry);
     }
   }
+  // The built-in ignores are matched against the path inside the watched folder, not the
+  // absolute one: a site that itself lives under, say, `.tsgi/` or `venv/` must still be watched.
+  const defaultMatch = picomatch([...DEFAULT_IGNORES, ...DEFAULT_IGNORES.filter((p) => p.endsWith("/**")).map((p) => p.slice(0, -3))], { dot: true });
+  const inside = (file: string): string | undefined => {
+    const root = [...roots, site.cwd].find((r) => file === r || file.startsWith(`${r}/`));
+    return root === undefined ? undefined : path.relative(root, file);
+  };
+  const defaultIgnored = (file: string): boolean => {
+    const relative = inside(file);
+    return relative === undefined ? defaultMatch(file) : relative !== "" && defaultMatch(relative);
+  };
   const ignorePatterns = [
-    ...DEFAULT_IGNORES,
     ...site.watchIgnore.map((pattern) => (path.isAbsolute(pattern) || pattern.startsWith("**") ? pattern : path.join(site.cwd, pattern))),
     ...site.watchIgnore.filter((p) => !p.includes("/")).map((p) => `**/${p}`),
     ...site.watchIgnore.map((p) => `${path.resolve(site.cwd, p)}/**`),
@@ -83,7 +93,7 @@ export function watchPlan(input: WatchPlanInput): SiteWatchPlan | undefined {
   // A folder holding the site itself (`logs: .`) is not ignored whole — that would blind the
   // watcher; the log files in it are still ignored by the `*.log` default.
   const own = input.ownPaths.map((p) => path.resolve(p)).filter((p) => !roots.some((root) => root === p || root.startsWith(`${p}/`)));
-  const ignored = (file: string): boolean => ignoreMatch(file) || own.some((p) => file === p || file.startsWith(`${p}/`));
+  const ignored = (file: string): boolean => defaultIgnored(file) || ignoreMatch(file) || own.some((p) => file === p || file.startsWith(`${p}/`));
   const plain = entries.filter((entry) => !picomatch.scan(entry).isGlob);
   const globMatch = globs.length === 0 ? () => false : picomatch(globs, { dot: true });
   const matches = (file: string): boolean => {

@@ -169,7 +169,8 @@ export class SupervisorUnderTest {
   async cleanup(): Promise<void> {
     if (this.#exitCode === undefined) {
       this.child.kill("SIGTERM");
-      const exited = await Promise.race([this.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+      // Unref'd: a supervisor that exits at once must not keep the test process alive 15 s more.
+      const exited = await Promise.race([this.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000).unref())]);
       if (!exited) {
         this.child.kill("SIGKILL");
         await this.exited;
