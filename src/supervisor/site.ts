@@ -89,6 +89,8 @@ export class Site {
   readonly #deps: SiteDeps;
   /** Called with every process that became ready (hot reload watches its loaded files). */
   onProcessReady: ((proc: ProcessHandle) => void) | undefined;
+  /** Called with every process spawned, ready or not (hot reload hears what it loaded). */
+  onProcessStarted: ((proc: ProcessHandle) => void) | undefined;
 
   constructor(config: ResolvedSite, deps: SiteDeps) {
     this.#config = config;
@@ -459,6 +461,7 @@ export class Site {
       startedAt: this.#deps.now(),
       output: (line, stream) => log.output(config.name, index, stream, line),
     });
+    this.onProcessStarted?.(proc);
     return { ok: true, proc };
   }
 }

@@ -88,6 +88,9 @@ export function startHotReload(options: HotReloadOptions): HotReload {
       readyAt.set(proc.pid, { generation: proc.generation, at: Date.now() });
       // The worker reports its modules just after `ready`; either may be read first.
       void watchLoaded(site, plan, extra, watcher, proc.loadedFiles);
+    };
+    // Every process, even one that fails to start, reports the modules it loaded.
+    site.onProcessStarted = (proc) => {
       proc.onNotify((message) => {
         if (message.type === "loaded") void watchLoaded(site, plan, extra, watcher, message.files);
       });
@@ -114,6 +117,7 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     if (existing === undefined) return;
     watches.delete(site);
     site.onProcessReady = undefined;
+    site.onProcessStarted = undefined;
     existing.debouncer.cancel();
     existing.queue.close();
     await existing.watcher.close();

@@ -55,17 +55,26 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   // Settings first: the app may read them while it loads.
   const request = settingsRequest(env);
   const settings = request === undefined ? undefined : await loadSettings(request, cwd, recentFiles);
-  if (settings !== undefined && !settings.ok) return settings.failure;
+  // Even a failed start reports what it loaded: hot reload then watches the broken file too,
+  // wherever it lives, and the save that fixes it recovers the site.
+  const failed = async (failure: LoadFailure): Promise<LoadFailure> => {
+    // The file that failed to load is not among the loaded ones, and is the one to watch most.
+    const files = new Set(await siteFiles());
+    if (failure.file !== undefined && isSiteFile(failure.file)) files.add(failure.file);
+    notifier.send({ type: "loaded", files: [...files] });
+    return failure;
+  };
+  if (settings !== undefined && !settings.ok) return failed(settings.failure);
   if (settings !== undefined) publishSettings(settings.value.value);
 
   const app = await loadApplication(
     { file: isAbsolute(appPath) ? appPath : resolve(cwd, appPath), middleware: middleware.value, cwd },
     recentFiles,
   );
-  if (!app.ok) return app.failure;
+  if (!app.ok) return failed(app.failure);
 
   const serving = await serve(requestListener(app.value, log), target.value, log);
-  if (!serving.ok) return serving.failure;
+  if (!serving.ok) return failed(serving.failure);
   stopSignals.serving(serving.value.drainable);
   guard.serving();
   if (supervised) exitWhenOrphaned(stopSignal, log);

@@ -319,6 +319,22 @@ sites:
     });
 
 
+    it("an app broken at start by a module outside its cwd is started by the save that fixes that module", async () => {
+      const dir = project();
+      const port = await freePort();
+      const outside = path.join(dir, "shared/outside.ts");
+      plainSave(outside, `export const outside: string = "broken;\n`);
+      const supervisor = start(dir, `version: 1\nsites:\n  far:\n    app: ./server.ts\n    cwd: app\n    listen: 127.0.0.1:${port}\n`);
+      await supervisor.waitForEvent("the load error names the outside file", (e) => e.site === "far" && /shared\/outside\.ts:1:\d+: SyntaxError/.test(e.message));
+      await supervisor.waitForEvent("the outside file is watched though the app never served", (e) => e.site === "far" && /also watching .*outside\.ts/.test(e.message));
+      const mark = supervisor.events.length;
+      atomicSave(outside, `export const outside: string = "outside-fixed";\n`);
+      await waitServed(port, "outside-fixed", (s) => s.outside === "outside-fixed");
+      const [reload] = await waitReloads(supervisor, "far", mark, 1);
+      assert.equal(reload?.ok, true);
+      assert.equal((await supervisor.site("far")).state, "running");
+    });
+
     it("a change during a reload queues exactly one more; the time is measured to the new generation serving", async () => {
       const dir = project();
       const port = await freePort();
