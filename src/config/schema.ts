@@ -220,8 +220,8 @@ export const SUPERVISOR_KEYS = {
     description: "Folder of one log file per site, relative to the file's folder; `false` = console only.",
     default: "`.tsgi/logs`",
   },
-  logMaxSize: { type: { type: "size" }, description: "Rotate a site's log file at this size.", default: "`10MB`" },
-  logKeep: { type: { type: "integer", min: 0, max: 1000 }, description: "Rotated log files kept per site.", default: "`5`" },
+  logMaxSize: { type: { type: "size" }, description: "Rotate a site's log file once it reaches this size (`alpha.log` → `alpha.log.1` …); the batch of output that crossed it goes in whole.", default: "`10MB`" },
+  logKeep: { type: { type: "integer", min: 1, max: 1000 }, description: "Rotated log files kept per site (`alpha.log.1` … `alpha.log.N`), besides the live one.", default: "`5`" },
   watchDebounce: { type: duration, description: "Quiet time after a file change before a hot reload.", default: "`100ms`" },
 } as const satisfies KeyTable;
 

@@ -38,10 +38,9 @@ export async function startControlServer(socketPath: string, deps: ControlDeps):
   if (!claim.ok) throw new ControlSocketBusy(claim.message);
   const server = http.createServer((request, response) => {
     handle(request, response, deps).catch((error: unknown) => {
-      if (error instanceof BodyTooLarge) {
-        response.setHeader("connection", "close");
-        return send(response, 413, { error: error.message });
-      }
+      // The rest of an oversized body is read and dropped (see drainBody), so the client gets
+      // to read this answer instead of a broken pipe.
+      if (error instanceof BodyTooLarge) return send(response, 413, { error: error.message });
       send(response, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
@@ -168,9 +167,13 @@ function drainBody(request: http.IncomingMessage): Promise<void> {
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        // Refused, not buffered: the rest of the body is discarded as it arrives.
+        // Refused, not buffered: the rest of the body is discarded as it arrives, up to a bound.
         request.removeAllListeners("data");
-        request.resume();
+        let dropped = 0;
+        request.on("data", (more: Buffer) => {
+          dropped += more.length;
+          if (dropped > 64 * MAX_BODY) request.destroy();
+        });
         reject(new BodyTooLarge(`request body over ${MAX_BODY} bytes; control requests carry no body`));
       }
     });

@@ -8,6 +8,7 @@
  */
 import util from "node:util";
 import winston from "winston";
+import { OutputBatcher } from "./output-batch.js";
 import { RecentLines } from "./recent-lines.js";
 import { SiteFiles } from "./site-files.js";
 import type { LogPlan } from "../config/types.js";
@@ -68,16 +69,27 @@ export function createLog(options: LogOptions): Log {
     return options.color ? style(level === "warn" ? "yellow" : "red", text) : text;
   };
 
+  // Output arrives in batches (`lines`): one formatted string per batch, one line per line.
   const prettyFormat = winston.format.printf((info) => {
     const site = typeof info["site"] === "string" ? info["site"] : undefined;
     if (info["kind"] === "output") {
-      const tag = `${site}.${String(info["proc"])}`;
-      return `${paint(site ?? "", tag.padEnd(10))} | ${String(info.message)}`;
+      const prefix = `${paint(site ?? "", `${site}.${String(info["proc"])}`.padEnd(10))} | `;
+      return (info["lines"] as string[]).map((line) => prefix + line).join("\n");
     }
     const tag = site === undefined ? "tsgi" : site;
     return `${site === undefined ? dim(tag.padEnd(10)) : paint(site, tag.padEnd(10))} ${dim("»")} ${levelMark(info.level)}${String(info.message)}`;
   });
-  const jsonFormat = winston.format.combine(winston.format.timestamp(), winston.format.json());
+  const jsonEvent = winston.format.combine(winston.format.timestamp(), winston.format.json());
+  const jsonFormat = winston.format((info) => {
+    if (info["kind"] !== "output") return jsonEvent.transform(info);
+    const timestamp = new Date().toISOString();
+    const { level, site, proc, stream } = info as unknown as { level: string; site: string; proc: number; stream: string };
+    const text = (info["lines"] as string[])
+      .map((message) => JSON.stringify({ kind: "output", level, message, proc, site, stream, timestamp }))
+      .join("\n");
+    (info as unknown as Record<symbol, unknown>)[Symbol.for("message")] = text;
+    return info;
+  })();
 
   const logger = winston.createLogger({
     level: "info",
@@ -86,23 +98,35 @@ export function createLog(options: LogOptions): Log {
   });
   const recent = new RecentLines();
   const files = new SiteFiles((message) => logger.log({ level: "warn", message, kind: "event" }));
+  const batcher = new OutputBatcher((batch) => {
+    logger.log({
+      level: batch.stream === "err" ? "warn" : "info",
+      message: "",
+      kind: "output",
+      site: batch.site,
+      proc: batch.proc,
+      stream: batch.stream,
+      lines: batch.lines,
+    });
+    files.writeLines(batch.site, batch.lines);
+  });
 
   // Events can still arrive from processes that end during shutdown; after close they are dropped.
   let closed = false;
   return {
     event(level, message, site, fields) {
       if (closed) return;
+      batcher.flush();
       logger.log({ level, message, kind: "event", ...(site === undefined ? {} : { site }), ...fields });
       if (site !== undefined) {
         const line = `[tsgi] ${level === "info" ? "" : `${level}: `}${message}`;
-        files.write(site, line);
+        files.writeLines(site, [line]);
         recent.add(site, { time: Date.now(), proc: 0, stream: "tsgi", line });
       }
     },
     output(site, proc, stream, line) {
       if (closed) return;
-      logger.log({ level: stream === "err" ? "warn" : "info", message: line, kind: "output", site, proc, stream });
-      files.write(site, line);
+      batcher.push(site, proc, stream, line);
       recent.add(site, { time: Date.now(), proc, stream, line });
     },
     recent,
@@ -111,6 +135,7 @@ export function createLog(options: LogOptions): Log {
     },
     async close() {
       if (closed) return;
+      batcher.flush();
       closed = true;
       await files.close();
       // The console stream is written synchronously (a file, a pipe or a TTY on Linux): no

@@ -1,6 +1,10 @@
 /**
- * One log file per site under `supervisor.logs`, rotated by size (winston's File transport:
- * `maxsize`, `maxFiles`, `tailable`, so `alpha.log` is always the newest).
+ * One log file per site under `supervisor.logs`, rotated by size the logrotate way: `alpha.log`
+ * is always the newest, `alpha.log.1` the one before, up to `logKeep` rotated files.
+ *
+ * winston writes; rotating-file-stream rotates. winston's own File transport loses writes that
+ * arrive while it renames files (a site flooding its output lost lines at every rotation);
+ * rotating-file-stream holds them until the new file is open.
  *
  * Writes never block a site: winston's file stream is asynchronous and the site's pipe is read
  * regardless. A folder that cannot be written is reported once, then the site runs on with
@@ -8,10 +12,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { createStream, type RotatingFileStream } from "rotating-file-stream";
 import winston from "winston";
 import type { LogPlan } from "../config/types.js";
 
-const lineFormat = winston.format.printf((info) => `${new Date().toISOString()} ${String(info.message)}`);
+// Messages arrive already stamped, one line per line (see `writeLines`).
+const lineFormat = winston.format.printf((info) => String(info.message));
 
 export function siteLogPath(dir: string, site: string): string {
   // Site names are validated as [a-z0-9][a-z0-9_-]*, so the name can never leave the folder.
@@ -21,6 +27,7 @@ export function siteLogPath(dir: string, site: string): string {
 export class SiteFiles {
   #plan: LogPlan | false = false;
   readonly #loggers = new Map<string, winston.Logger | null>();
+  readonly #streams = new Map<string, RotatingFileStream>();
   readonly #reported = new Set<string>();
   readonly #report: (message: string) => void;
 
@@ -40,9 +47,12 @@ export class SiteFiles {
     this.#plan = plan;
   }
 
-  write(site: string, line: string): void {
+  /** A batch of lines, each stamped with the time it was handed on, in one write. */
+  writeLines(site: string, lines: readonly string[]): void {
     const logger = this.#loggerFor(site);
-    logger?.info(line);
+    if (logger === null) return;
+    const stamp = `${new Date().toISOString()} `;
+    logger.info(stamp + lines.join(`\n${stamp}`));
   }
 
   #loggerFor(site: string): winston.Logger | null {
@@ -61,13 +71,14 @@ export class SiteFiles {
       this.#fail(site, file, error);
       return null;
     }
-    const transport = new winston.transports.File({
-      filename: file,
-      maxsize: plan.maxSizeBytes,
-      maxFiles: plan.keep,
-      tailable: true,
-      format: lineFormat,
+    const stream = createStream(`${site}.log`, {
+      path: plan.dir,
+      size: `${Math.max(1, Math.ceil(plan.maxSizeBytes / 1024))}K`,
+      rotate: Math.max(1, plan.keep),
     });
+    stream.on("error", (error: unknown) => this.#fail(site, file, error));
+    this.#streams.set(site, stream);
+    const transport = new winston.transports.Stream({ stream, format: lineFormat });
     transport.on("error", (error: unknown) => this.#fail(site, file, error));
     const logger = winston.createLogger({ level: "info", transports: [transport] });
     this.#loggers.set(site, logger);
@@ -82,16 +93,23 @@ export class SiteFiles {
     this.#report(`${site}: cannot write its log file ${file} (${reason}); its output goes to the console only`);
   }
 
+  /** Ends every file, waiting (a bounded time) until what was written is on disk. */
   async close(): Promise<void> {
-    const loggers = [...this.#loggers.values()].filter((l): l is winston.Logger => l !== null);
+    const streams = [...this.#streams.values()];
     this.#loggers.clear();
+    this.#streams.clear();
     await Promise.all(
-      loggers.map(
-        (logger) =>
+      streams.map(
+        (stream) =>
           new Promise<void>((resolve) => {
-            logger.on("finish", () => resolve());
-            logger.end();
-            setTimeout(resolve, 1000).unref();
+            const timer = setTimeout(resolve, 2000);
+            timer.unref();
+            stream.once("finish", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            stream.once("error", () => resolve());
+            stream.end();
           }),
       ),
     );

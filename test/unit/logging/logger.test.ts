@@ -3,6 +3,9 @@ import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { colorWanted, createLog } from "../../../src/logging/logger.js";
 
+/** Output is handed on once per event-loop turn. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function capture(format: "pretty" | "json", color: boolean): { log: ReturnType<typeof createLog>; text: () => string } {
   const stream = new PassThrough();
   let text = "";
@@ -11,21 +14,25 @@ function capture(format: "pretty" | "json", color: boolean): { log: ReturnType<t
 }
 
 describe("logger", () => {
-  it("prefixes each line with the site and process number", () => {
+  it("prefixes each line with the site and process number, and keeps events in order", async () => {
     const { log, text } = capture("pretty", false);
     log.output("alpha", 2, "out", "hello");
     log.event("info", "started", "alpha");
+    await turn();
+    assert.ok(text().indexOf("hello") < text().indexOf("started"), "output before the event that followed it");
     assert.match(text(), /^alpha\.2\s+\| hello$/m);
     assert.match(text(), /^alpha\s+» started$/m);
   });
 
-  it("writes no colour codes when colour is off, one colour per site when on", () => {
+  it("writes no colour codes when colour is off, one colour per site when on", async () => {
     const plain = capture("pretty", false);
     plain.log.output("alpha", 1, "out", "x");
+    await turn();
     assert.ok(!plain.text().includes("\u001b["));
     const coloured = capture("pretty", true);
     coloured.log.output("alpha", 1, "out", "x");
     coloured.log.output("beta", 1, "out", "y");
+    await turn();
     const lines = coloured.text().trim().split("\n");
     const code = (line: string | undefined) => /\u001b\[(\d+)m/.exec(line ?? "")?.[1];
     assert.ok(code(lines[0]) !== undefined && code(lines[0]) !== code(lines[1]), "different colours for different sites");
@@ -37,10 +44,14 @@ describe("logger", () => {
     assert.equal(colorWanted({ isTTY: true }, {}), true);
   });
 
-  it("emits one JSON object per line in json format", () => {
+  it("emits one JSON object per line in json format", async () => {
     const { log, text } = capture("json", false);
     log.output("alpha", 1, "err", "oops");
-    const record = JSON.parse(text().trim()) as Record<string, unknown>;
+    log.output("alpha", 1, "err", "again");
+    await turn();
+    const [record, second] = text().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(second?.["message"], "again");
+    if (record === undefined) throw new Error("no record");
     assert.equal(record["site"], "alpha");
     assert.equal(record["proc"], 1);
     assert.equal(record["stream"], "err");
