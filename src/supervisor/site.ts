@@ -434,7 +434,8 @@ export class Site {
     if (!accounts.ok) return { ok: false, message: accounts.message };
     let file = program.path;
     let args = [...plan.args];
-    if (socket !== undefined && config.kind.type === "command") {
+    // gunicorn's bootstrap sets LISTEN_PID itself; everything else goes through the trampoline.
+    if (socket !== undefined && config.kind.type !== "wsgi") {
       // systemd's convention: LISTEN_PID is the pid of the process the socket is for, known only
       // after the fork; this exec trampoline sets it and becomes the program (no shell parsing
       // of anything the user wrote: the argv goes through "$0" "$@").

@@ -39,6 +39,16 @@ describe("control socket and reload-config", () => {
     assert.equal(await supervisor.stop(), 0);
   });
 
+  it("SIGHUP re-reads sites.yaml like reload-config", async () => {
+    const supervisor = SupervisorUnderTest.start(`version: 1\nsites:\n${site("first")}`);
+    running.push(supervisor);
+    await supervisor.waitRunning(["first"]);
+    fs.writeFileSync(supervisor.file, `version: 1\nsites:\n${site("first")}${site("second")}`);
+    supervisor.child.kill("SIGHUP");
+    await supervisor.waitRunning(["first", "second"]);
+    assert.equal(await supervisor.stop(), 0);
+  });
+
   it("a config with errors changes nothing and returns the errors", async () => {
     const supervisor = SupervisorUnderTest.start(`version: 1\nsites:\n${site("one")}`);
     running.push(supervisor);

@@ -89,7 +89,21 @@ sites:
     command: [${node}, ${program("ticker.mjs")}]
     ready: { delay: 10ms }
 `);
+    // The supervisor's own memory, sampled while the flood runs, stays bounded.
+    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    let peakRss = 0;
+    let flooding = true;
+    const sampling = (async () => {
+      while (flooding) {
+        const answer = await controlRequest(socket, "GET", "/v1/supervisor").catch(() => undefined);
+        if (answer !== undefined && answer.status === 200) peakRss = Math.max(peakRss, (JSON.parse(answer.body) as { rssBytes: number }).rssBytes);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
     await supervisor.waitForEvent("flood done", (e) => e.site === "flood" && e.message === "flood done", 60_000);
+    flooding = false;
+    await sampling;
+    assert.ok(peakRss > 0 && peakRss < 250 * 1048576, `supervisor RSS peaked at ${Math.round(peakRss / 1048576)} MB`);
     const logs = path.join(supervisor.dir, ".tsgi/logs");
     const text = await waitFor("flood log complete", () => {
       const content = fs.readFileSync(path.join(logs, "flood.log"), "utf8");
