@@ -206,7 +206,7 @@ export function parseKubernetesArgs(argv: readonly string[]): Parsed<KubernetesA
       return { ok: false, message: `--namespace \`${namespace}\` is not a Kubernetes namespace name (a-z, 0-9 and -, starting and ending with a letter or digit)` };
     }
     const image = values["image"];
-    if (image !== undefined && image.trim() === "") return { ok: false, message: "--image needs an image reference, e.g. registry.example.com/sites:1.4" };
+    if (image !== undefined && image.trim() === "") return { ok: false, message: "--image needs an image reference, e.g. sites:1.4" };
     return { ok: true, value: { out: values["out"], only: parseOnly(values["only"]), image, namespace } };
   });
 }

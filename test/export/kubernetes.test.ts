@@ -10,7 +10,7 @@ import { toYamlStream } from "../../src/export/yaml-out.js";
 import { config, EXAMPLE, exampleProblem, FIXTURE, load, site } from "./helpers.js";
 
 const OPTIONS: KubernetesOptions = {
-  image: "registry.example.com/sites:1.0",
+  image: "sites:1.0",
   namespace: "prod",
   node: "node",
   workerMain: "/opt/tsgi/dist/worker/main.js",
