@@ -147,12 +147,12 @@ export const SITE_KEYS = {
     type: {
       type: "object",
       keys: {
-        initial: { type: duration, description: "First delay.", default: "`100ms`" },
+        initial: { type: duration, description: "Delay before the second restart in a row (the first crash after a stable run restarts at once).", default: "`100ms`" },
         max: { type: duration, description: "Longest delay.", default: "`30s`" },
       },
       example: "{initial: 100ms, max: 30s}",
     },
-    description: "Delay before a restart, doubling from `initial` up to `max`, reset after a stable run.",
+    description: "Restart delays: none for the first crash after a stable run, then `initial`, doubling up to `max`; reset after a stable run (10 s).",
     default: "`{initial: 100ms, max: 30s}`",
   },
   maxRestarts: {

@@ -62,9 +62,15 @@ export function decideRestart(
   return { action: "restart", delayMs: backoffDelay(policy.backoff, consecutive, random), history: next };
 }
 
-/** `initial` doubling per consecutive crash up to `max`, with ±10 % jitter so sites that crash together do not restart in lockstep. */
+/**
+ * The first crash after a stable run restarts at once — with the socket held, a one-off crash
+ * then costs only the new process's start-up. A crash right after that restart waits `initial`,
+ * doubling per further consecutive crash up to `max`, with ±10 % jitter so sites that crash
+ * together do not restart in lockstep.
+ */
 export function backoffDelay(backoff: Backoff, consecutive: number, random: number): number {
-  const exponent = Math.max(0, consecutive - 1);
+  if (consecutive <= 1) return 0;
+  const exponent = consecutive - 2;
   const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(exponent, 40));
   const jittered = base * (0.9 + 0.2 * random);
   return Math.round(Math.min(backoff.maxMs, jittered));

@@ -30,13 +30,14 @@ describe("restart policy", () => {
       if (decision.action === "restart") delays.push(decision.delayMs);
       history = decision.history;
     }
-    assert.deepEqual(delays, [100, 200, 400, 800, 1000, 1000]);
+    assert.deepEqual(delays, [0, 100, 200, 400, 800, 1000]);
   });
 
   it("jitter stays within ±10 % and never above max", () => {
     const backoff = { initialMs: 1000, maxMs: 5000 };
-    assert.equal(backoffDelay(backoff, 1, 0), 900);
-    assert.equal(backoffDelay(backoff, 1, 0.999_999), 1100);
+    assert.equal(backoffDelay(backoff, 1, 0.5), 0, "the first crash after a stable run restarts at once");
+    assert.equal(backoffDelay(backoff, 2, 0), 900);
+    assert.equal(backoffDelay(backoff, 2, 0.999_999), 1100);
     assert.equal(backoffDelay(backoff, 10, 0.999_999), 5000);
   });
 
@@ -44,7 +45,9 @@ describe("restart policy", () => {
     const history: CrashHistory = { times: [1, 2, 3], consecutive: 5 };
     const decision = decideRestart(policy("always", 100), history, { clean: false, uptimeMs: STABLE_RUN_MS }, 100_000, 0.5);
     assert.equal(decision.action, "restart");
-    if (decision.action === "restart") assert.equal(decision.delayMs, 100);
+    if (decision.action === "restart") assert.equal(decision.delayMs, 0);
+    const again = decideRestart(policy("always", 100), decision.history, crash, 100_050, 0.5);
+    if (again.action === "restart") assert.equal(again.delayMs, 100, "a crash right after that waits initial");
   });
 
   it("gives up after more than maxRestarts.count exits within the window", () => {
