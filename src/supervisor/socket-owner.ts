@@ -13,6 +13,8 @@ import { groupMembers } from "../process/proc-stat.js";
 export async function connectionOwnedByGroup(serverPort: number, clientPort: number, pgid: number): Promise<boolean> {
   const inode = await serverSideInode(serverPort, clientPort);
   if (inode === undefined) return false;
+  // Usually the leader itself accepted: look there before scanning every process for the group.
+  if (await hasSocket(pgid, inode)) return true;
   for (const pid of await groupMembers(pgid)) {
     if (await hasSocket(pid, inode)) return true;
   }
