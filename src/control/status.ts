@@ -4,7 +4,8 @@
  */
 import { processGroups } from "../process/proc-stat.js";
 import { UsageSampler } from "../process/usage.js";
-import type { Site, SiteSnapshot } from "../supervisor/site.js";
+import type { SiteSnapshot } from "../supervisor/site-snapshot.js";
+import type { Site } from "../supervisor/site.js";
 
 export interface ProcessStatus {
   readonly index: number;

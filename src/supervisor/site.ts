@@ -18,17 +18,15 @@
  * while one is queued or running joins it (single-flight), and `stop` cancels a reload's wait.
  */
 import type { ResolvedSite } from "../config/types.js";
-import { launchPlan } from "../kinds/launch.js";
 import { wsgiPreflight } from "../kinds/wsgi-preflight.js";
 import type { Log } from "../logging/logger.js";
 import { resolveAccounts } from "../process/accounts.js";
-import { resolveProgram } from "../process/resolve-program.js";
-import { spawnProcess } from "../process/spawn.js";
-import { LISTEN_FD, NOTIFY_FD } from "../protocol/notify.js";
-import { bindSocket, formatAddress, type BoundSocket } from "../sockets/bind.js";
-import { ProcessHandle } from "./process-handle.js";
+import { bindSocket, type BoundSocket } from "../sockets/bind.js";
+import type { ProcessHandle } from "./process-handle.js";
 import { ProcessSlot, type SlotSettle, type SpawnOutcome } from "./process-slot.js";
 import { decideRestart, EMPTY_HISTORY, type CrashHistory } from "./restart-policy.js";
+import { siteSnapshot, type SiteSnapshot } from "./site-snapshot.js";
+import { spawnSiteProcess } from "./spawn-site-process.js";
 
 export type SiteStateName = "stopped" | "starting" | "running" | "reloading" | "backoff" | "stopping" | "exited" | "fatal";
 
@@ -50,27 +48,6 @@ interface Generation {
 }
 
 type Operation = "none" | "stopping" | "reloading";
-
-export interface ProcessSnapshot {
-  readonly index: number;
-  readonly pid: number | undefined;
-  readonly state: string;
-  readonly generation: number;
-  readonly startedAt: number | undefined;
-  readonly restarts: number;
-  readonly detail: string | undefined;
-}
-
-export interface SiteSnapshot {
-  readonly name: string;
-  readonly state: SiteStateName;
-  readonly kind: string;
-  readonly address: string | undefined;
-  readonly generation: number;
-  readonly restarts: number;
-  readonly processes: readonly ProcessSnapshot[];
-  readonly reason: string | undefined;
-}
 
 export class Site {
   #config: ResolvedSite;
@@ -134,34 +111,14 @@ export class Site {
   }
 
   snapshot(): SiteSnapshot {
-    const gen = this.#current;
-    return {
+    return siteSnapshot({
       name: this.name,
       state: this.state,
-      kind: this.#config.kind.type,
-      address: this.#config.listen === undefined ? undefined : formatAddress(this.#config.listen),
-      generation: gen?.id ?? 0,
-      restarts: (gen?.slots ?? []).reduce((sum, slot) => sum + slot.restarts, 0),
+      config: this.#config,
+      generation: this.#current?.id ?? 0,
+      slots: this.#current?.slots ?? [],
       reason: this.#reason,
-      processes: (gen?.slots ?? []).map((slot) => {
-        const state = slot.state;
-        const proc = slot.proc;
-        return {
-          index: slot.deps.index,
-          pid: proc?.pid,
-          state: state.kind,
-          generation: slot.deps.generation,
-          startedAt: proc?.startedAt,
-          restarts: slot.restarts,
-          detail:
-            state.kind === "backoff" || state.kind === "exited"
-              ? state.lastExit
-              : state.kind === "fatal" || state.kind === "failed"
-                ? state.reason
-                : undefined,
-        };
-      }),
-    };
+    });
   }
 
   start(): Promise<OpResult> {
@@ -413,57 +370,18 @@ export class Site {
   }
 
   #spawn(index: number, generation: number): SpawnOutcome {
-    const config = this.#config;
-    const plan = launchPlan(config);
-    const env: Record<string, string> = {
-      ...config.env,
-      ...plan.env,
-      TSGI_SITE: config.name,
-      TSGI_PROCESS: String(index),
-      TSGI_GENERATION: String(generation),
-      TSGI_NOTIFY_FD: String(NOTIFY_FD),
-    };
-    const socket = this.#socket;
-    if (socket !== undefined) {
-      env["LISTEN_FDS"] = "1";
-      env["TSGI_FD"] = String(LISTEN_FD);
-    }
-    const program = resolveProgram(plan.file, config.cwd, env["PATH"]);
-    if (!program.ok) return { ok: false, message: program.message };
-    const accounts = resolveAccounts(config.user, config.group);
-    if (!accounts.ok) return { ok: false, message: accounts.message };
-    let file = program.path;
-    let args = [...plan.args];
-    // gunicorn's bootstrap sets LISTEN_PID itself; everything else goes through the trampoline.
-    if (socket !== undefined && config.kind.type !== "wsgi") {
-      // systemd's convention: LISTEN_PID is the pid of the process the socket is for, known only
-      // after the fork; this exec trampoline sets it and becomes the program (no shell parsing
-      // of anything the user wrote: the argv goes through "$0" "$@").
-      args = ["-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', file, ...args];
-      file = "/bin/sh";
-    }
-    const spawned = spawnProcess({
-      file,
-      args,
-      cwd: config.cwd,
-      env,
-      listenFd: socket?.fd,
-      uid: accounts.uid,
-      gid: accounts.gid,
-    });
-    if (spawned.pid === 0) {
-      return { ok: false, message: "could not spawn the process" };
-    }
     const log = this.#deps.log;
-    const proc = new ProcessHandle(spawned, {
-      site: config.name,
+    const config = this.#config;
+    const spawned = spawnSiteProcess({
+      site: config,
+      socket: this.#socket,
       index,
       generation,
-      startedAt: this.#deps.now(),
+      now: this.#deps.now,
       output: (line, stream) => log.output(config.name, index, stream, line),
     });
-    this.onProcessStarted?.(proc);
-    return { ok: true, proc };
+    if (spawned.ok) this.onProcessStarted?.(spawned.proc);
+    return spawned;
   }
 }
 

@@ -1,0 +1,68 @@
+/**
+ * What a site looks like from outside (`status`): its state, and per process its pid, state,
+ * generation and why it is down. A pure view of the site's slots.
+ */
+import type { ResolvedSite } from "../config/types.js";
+import { formatAddress } from "../sockets/bind.js";
+import type { ProcessSlot } from "./process-slot.js";
+import type { SiteStateName } from "./site.js";
+
+export interface ProcessSnapshot {
+  readonly index: number;
+  readonly pid: number | undefined;
+  readonly state: string;
+  readonly generation: number;
+  readonly startedAt: number | undefined;
+  readonly restarts: number;
+  readonly detail: string | undefined;
+}
+
+export interface SiteSnapshot {
+  readonly name: string;
+  readonly state: SiteStateName;
+  readonly kind: string;
+  readonly address: string | undefined;
+  readonly generation: number;
+  readonly restarts: number;
+  readonly processes: readonly ProcessSnapshot[];
+  readonly reason: string | undefined;
+}
+
+export interface SnapshotInput {
+  readonly name: string;
+  readonly state: SiteStateName;
+  readonly config: ResolvedSite;
+  readonly generation: number;
+  readonly slots: readonly ProcessSlot[];
+  readonly reason: string | undefined;
+}
+
+export function siteSnapshot(input: SnapshotInput): SiteSnapshot {
+  return {
+    name: input.name,
+    state: input.state,
+    kind: input.config.kind.type,
+    address: input.config.listen === undefined ? undefined : formatAddress(input.config.listen),
+    generation: input.generation,
+    restarts: input.slots.reduce((sum, slot) => sum + slot.restarts, 0),
+    reason: input.reason,
+    processes: input.slots.map((slot) => {
+      const state = slot.state;
+      const proc = slot.proc;
+      return {
+        index: slot.deps.index,
+        pid: proc?.pid,
+        state: state.kind,
+        generation: slot.deps.generation,
+        startedAt: proc?.startedAt,
+        restarts: slot.restarts,
+        detail:
+          state.kind === "backoff" || state.kind === "exited"
+            ? state.lastExit
+            : state.kind === "fatal" || state.kind === "failed"
+              ? state.reason
+              : undefined,
+      };
+    }),
+  };
+}
