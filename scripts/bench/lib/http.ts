@@ -73,18 +73,20 @@ export function sleep(ms: number): Promise<void> {
 
 /**
  * Polls one port with back-to-back GETs (`gapMs` after a failure) until `accept(answer)` holds
- * or `timeoutMs` passes. Returns the time it took, or undefined on timeout.
+ * or `timeoutMs` passes. Returns the time it took, or undefined on timeout. A probe gets at most
+ * 3 s to answer; `hung` counts the probes that did not (a connection accepted and never served).
  */
 export async function pollUntil(
   port: number,
   accept: (answer: Answer) => boolean,
-  options: { timeoutMs: number; gapMs?: number; path?: string; since?: number },
+  options: { timeoutMs: number; gapMs?: number; path?: string; since?: number; hung?: { count: number } },
 ): Promise<number | undefined> {
   const since = options.since ?? performance.now();
   const deadline = since + options.timeoutMs;
   while (performance.now() < deadline) {
     const answer = await get(port, options.path ?? "/", Math.max(50, Math.min(3000, deadline - performance.now())));
     if (accept(answer)) return performance.now() - since;
+    if (!answer.ok && answer.kind === "timeout" && options.hung !== undefined) options.hung.count += 1;
     await sleep(answer.ok ? 1 : (options.gapMs ?? 2));
   }
   return undefined;

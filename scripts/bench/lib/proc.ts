@@ -39,6 +39,16 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/** Like `cpuMs`, plus the time of its children that ended and were reaped (cutime + cstime). */
+export function cpuMsWithChildren(pid: number): number {
+  try {
+    const fields = statFields(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 function statFields(stat: string): string[] {
   // comm may hold spaces and parentheses: everything after the last ")" is space-separated.
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -97,4 +107,21 @@ export async function cpuPercent(pids: () => readonly number[], ms: number): Pro
   await new Promise((r) => setTimeout(r, ms));
   const after = pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
   return (100 * (after - before)) / (performance.now() - started);
+}
+
+/** Live processes whose environment holds `name=value` (read from /proc/PID/environ). */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const needle = Buffer.from(`\0${name}=${value}\0`);
+  const first = Buffer.from(`${name}=${value}\0`);
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const environ = fs.readFileSync(`/proc/${entry}/environ`);
+      if ((environ.includes(needle) || environ.subarray(0, first.length).equals(first)) && alive(Number(entry))) out.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return out;
 }

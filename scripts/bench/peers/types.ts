@@ -15,7 +15,7 @@ export type AppSpec =
   /** `fixture/log-writer.mjs` in `dir`: writes `lines` lines to stdout as fast as it can. */
   | { readonly kind: "log-writer"; readonly dir: string; readonly lines: number }
   /** A Django project under gunicorn (one sync worker), `wsgi` = `module:callable`. */
-  | { readonly kind: "django"; readonly dir: string; readonly python: string; readonly wsgi: string };
+  | { readonly kind: "django"; readonly dir: string; readonly python: string; readonly wsgi: string; readonly path: string };
 
 export interface SiteSpec {
   readonly name: string;
@@ -47,6 +47,8 @@ export interface Running {
   restart(site: SiteSpec): Promise<void>;
   /** The supervisor's own processes (not the sites'): their RSS and CPU are the footprint. */
   daemonPids(): number[];
+  /** The peer's status command (all sites), or undefined when it has none. */
+  readonly status: (() => Promise<void>) | undefined;
   /** Files holding the site's stdout, rotated ones included. */
   logFiles(site: SiteSpec): string[];
   /** Stops every process this start created, by pid; idempotent. */

@@ -1,0 +1,40 @@
+/**
+ * The goals tsgi must reach (issue 6), judged on a finished row. A benchmark, not a test: a
+ * missed goal is reported in the table, never hidden.
+ */
+import { cellSummary, ratioToBare, type Metric, type Verdict } from "./report.js";
+
+/** Idle CPU counts as "≈ 0" below this share of one core. */
+const IDLE_CPU_LIMIT = 0.5;
+
+export function judge(metric: Metric): Verdict | undefined {
+  const tsgi = metric.cells.tsgi;
+  if (tsgi === undefined || tsgi.kind === "lacks") return undefined;
+  if (tsgi.kind === "never") return { met: false, text: "not reached" };
+  const own = cellSummary(tsgi);
+  if (own === undefined) return undefined;
+  const bare = cellSummary(metric.cells.bare);
+  const ratio = ratioToBare(metric, "tsgi");
+  const times = (r: number | undefined): string => (r === undefined ? "no bare floor" : `${r.toFixed(2)} × bare`);
+  const id = metric.id;
+  if (id === "crash-ms") return ratio === undefined ? undefined : { met: ratio <= 1.1, text: times(ratio) };
+  if (id.startsWith("startup-")) return ratio === undefined ? undefined : { met: ratio <= 1.2, text: times(ratio) };
+  if (id.startsWith("throughput-")) return ratio === undefined ? undefined : { met: ratio >= 0.98, text: times(ratio) };
+  if (id.startsWith("watch-ms-")) {
+    if (bare === undefined) return undefined;
+    const over = own.median - bare.median;
+    return { met: over <= 150, text: `bare start-up + ${Math.round(over)} ms` };
+  }
+  if (id === "rss-20") {
+    const pm2 = cellSummary(metric.cells["pm2-fork"]) ?? cellSummary(metric.cells["pm2-cluster"]);
+    if (pm2 === undefined) return undefined;
+    const share = own.median / pm2.median;
+    return { met: share <= 0.5, text: `${share.toFixed(2)} × PM2's daemon` };
+  }
+  if (id.startsWith("cpu-")) return { met: own.max < IDLE_CPU_LIMIT, text: `max ${own.max.toFixed(2)} % (≈ 0 means < ${IDLE_CPU_LIMIT} %)` };
+  if (id === "logs-rate") return { met: own.median >= 200_000, text: `${Math.round(own.median).toLocaleString("en-US")} lines/s` };
+  if (id.endsWith("-failed") || id.endsWith("-refused") || id === "logs-lost") {
+    return { met: own.max === 0, text: own.max === 0 ? "0 in every trial" : `${own.max} in the worst trial` };
+  }
+  return undefined;
+}
