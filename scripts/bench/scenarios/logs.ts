@@ -114,7 +114,7 @@ export const logs: Scenario = {
       notes: [
         `${lines.toLocaleString("en-US")} lines of 38 bytes written in 1 000-line chunks to stdout (a pipe, blocking when full), ${trials} run(s) per peer, each on a fresh start; bounded at ${timeoutMs / 1000} s.`,
         "Rate: from the writer's first write to the harness seeing the end marker in the log file (polled every 20 ms). Lost: numbered lines missing from the log files (rotated ones included), counted 0.5 s after the end marker.",
-        "Where the lines go: tsgi `supervisor.logs` (per-site file; tsgi also echoes every line to its own stdout, a file here); PM2 `~/.pm2/logs/NAME-out.log` (in the private PM2_HOME); supervisord `stdout_logfile`; bare: the child's stdout opened on the file itself (the kernel floor).",
+        "Where the lines go: tsgi `supervisor.logs` (per-site file; tsgi also echoes every line to its own stdout, a file here); PM2 `$PM2_HOME/logs/NAME-out.log` (a private PM2_HOME); supervisord `stdout_logfile`; bare: the child's stdout opened on the file itself (the kernel floor).",
       ],
     };
   },

@@ -155,7 +155,7 @@ export const throughput: Scenario = {
       notes: [
         `${tool}, keep-alive, ${seconds} s per run, ${trials} rounds of one run per peer in rotating order after a 1 s warm-up; 16 connections for the Node fixture, 4 for Django. The ratio is the median over rounds of each peer's rate over bare's in the same round (the machine's speed drifts by ±10 % between runs even when nothing else runs, so medians of separate series would mostly compare drift).`,
         "Bare: the fixture started with PORT (gunicorn with `--bind`) by the bare spawner, nothing in between. tsgi: the fixture as a `command:` site and Django as a `wsgi:` site, both on fd 3. PM2 runs gunicorn in fork mode with `interpreter: none`; supervisord as a `[program:x]`.",
-        `A run during which other work on this shared machine used more than ${OTHERS_LIMIT} % of the CPUs (measured from /proc: all busy time minus the benchmark's own processes) was redone, at most twice; the worst kept run saw ${(othersByRow["node"] ?? 0).toFixed(1)} % (Node) and ${(othersByRow["django"] ?? 0).toFixed(1)} % (Django).`,
+        `A run during which other work on this shared machine used more than ${OTHERS_LIMIT} % of the CPUs (the CPU time, from /proc, of every process that is not the benchmark's) was redone, at most twice; the worst kept run saw ${(othersByRow["node"] ?? 0).toFixed(1)} % (Node) and ${(othersByRow["django"] ?? 0).toFixed(1)} % (Django).`,
         `Django: ${django === undefined ? "not available on this machine" : `\`${django.wsgi}\`, GET ${django.path}`}.`,
       ],
     };
