@@ -100,6 +100,7 @@ export class Supervisor {
         const site = this.#sites.get(change.after.name);
         if (site === undefined) return;
         results[change.after.name] = await site.update(change.after, change.socketChanged);
+        this.#watchMemory(site);
         this.onSiteRemoved?.(site);
         this.onSiteAdded?.(site);
       }),
@@ -125,10 +126,18 @@ export class Supervisor {
   #add(config: ResolvedSite): Site {
     const site = new Site(config, this.#deps);
     this.#sites.set(config.name, site);
-    // TSGI_MEMORY_SAMPLE_MS shortens the sampling period (tests, aggressive limits).
-    this.#memory.set(site, watchMemory(site, Number(process.env["TSGI_MEMORY_SAMPLE_MS"]) || MEMORY_SAMPLE_MS));
+    this.#watchMemory(site);
     this.onSiteAdded?.(site);
     return site;
+  }
+
+  /** A memory sampler only for sites with `maxMemory`: sites without one cost no timer. */
+  #watchMemory(site: Site): void {
+    this.#memory.get(site)?.stop();
+    this.#memory.delete(site);
+    if (site.config.maxMemoryBytes === undefined) return;
+    // TSGI_MEMORY_SAMPLE_MS shortens the sampling period (tests, aggressive limits).
+    this.#memory.set(site, watchMemory(site, Number(process.env["TSGI_MEMORY_SAMPLE_MS"]) || MEMORY_SAMPLE_MS));
   }
 
   #filter(config: ResolvedConfig): ResolvedConfig {
