@@ -95,7 +95,8 @@ sites:
     assert.equal(crashy?.state, "fatal");
     assert.match(crashy?.reason ?? "", /gave up: 4 exits within 1m/);
     await waitFor("once exited", async () => (await supervisor.site("once")).state === "exited");
-    const steadyNow = await supervisor.site("steady");
+    // steady becomes ready after its 1 s delay; the crash loop may be over before that.
+    const steadyNow = (await supervisor.waitRunning(["steady"])).find((s) => s.name === "steady") ?? (await supervisor.site("steady"));
     assert.equal(steadyNow.state, "running");
     assert.deepEqual(steadyNow.pids, [Number(/started pid (\d+)/.exec(steady.message)?.[1])], "the steady site kept its pid");
     assert.equal(await supervisor.stop(), 0);
