@@ -86,7 +86,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
       if (stopping) {
         if (signal === "SIGINT") {
           log.event("warn", "second SIGINT: killing every site now");
-          for (const site of supervisor.sites()) for (const proc of site.allProcesses()) proc.forceKill();
+          for (const site of supervisor.sites()) for (const proc of site.allProcesses()) proc.killGroup();
           state.remove();
           resolve(1);
         }

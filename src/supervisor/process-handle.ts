@@ -74,13 +74,11 @@ export class ProcessHandle {
     return this.#stopping;
   }
 
-  /** Forced stop (a second SIGINT): SIGKILL to the whole group now, whatever stop is under way. */
-  forceKill(): void {
-    if (this.pid !== 0) killLeftovers(this.pid);
-  }
-
-  /** After an unplanned exit: nothing the process started may live on holding the socket. */
-  killLeftovers(): void {
+  /**
+   * SIGKILL to the whole group now, whatever stop is under way: after an unplanned exit (nothing
+   * the process started may live on holding the socket) and for a forced stop (a second SIGINT).
+   */
+  killGroup(): void {
     if (this.pid !== 0) killLeftovers(this.pid);
   }
 

@@ -162,7 +162,7 @@ export class ProcessSlot {
     if (state.kind === "stopping" || state.kind === "stopped") return; // a planned stop
     if ((state.kind !== "starting" && state.kind !== "running") || state.proc !== proc) return;
     if (state.kind === "starting") state.abort.abort();
-    proc.killLeftovers();
+    proc.killGroup();
     const clean = exit.reason === "exit-code" && exit.code === 0;
     const reported = proc.lastError?.type === "error" ? `: ${describeReported(proc.lastError)}` : "";
     this.#ended({ clean, uptimeMs: this.deps.now() - proc.startedAt }, `pid ${proc.pid} ${describeExit(exit)}${reported}`);
