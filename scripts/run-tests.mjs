@@ -7,7 +7,9 @@ import path from "node:path";
 
 const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["test"];
 const files = roots
-  .flatMap((root) => (fs.statSync(root).isFile() ? [root] : fs.readdirSync(root, { recursive: true }).map((f) => path.join(root, String(f)))))
+  .flatMap((root) =>
+    fs.statSync(root).isFile() ? [root] : fs.readdirSync(root, { recursive: true }).map((f) => path.join(root, String(f))),
+  )
   .filter((file) => file.endsWith(".test.ts"))
   .sort();
 if (files.length === 0) {

@@ -76,7 +76,9 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 function usage(message: string): never {
-  console.error(`bench: ${message}\nusage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.id).join(",")}] [--peers ${PEER_NAMES.join(",")}] [--keep] [--no-install]`);
+  console.error(
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.id).join(",")}] [--peers ${PEER_NAMES.join(",")}] [--keep] [--no-install]`,
+  );
   process.exit(2);
 }
 
@@ -93,7 +95,10 @@ function install(): void {
   }
   execFileSync("bash", [path.join(BENCH, "install.sh")], { cwd: REPO, stdio: "inherit" });
   log("building tsgi: tsc -p tsconfig.json");
-  execFileSync(process.execPath, [path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: REPO, stdio: "inherit" });
+  execFileSync(process.execPath, [path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+    cwd: REPO,
+    stdio: "inherit",
+  });
 }
 
 function tryCommand(file: string, args: string[]): string {
@@ -107,7 +112,9 @@ function tryCommand(file: string, args: string[]): string {
 
 function machine(): string {
   const cpus = os.cpus();
-  const release = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(fs.existsSync("/etc/os-release") ? fs.readFileSync("/etc/os-release", "utf8") : "")?.[1];
+  const release = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(
+    fs.existsSync("/etc/os-release") ? fs.readFileSync("/etc/os-release", "utf8") : "",
+  )?.[1];
   return `${cpus.length} × ${cpus[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${release ?? os.type()} (Linux ${os.release()})`;
 }
 
@@ -123,7 +130,11 @@ function versions(django: DjangoProject | undefined): Record<string, string> {
     supervisord: supervisordVersion(),
     gunicorn: tryCommand(python, ["-c", "import gunicorn; print(gunicorn.__version__)"]),
     Django: tryCommand(python, ["-c", "import django; print(django.__version__)"]),
-    wrk: tryCommand("wrk", ["--version"]).split("\n")[0]?.replace(/ Copyright.*/, "").replace(/^wrk /, "") ?? "not installed",
+    wrk:
+      tryCommand("wrk", ["--version"])
+        .split("\n")[0]
+        ?.replace(/ Copyright.*/, "")
+        .replace(/^wrk /, "") ?? "not installed",
   };
 }
 
@@ -135,7 +146,12 @@ async function main(): Promise<number> {
   const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-bench-"));
   log(`work folder ${workRoot}${options.keep ? " (kept)" : ""}`);
   // Tracked first, so stopped last: every peer is down before its files go (also on Ctrl-C).
-  if (!options.keep) track("work folder", async () => fs.rmSync(workRoot, { recursive: true, force: true }), () => []);
+  if (!options.keep)
+    track(
+      "work folder",
+      async () => fs.rmSync(workRoot, { recursive: true, force: true }),
+      () => [],
+    );
   useSnapshotOf(REPO, path.join(workRoot, "tsgi-build"));
   const tsgiVersion = versions(undefined).tsgi ?? "unknown";
   const nextPort = portAllocator();
@@ -169,7 +185,10 @@ async function main(): Promise<number> {
       const busy = await waitQuiet(QUIET_LIMIT, options.quick ? 10_000 : 180_000, log);
       const scenarioStarted = Date.now();
       try {
-        const { result, others } = await withOthersMeasured(() => ourPids(trackedPids), () => scenario.run(ctx));
+        const { result, others } = await withOthersMeasured(
+          () => ourPids(trackedPids),
+          () => scenario.run(ctx),
+        );
         metrics.push(...result.metrics);
         notes[scenario.id] = [
           ...result.notes,
@@ -233,7 +252,8 @@ function updateBenchmarksMd(markdown: string): void {
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
   const start = current.indexOf(BEGIN);
   const end = current.indexOf(END);
-  const next = start !== -1 && end > start ? `${current.slice(0, start)}${block}${current.slice(end + END.length)}` : `${block}\n${current}`;
+  const next =
+    start !== -1 && end > start ? `${current.slice(0, start)}${block}${current.slice(end + END.length)}` : `${block}\n${current}`;
   fs.writeFileSync(file, next);
 }
 

@@ -97,7 +97,10 @@ sites:
   try {
     await supervisor.waitRunning(["web", "api", "worker"]);
     const before = await footprint(socket);
-    const loads = { web: loadLoop(ports.web, { rate: 50, maxMs: options.seconds * 1000 + 60_000 }), api: loadLoop(ports.api, { rate: 50, maxMs: options.seconds * 1000 + 60_000 }) };
+    const loads = {
+      web: loadLoop(ports.web, { rate: 50, maxMs: options.seconds * 1000 + 60_000 }),
+      api: loadLoop(ports.api, { rate: 50, maxMs: options.seconds * 1000 + 60_000 }),
+    };
     const pending = new Set<Promise<unknown>>();
     const stopped = new Set<number>();
     const track = (promise: Promise<unknown>) => {
@@ -128,14 +131,17 @@ sites:
           try {
             process.kill(pid, "SIGSTOP");
             stopped.add(pid);
-            setTimeout(() => {
-              stopped.delete(pid);
-              try {
-                process.kill(pid, "SIGCONT");
-              } catch {
-                // ended meanwhile
-              }
-            }, 100 + rand() * 300);
+            setTimeout(
+              () => {
+                stopped.delete(pid);
+                try {
+                  process.kill(pid, "SIGCONT");
+                } catch {
+                  // ended meanwhile
+                }
+              },
+              100 + rand() * 300,
+            );
           } catch {
             // already gone
           }
@@ -172,10 +178,14 @@ sites:
     const stray = supervisor.startedPids().filter((pid) => alive(pid) && !current.has(pid));
     // Give the supervisor a moment to close what the last operations opened.
     let after = await footprint(socket);
-    await waitFor("fd count back to its level", async () => {
-      after = await footprint(socket);
-      return after.fds <= before.fds + 2;
-    }, { timeoutMs: 10_000 }).catch(() => undefined);
+    await waitFor(
+      "fd count back to its level",
+      async () => {
+        after = await footprint(socket);
+        return after.fds <= before.fds + 2;
+      },
+      { timeoutMs: 10_000 },
+    ).catch(() => undefined);
     return { seconds: options.seconds, actions, load, failedShare: sent === 0 ? 0 : failed / sent, allRunning, stray, before, after };
   } finally {
     await supervisor.cleanup();

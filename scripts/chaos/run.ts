@@ -11,10 +11,19 @@ const report = await runChaos({
   say: (line) => console.log(line),
 });
 const { load } = report;
-console.log(`actions: ${Object.entries(report.actions).map(([k, v]) => `${k} ×${v}`).join(", ")}`);
-for (const [site, r] of Object.entries(load)) console.log(`${site}: ${r.sent} requests, ${r.failed} failed${r.failed > 0 ? ` (${[...new Set(r.errors)].slice(0, 3).join("; ")})` : ""}`);
+console.log(
+  `actions: ${Object.entries(report.actions)
+    .map(([k, v]) => `${k} ×${v}`)
+    .join(", ")}`,
+);
+for (const [site, r] of Object.entries(load))
+  console.log(
+    `${site}: ${r.sent} requests, ${r.failed} failed${r.failed > 0 ? ` (${[...new Set(r.errors)].slice(0, 3).join("; ")})` : ""}`,
+  );
 console.log(`failed share: ${(report.failedShare * 100).toFixed(3)} % (goal 0 for listen sites)`);
 console.log(`every site running at the end: ${report.allRunning}`);
 console.log(`processes outside the supervisor: ${report.stray.length === 0 ? "none" : report.stray.join(", ")}`);
-console.log(`supervisor fds ${report.before.fds} → ${report.after.fds}, heap ${(report.before.heapUsedBytes / 1048576).toFixed(1)} → ${(report.after.heapUsedBytes / 1048576).toFixed(1)} MB, rss ${(report.before.rssBytes / 1048576).toFixed(1)} → ${(report.after.rssBytes / 1048576).toFixed(1)} MB`);
+console.log(
+  `supervisor fds ${report.before.fds} → ${report.after.fds}, heap ${(report.before.heapUsedBytes / 1048576).toFixed(1)} → ${(report.after.heapUsedBytes / 1048576).toFixed(1)} MB, rss ${(report.before.rssBytes / 1048576).toFixed(1)} → ${(report.after.rssBytes / 1048576).toFixed(1)} MB`,
+);
 process.exitCode = report.allRunning && report.stray.length === 0 ? 0 : 1;

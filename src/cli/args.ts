@@ -6,11 +6,22 @@ import { parseArgs } from "node:util";
 import type { LogFormat } from "../logging/logger.js";
 
 export type Command =
-  | { readonly name: "run"; readonly file: string; readonly watch: boolean; readonly only: readonly string[] | undefined; readonly logFormat: LogFormat }
+  | {
+      readonly name: "run";
+      readonly file: string;
+      readonly watch: boolean;
+      readonly only: readonly string[] | undefined;
+      readonly logFormat: LogFormat;
+    }
   | { readonly name: "check"; readonly file: string }
   | { readonly name: "init"; readonly file: string }
   | { readonly name: "status"; readonly control: ControlTarget; readonly json: boolean }
-  | { readonly name: "action"; readonly action: "start" | "stop" | "restart" | "reload"; readonly site: string; readonly control: ControlTarget }
+  | {
+      readonly name: "action";
+      readonly action: "start" | "stop" | "restart" | "reload";
+      readonly site: string;
+      readonly control: ControlTarget;
+    }
   | { readonly name: "reload-config"; readonly control: ControlTarget }
   | { readonly name: "logs"; readonly site: string; readonly follow: boolean; readonly lines: number; readonly control: ControlTarget }
   | { readonly name: "export"; readonly target: string; readonly file: string; readonly argv: readonly string[] }
@@ -43,7 +54,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (first === "--version" || first === "-V") return { ok: true, command: { name: "version" } };
   if (first === "export") {
     const [, target, file, ...rest] = argv;
-    if (target === undefined || file === undefined) return { ok: false, message: "export needs a target and a file: export systemd|kubernetes sites.yaml" };
+    if (target === undefined || file === undefined)
+      return { ok: false, message: "export needs a target and a file: export systemd|kubernetes sites.yaml" };
     return { ok: true, command: { name: "export", target, file, argv: rest } };
   }
   try {
@@ -62,11 +74,17 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       options: { watch: { type: "boolean", short: "w" }, only: { type: "string" }, "log-format": { type: "string" } },
     });
     if (positionals.length !== 1) {
-      return { ok: false, message: positionals.length === 0 ? "which sites.yaml? e.g. tsgi-supervise sites.yaml" : `unknown command \`${positionals[0]}\`` };
+      return {
+        ok: false,
+        message: positionals.length === 0 ? "which sites.yaml? e.g. tsgi-supervise sites.yaml" : `unknown command \`${positionals[0]}\``,
+      };
     }
     const format = values["log-format"] ?? "pretty";
     if (format !== "pretty" && format !== "json") return { ok: false, message: `--log-format is pretty or json, not \`${format}\`` };
-    const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+    const only = values.only
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     return { ok: true, command: { name: "run", file: positionals[0] ?? "", watch: values.watch ?? false, only, logFormat: format } };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };

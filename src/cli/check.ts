@@ -64,7 +64,14 @@ function describeSite(site: ResolvedSite): string[] {
       ? "never"
       : `${site.restart}; backoff ${formatDuration(backoff.initialMs)} doubling to ${formatDuration(backoff.maxMs)}; ` +
         `fatal after ${maxRestarts.count} crashes within ${formatDuration(maxRestarts.withinMs)}`;
-  const watch = site.watch === undefined ? "off (on under --watch)" : site.watch === true ? "cwd" : site.watch === false ? "off" : site.watch.join(", ");
+  const watch =
+    site.watch === undefined
+      ? "off (on under --watch)"
+      : site.watch === true
+        ? "cwd"
+        : site.watch === false
+          ? "off"
+          : site.watch.join(", ");
   lines.push(
     row("cwd", site.cwd),
     row("settings", site.settings === undefined ? `none (${site.settingsVar} unset)` : `${site.settingsVar}=${site.settings}`),
@@ -86,7 +93,10 @@ function describeSite(site: ResolvedSite): string[] {
 }
 
 export function describeConfig(config: ResolvedConfig): string {
-  const logs = config.logs === false ? "console only" : `${config.logs.dir} (rotated at ${formatSize(config.logs.maxSizeBytes)}, ${config.logs.keep} kept)`;
+  const logs =
+    config.logs === false
+      ? "console only"
+      : `${config.logs.dir} (rotated at ${formatSize(config.logs.maxSizeBytes)}, ${config.logs.keep} kept)`;
   const count = `${config.sites.length} site${config.sites.length === 1 ? "" : "s"}`;
   const blocks = [
     [`${config.file}: OK, ${count}`],

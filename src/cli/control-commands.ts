@@ -43,7 +43,17 @@ export async function controlCommand(command: Extract<Command, { control: Contro
       }
       case "reload-config": {
         const response = await request(socket, "POST", "/v1/reload-config");
-        const body = response.body as { ok: boolean; errors?: string; report?: { added: string[]; removed: string[]; changed: string[]; unchanged: string[]; results: Record<string, { ok: boolean; message: string }> } };
+        const body = response.body as {
+          ok: boolean;
+          errors?: string;
+          report?: {
+            added: string[];
+            removed: string[];
+            changed: string[];
+            unchanged: string[];
+            results: Record<string, { ok: boolean; message: string }>;
+          };
+        };
         if (!body.ok) {
           io.err.write(`${body.errors ?? "reload-config failed"}\nnothing changed\n`);
           return 2;

@@ -107,7 +107,10 @@ async function systemd(config: ResolvedConfig, sites: readonly ResolvedSite[], a
     return 0;
   }
   const written = await writeAll(args.out, files, io);
-  if (written) io.err.write(`then: sudo cp ${path.join(args.out, "*")} /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now ${args.prefix}.target\n`);
+  if (written)
+    io.err.write(
+      `then: sudo cp ${path.join(args.out, "*")} /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now ${args.prefix}.target\n`,
+    );
   return written ? 0 : 1;
 }
 
@@ -125,7 +128,9 @@ async function kubernetes(config: ResolvedConfig, sites: readonly ResolvedSite[]
     return 2;
   }
   if (args.image === undefined) {
-    io.err.write(`tsgi export kubernetes: warning: no --image: the manifests name \`${DEFAULT_IMAGE}\`; build an image holding the project at ${config.dir}, or pass --image\n`);
+    io.err.write(
+      `tsgi export kubernetes: warning: no --image: the manifests name \`${DEFAULT_IMAGE}\`; build an image holding the project at ${config.dir}, or pass --image\n`,
+    );
   }
   io.err.write(formatWarnings("kubernetes", result.warnings));
   const ns = args.namespace === undefined ? "" : ` -n ${args.namespace}`;
@@ -164,16 +169,26 @@ function selectSites(config: ResolvedConfig, only: readonly string[] | undefined
   const names = config.sites.map((site) => site.name);
   const unknown = only.filter((name) => !names.includes(name));
   if (unknown.length > 0) {
-    return { ok: false, message: `--only: no site ${unknown.map((n) => `\`${n}\``).join(", ")} in ${config.file} (sites: ${names.join(", ")})` };
+    return {
+      ok: false,
+      message: `--only: no site ${unknown.map((n) => `\`${n}\``).join(", ")} in ${config.file} (sites: ${names.join(", ")})`,
+    };
   }
   return { ok: true, value: config.sites.filter((site) => only.includes(site.name)) };
 }
 
 function parseOnly(value: string | undefined): readonly string[] | undefined {
-  return value?.split(",").map((s) => s.trim()).filter(Boolean);
+  return value
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
-function parse<T>(argv: readonly string[], options: NonNullable<ParseArgsConfig["options"]>, build: (values: Record<string, string | undefined>) => Parsed<T>): Parsed<T> {
+function parse<T>(
+  argv: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  build: (values: Record<string, string | undefined>) => Parsed<T>,
+): Parsed<T> {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
     if (positionals.length > 0) return { ok: false, message: `unexpected \`${positionals[0]}\` (one sites.yaml per export)` };
@@ -186,27 +201,49 @@ function parse<T>(argv: readonly string[], options: NonNullable<ParseArgsConfig[
 export function parseSystemdArgs(argv: readonly string[]): Parsed<SystemdArgs> {
   return parse(
     argv,
-    { out: { type: "string" }, only: { type: "string" }, prefix: { type: "string" }, "secrets-dir": { type: "string" }, "systemd-version": { type: "string" } },
+    {
+      out: { type: "string" },
+      only: { type: "string" },
+      prefix: { type: "string" },
+      "secrets-dir": { type: "string" },
+      "systemd-version": { type: "string" },
+    },
     (values) => {
       const prefix = values["prefix"] ?? "tsgi";
-      if (!UNIT_PREFIX_PATTERN.test(prefix)) return { ok: false, message: `--prefix \`${prefix}\` cannot start a unit name: use letters, digits, and : _ . -` };
+      if (!UNIT_PREFIX_PATTERN.test(prefix))
+        return { ok: false, message: `--prefix \`${prefix}\` cannot start a unit name: use letters, digits, and : _ . -` };
       const secretsDir = values["secrets-dir"] ?? "/etc/tsgi";
-      if (!path.isAbsolute(secretsDir)) return { ok: false, message: `--secrets-dir must be an absolute path (systemd reads it), not \`${secretsDir}\`` };
+      if (!path.isAbsolute(secretsDir))
+        return { ok: false, message: `--secrets-dir must be an absolute path (systemd reads it), not \`${secretsDir}\`` };
       const version = values["systemd-version"] ?? String(RESTART_STEPS_SINCE);
-      if (!/^\d+$/.test(version)) return { ok: false, message: `--systemd-version takes systemd's version number (\`systemctl --version\`), e.g. 252, not \`${version}\`` };
-      return { ok: true, value: { out: values["out"], only: parseOnly(values["only"]), prefix, secretsDir, systemdVersion: Number(version) } };
+      if (!/^\d+$/.test(version))
+        return {
+          ok: false,
+          message: `--systemd-version takes systemd's version number (\`systemctl --version\`), e.g. 252, not \`${version}\``,
+        };
+      return {
+        ok: true,
+        value: { out: values["out"], only: parseOnly(values["only"]), prefix, secretsDir, systemdVersion: Number(version) },
+      };
     },
   );
 }
 
 export function parseKubernetesArgs(argv: readonly string[]): Parsed<KubernetesArgs> {
-  return parse(argv, { out: { type: "string" }, only: { type: "string" }, image: { type: "string" }, namespace: { type: "string" } }, (values) => {
-    const namespace = values["namespace"];
-    if (namespace !== undefined && !DNS_1123_LABEL.test(namespace)) {
-      return { ok: false, message: `--namespace \`${namespace}\` is not a Kubernetes namespace name (a-z, 0-9 and -, starting and ending with a letter or digit)` };
-    }
-    const image = values["image"];
-    if (image !== undefined && image.trim() === "") return { ok: false, message: "--image needs an image reference, e.g. sites:1.4" };
-    return { ok: true, value: { out: values["out"], only: parseOnly(values["only"]), image, namespace } };
-  });
+  return parse(
+    argv,
+    { out: { type: "string" }, only: { type: "string" }, image: { type: "string" }, namespace: { type: "string" } },
+    (values) => {
+      const namespace = values["namespace"];
+      if (namespace !== undefined && !DNS_1123_LABEL.test(namespace)) {
+        return {
+          ok: false,
+          message: `--namespace \`${namespace}\` is not a Kubernetes namespace name (a-z, 0-9 and -, starting and ending with a letter or digit)`,
+        };
+      }
+      const image = values["image"];
+      if (image !== undefined && image.trim() === "") return { ok: false, message: "--image needs an image reference, e.g. sites:1.4" };
+      return { ok: true, value: { out: values["out"], only: parseOnly(values["only"]), image, namespace } };
+    },
+  );
 }

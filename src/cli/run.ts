@@ -75,7 +75,9 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         (leftovers.killed.length > 0 ? ` (${leftovers.killed.length} needed SIGKILL)` : ""),
     );
   }
-  const state = new StateFile(stateFile, () => supervisor.sites().flatMap((site) => site.allProcesses().map((proc) => ({ site: site.name, pid: proc.pid }))));
+  const state = new StateFile(stateFile, () =>
+    supervisor.sites().flatMap((site) => site.allProcesses().map((proc) => ({ site: site.name, pid: proc.pid }))),
+  );
   supervisor.onProcessesChanged = () => state.touch();
 
   const hotReload = startHotReload({ supervisor, log, watchAll: command.watch, configFile: config.file, reloadConfig });
@@ -99,7 +101,10 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         const { names: stopped, ms } = await supervisor.stopAll();
         await control.close();
         state.remove();
-        log.event("info", `stopped ${stopped.length} site${stopped.length === 1 ? "" : "s"} (${stopped.join(", ") || "none"}) in ${ms} ms; bye`);
+        log.event(
+          "info",
+          `stopped ${stopped.length} site${stopped.length === 1 ? "" : "s"} (${stopped.join(", ") || "none"}) in ${ms} ms; bye`,
+        );
         resolve(0);
       })();
     };
@@ -108,7 +113,10 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     process.on("SIGHUP", () => void reloadConfig());
   });
 
-  log.event("info", `supervising ${supervisor.config.sites.length} sites from ${config.file} (control: ${config.control})${command.watch ? ", watching files" : ""}`);
+  log.event(
+    "info",
+    `supervising ${supervisor.config.sites.length} sites from ${config.file} (control: ${config.control})${command.watch ? ", watching files" : ""}`,
+  );
   await supervisor.startAll();
   const code = await done;
   await log.close();

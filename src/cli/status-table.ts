@@ -16,7 +16,11 @@ export function renderStatusTable(sites: readonly SiteStatus[]): string {
     site.address ?? "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   const notes = sites.flatMap((site) => (site.reason === undefined ? [] : [`${site.name}: ${site.reason}`]));
   return `${[line(header), ...rows.map(line)].join("\n")}\n${notes.length > 0 ? `\n${notes.join("\n")}\n` : ""}`;
 }

@@ -142,7 +142,10 @@ export function checkValue(node: TreeNode, spec: TypeSpec, label: string, ctx: C
       spec.type === "object" && spec.example !== undefined
         ? `write it as a map: \`${label}: ${spec.example}\``
         : shape === "string" && expected.includes("seq")
-          ? `write a list: \`${label}: [${String((node as { value: unknown }).value).split(/[\s,]+/).filter(Boolean).join(", ")}]\``
+          ? `write a list: \`${label}: [${String((node as { value: unknown }).value)
+              .split(/[\s,]+/)
+              .filter(Boolean)
+              .join(", ")}]\``
           : undefined;
     ctx.issues.add(at, `${ctx.scope}\`${label}\` ${what}; it must be ${describeSpec(spec)}`, hint ?? example);
     return INVALID;
@@ -151,7 +154,8 @@ export function checkValue(node: TreeNode, spec: TypeSpec, label: string, ctx: C
     const option = spec.options.find((candidate) => shapesOf(candidate).includes(shape));
     return option ? checkValue(node, option, label, ctx, keyPos) : INVALID;
   }
-  if (node.kind === "seq") return spec.type === "list" ? checkList(node.items, spec.items, spec.minItems ?? 0, label, ctx, node.pos) : INVALID;
+  if (node.kind === "seq")
+    return spec.type === "list" ? checkList(node.items, spec.items, spec.minItems ?? 0, label, ctx, node.pos) : INVALID;
   if (node.kind === "map") {
     if (spec.type === "map") return checkMap(node, spec, label, ctx);
     if (spec.type === "object") return checkObject(node, spec.keys, spec.exactlyOne === true, label, ctx);
@@ -200,12 +204,14 @@ function checkScalar(node: TreeNode & { kind: "scalar" }, spec: TypeSpec, label:
       if (signal) return signal;
       const upper = normaliseSignal(text.toUpperCase());
       const near = suggest(text.toUpperCase().startsWith("SIG") ? text.toUpperCase() : `SIG${text.toUpperCase()}`, SIGNALS);
-      return bad(`is \`${text}\`, not a signal name`, upper ? `write \`${upper}\`` : near ? `did you mean \`${near}\`?` : "write a signal name such as `SIGTERM` or `SIGINT`");
+      return bad(
+        `is \`${text}\`, not a signal name`,
+        upper ? `write \`${upper}\`` : near ? `did you mean \`${near}\`?` : "write a signal name such as `SIGTERM` or `SIGINT`",
+      );
     }
     case "listen":
       return fromParser(parseListen(value as string | number), node, label, ctx);
-    case "shell-words":
-      {
+    case "shell-words": {
       const split = splitCommand(value as string);
       return fromParser(split.ok ? { ok: true, value: split.argv } : split, node, label, ctx);
     }
@@ -214,7 +220,10 @@ function checkScalar(node: TreeNode & { kind: "scalar" }, spec: TypeSpec, label:
         new RegExp(value as string);
         return value;
       } catch (error) {
-        return bad(`is not a valid regular expression: ${(error as Error).message}`, "check the brackets and escape special characters with `\\`");
+        return bad(
+          `is not a valid regular expression: ${(error as Error).message}`,
+          "check the brackets and escape special characters with `\\`",
+        );
       }
     default:
       throw new Error(`not a scalar spec: ${spec.type}`);
@@ -249,7 +258,12 @@ function checkMap(node: MapNode, spec: TypeSpec & { type: "map" }, label: string
 }
 
 /** Checks a map's keys against a table, keeping each value's position for later checks. */
-export function checkFields(node: MapNode, keys: KeyTable, label: string | undefined, ctx: CheckContext): Map<string, Field | typeof INVALID> {
+export function checkFields(
+  node: MapNode,
+  keys: KeyTable,
+  label: string | undefined,
+  ctx: CheckContext,
+): Map<string, Field | typeof INVALID> {
   const out = new Map<string, Field | typeof INVALID>();
   for (const entry of node.entries) {
     const spec: KeySpec | undefined = Object.hasOwn(keys, entry.key) ? keys[entry.key] : undefined;
@@ -257,7 +271,11 @@ export function checkFields(node: MapNode, keys: KeyTable, label: string | undef
     if (spec === undefined) {
       const where = label === undefined ? "" : ` in \`${label}\``;
       const hint = didYouMean(entry.key, Object.keys(keys)) ?? ctx.elsewhere?.(entry.key);
-      ctx.issues.add(entry.keyPos, `${ctx.scope}unknown key \`${entry.key}\`${where}`, hint ?? `known keys: ${Object.keys(keys).join(", ")}`);
+      ctx.issues.add(
+        entry.keyPos,
+        `${ctx.scope}unknown key \`${entry.key}\`${where}`,
+        hint ?? `known keys: ${Object.keys(keys).join(", ")}`,
+      );
       continue;
     }
     const value = checkValue(entry.value, spec.type, path, ctx, entry.keyPos);
@@ -268,7 +286,9 @@ export function checkFields(node: MapNode, keys: KeyTable, label: string | undef
 
 function checkObject(node: MapNode, keys: KeyTable, exactlyOne: boolean, label: string, ctx: CheckContext): Checked {
   if (exactlyOne && node.entries.length !== 1) {
-    const names = Object.keys(keys).map((key) => `\`${key}\``).join(", ");
+    const names = Object.keys(keys)
+      .map((key) => `\`${key}\``)
+      .join(", ");
     ctx.issues.add(node.pos, `${ctx.scope}\`${label}\` takes exactly one of ${names}, not ${node.entries.length}`);
     return INVALID;
   }

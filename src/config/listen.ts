@@ -5,8 +5,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import type { ListenAddress } from "./types.js";
 
 export type ListenParse =
-  | { readonly ok: true; readonly value: ListenAddress }
-  | { readonly ok: false; readonly message: string; readonly hint: string };
+  { readonly ok: true; readonly value: ListenAddress } | { readonly ok: false; readonly message: string; readonly hint: string };
 
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 export const LISTEN_PATTERN = "^(unix:.+|[0-9]+|\\[[0-9A-Fa-f:.]+\\]:[0-9]+|[A-Za-z0-9.-]+:[0-9]+)$";

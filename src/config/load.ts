@@ -60,7 +60,10 @@ class TreeBuilder {
       const target = node.resolve(this.doc);
       const start = node.range?.[0] ?? at;
       if (target === undefined || aliases.has(target)) {
-        this.issues.add(this.pos(start), `alias \`*${node.source}\` ${target === undefined ? "has no anchor `&" + node.source + "` before it" : "refers to itself"}`);
+        this.issues.add(
+          this.pos(start),
+          `alias \`*${node.source}\` ${target === undefined ? "has no anchor `&" + node.source + "` before it" : "refers to itself"}`,
+        );
         return undefined;
       }
       return this.build(target, start, new Set([...aliases, target]));
@@ -70,7 +73,12 @@ class TreeBuilder {
     if (isScalar(node)) {
       const raw = node.value;
       const source = range ? this.text.slice(range[0], range[1]) : String(raw);
-      const value = raw === null || typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean" ? raw : typeof raw === "bigint" ? Number(raw) : source;
+      const value =
+        raw === null || typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean"
+          ? raw
+          : typeof raw === "bigint"
+            ? Number(raw)
+            : source;
       const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
       return { kind: "scalar", value, source, quoted, pos: this.pos(start) };
     }
@@ -97,7 +105,7 @@ class TreeBuilder {
         this.issues.add(this.pos(keyStart), "keys must be plain words (`name: value`)");
         return undefined;
       }
-      const value = this.build(pair.value, (pair.key.range?.[1] ?? keyStart), aliases);
+      const value = this.build(pair.value, pair.key.range?.[1] ?? keyStart, aliases);
       if (value === undefined) return undefined;
       if (typeof pair.key.value === "symbol" || pair.key.source === "<<") {
         // YAML merge key: `<<: *base` brings in base's keys; the map's own keys win.
@@ -133,7 +141,11 @@ export function parseTree(text: string, issues: IssueList): TreeNode | undefined
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
   for (const error of doc.errors) {
     const { line, col } = lines.linePos(error.pos[0]);
-    issues.add({ line, col }, `YAML syntax: ${error.message.split("\n")[0] ?? error.message}`, YAML_HINTS[error.code] ?? "check the indentation, quotes and brackets on this line");
+    issues.add(
+      { line, col },
+      `YAML syntax: ${error.message.split("\n")[0] ?? error.message}`,
+      YAML_HINTS[error.code] ?? "check the indentation, quotes and brackets on this line",
+    );
   }
   if (doc.errors.length > 0) return null;
   if (doc.contents === null) return undefined;
@@ -198,8 +210,7 @@ export async function controlSocketOf(file: string): Promise<{ ok: true; path: s
   const tree = parseTree(text, new IssueList(absolute));
   if (tree === null || tree === undefined || tree.kind !== "map") return full;
   const supervisor = tree.entries.find((entry) => entry.key === "supervisor")?.value;
-  const control =
-    supervisor?.kind === "map" ? supervisor.entries.find((entry) => entry.key === "control")?.value : undefined;
+  const control = supervisor?.kind === "map" ? supervisor.entries.find((entry) => entry.key === "control")?.value : undefined;
   const value = control?.kind === "scalar" && typeof control.value === "string" ? control.value : DEFAULTS.control;
   return { ok: true, path: resolve(dirname(absolute), value) };
 }

@@ -79,7 +79,9 @@ export function readEnvFiles(
       const code = (error as NodeJS.ErrnoException).code;
       issues.add(
         node.pos,
-        code === "ENOENT" ? `${scope}env file \`${item}\` not found (${path})` : `${scope}env file \`${item}\` cannot be read: ${code ?? String(error)}`,
+        code === "ENOENT"
+          ? `${scope}env file \`${item}\` not found (${path})`
+          : `${scope}env file \`${item}\` cannot be read: ${code ?? String(error)}`,
         code === "ENOENT" ? `\`envFile\` is relative to the site's cwd (${cwd}); create the file or fix the path` : "check its permissions",
       );
       ok = false;

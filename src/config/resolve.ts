@@ -7,14 +7,7 @@ import { statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { IssueList } from "./errors.js";
 import type { Pos } from "./tree.js";
-import type {
-  ListenAddress,
-  LogPlan,
-  ReadyRule,
-  ResolvedConfig,
-  ResolvedSite,
-  SiteKind,
-} from "./types.js";
+import type { ListenAddress, LogPlan, ReadyRule, ResolvedConfig, ResolvedSite, SiteKind } from "./types.js";
 import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
 import type { SiteFields, SiteValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
 import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
@@ -65,13 +58,20 @@ function exists(path: string, want: "file" | "directory"): boolean {
 }
 
 function moduleExists(path: string): boolean {
-  return MODULE_EXTENSIONS.some((ext) => exists(path + ext, "file")) || MODULE_EXTENSIONS.slice(1).some((ext) => exists(resolve(path, `index${ext}`), "file"));
+  return (
+    MODULE_EXTENSIONS.some((ext) => exists(path + ext, "file")) ||
+    MODULE_EXTENSIONS.slice(1).some((ext) => exists(resolve(path, `index${ext}`), "file"))
+  );
 }
 
 function checkUnixPath(path: string, pos: Pos, what: string, issues: IssueList): void {
   const bytes = Buffer.byteLength(path);
   if (bytes > UNIX_PATH_MAX) {
-    issues.add(pos, `${what} path is ${bytes} bytes long (${path}); a unix socket path holds at most ${UNIX_PATH_MAX}`, "use a shorter path, e.g. under /run or /tmp");
+    issues.add(
+      pos,
+      `${what} path is ${bytes} bytes long (${path}); a unix socket path holds at most ${UNIX_PATH_MAX}`,
+      "use a shorter path, e.g. under /run or /tmp",
+    );
   }
 }
 
@@ -94,11 +94,20 @@ function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: st
       if (python !== undefined && interpreter.includes("/")) {
         interpreter = resolve(cwd, interpreter);
         if (!exists(interpreter, "file")) {
-          issues.add(python.node.pos, `${scope}: python \`${python.value}\` not found (${interpreter})`, `\`python\` is relative to the site's cwd (${cwd}); create the virtualenv or fix the path`);
+          issues.add(
+            python.node.pos,
+            `${scope}: python \`${python.value}\` not found (${interpreter})`,
+            `\`python\` is relative to the site's cwd (${cwd}); create the virtualenv or fix the path`,
+          );
           return undefined;
         }
       }
-      return { type: "wsgi", target: site.fields.wsgi?.value ?? "", python: interpreter, threads: pick(site, defaults, "threads")?.value ?? 1 };
+      return {
+        type: "wsgi",
+        target: site.fields.wsgi?.value ?? "",
+        python: interpreter,
+        threads: pick(site, defaults, "threads")?.value ?? 1,
+      };
     }
     case "app": {
       const app = site.fields.app;
@@ -122,7 +131,11 @@ function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: st
         const path = resolve(cwd, entry);
         if (!moduleExists(path)) {
           const node = middleware?.node.kind === "seq" ? middleware.node.items[index] : undefined;
-          issues.add(node?.pos ?? site.namePos, `${scope}: middleware \`${entry}\` not found (${path})`, `middleware paths are relative to the site's cwd (${cwd})`);
+          issues.add(
+            node?.pos ?? site.namePos,
+            `${scope}: middleware \`${entry}\` not found (${path})`,
+            `middleware paths are relative to the site's cwd (${cwd})`,
+          );
           ok = false;
         }
         return path;
@@ -141,7 +154,11 @@ function resolveReady(site: ValidSite, defaults: SiteFields, hasListen: boolean,
   if (rule === undefined) return { type: "delay", ms: DEFAULTS.commandReadyDelayMs };
   if (rule.http !== undefined) {
     if (!hasListen) {
-      issues.add(ready?.node.pos ?? site.namePos, `site \`${site.name}\`: \`ready: {http: ${rule.http}}\` probes the site's \`listen\` address, and it has none`, "add `listen:` to the site, or use `ready: {log: REGEX}` or `{delay: 1s}`");
+      issues.add(
+        ready?.node.pos ?? site.namePos,
+        `site \`${site.name}\`: \`ready: {http: ${rule.http}}\` probes the site's \`listen\` address, and it has none`,
+        "add `listen:` to the site, or use `ready: {log: REGEX}` or `{delay: 1s}`",
+      );
     }
     return { type: "http", path: rule.http };
   }
@@ -149,7 +166,13 @@ function resolveReady(site: ValidSite, defaults: SiteFields, hasListen: boolean,
   return { type: "delay", ms: rule.delay ?? DEFAULTS.commandReadyDelayMs };
 }
 
-function resolveSite(site: ValidSite, valid: ValidConfig, defaultsEnv: Record<string, string> | undefined, options: ResolveOptions, issues: IssueList): ResolvedSite | undefined {
+function resolveSite(
+  site: ValidSite,
+  valid: ValidConfig,
+  defaultsEnv: Record<string, string> | undefined,
+  options: ResolveOptions,
+  issues: IssueList,
+): ResolvedSite | undefined {
   const before = issues.size;
   const dir = dirname(options.file);
   const { defaults } = valid;
@@ -157,22 +180,44 @@ function resolveSite(site: ValidSite, valid: ValidConfig, defaultsEnv: Record<st
   const cwdField = pick(site, defaults, "cwd");
   const cwd = resolve(dir, cwdField?.value ?? ".");
   if (cwdField !== undefined && !exists(cwd, "directory")) {
-    issues.add(cwdField.node.pos, `${scope}cwd \`${cwdField.value}\` is not a directory (${cwd})`, "paths are relative to the folder of sites.yaml; create it or fix the path");
+    issues.add(
+      cwdField.node.pos,
+      `${scope}cwd \`${cwdField.value}\` is not a directory (${cwd})`,
+      "paths are relative to the folder of sites.yaml; create it or fix the path",
+    );
   }
   const kind = resolveKind(site, defaults, dir, cwd, issues);
 
   const settings = pick(site, defaults, "settings");
   if (settings !== undefined && site.kind !== "command" && !MODULE.test(settings.value)) {
-    issues.add(settings.node.pos, `${scope}\`settings\` is \`${settings.value}\`; a ${site.kind} site's settings is a dotted module path`, "write it like `mysite.settings.prod` (relative to the site's cwd)");
+    issues.add(
+      settings.node.pos,
+      `${scope}\`settings\` is \`${settings.value}\`; a ${site.kind} site's settings is a dotted module path`,
+      "write it like `mysite.settings.prod` (relative to the site's cwd)",
+    );
   }
   const settingsVarField = pick(site, defaults, "settingsVar");
   const settingsVar = settingsVarField?.value ?? (site.kind === "wsgi" ? "DJANGO_SETTINGS_MODULE" : "TSGI_SETTINGS_MODULE");
   if (settingsVarField !== undefined && RESERVED_VARS.includes(settingsVar)) {
-    issues.add(settingsVarField.node.pos, `${scope}\`settingsVar\` cannot be \`${settingsVar}\`: tsgi sets it for each process`, "name your settings variable, e.g. `MYAPP_SETTINGS`");
+    issues.add(
+      settingsVarField.node.pos,
+      `${scope}\`settingsVar\` cannot be \`${settingsVar}\`: tsgi sets it for each process`,
+      "name your settings variable, e.g. `MYAPP_SETTINGS`",
+    );
   }
   const siteEnv = expandEnv(site.fields.env, options.env, scope, issues);
   const files = readEnvFiles(pick(site, defaults, "envFile"), cwd, scope, issues);
-  checkSettingsVar({ site: site.name, settingsVar, settings: settings?.value, env: site.fields.env, fileEnv: files?.env ?? {}, fileFrom: files?.from ?? new Map() }, issues);
+  checkSettingsVar(
+    {
+      site: site.name,
+      settingsVar,
+      settings: settings?.value,
+      env: site.fields.env,
+      fileEnv: files?.env ?? {},
+      fileFrom: files?.from ?? new Map(),
+    },
+    issues,
+  );
   const inherit = pick(site, defaults, "inheritEnv")?.value;
 
   let listen: ListenAddress | undefined = site.fields.listen?.value;
@@ -181,16 +226,32 @@ function resolveSite(site: ValidSite, valid: ValidConfig, defaultsEnv: Record<st
     checkUnixPath(listen.path, site.fields.listen?.node.pos ?? site.namePos, `${scope}listen`, issues);
   }
   const backoffField = pick(site, defaults, "backoff");
-  const backoff = { initialMs: backoffField?.value.initial ?? DEFAULTS.backoff.initialMs, maxMs: backoffField?.value.max ?? DEFAULTS.backoff.maxMs };
+  const backoff = {
+    initialMs: backoffField?.value.initial ?? DEFAULTS.backoff.initialMs,
+    maxMs: backoffField?.value.max ?? DEFAULTS.backoff.maxMs,
+  };
   if (backoff.initialMs > backoff.maxMs) {
-    issues.add(backoffField?.node.pos ?? site.namePos, `${scope}\`backoff.initial\` (${formatDuration(backoff.initialMs)}) is longer than \`backoff.max\` (${formatDuration(backoff.maxMs)})`, "make `initial` at most `max`");
+    issues.add(
+      backoffField?.node.pos ?? site.namePos,
+      `${scope}\`backoff.initial\` (${formatDuration(backoff.initialMs)}) is longer than \`backoff.max\` (${formatDuration(backoff.maxMs)})`,
+      "make `initial` at most `max`",
+    );
   }
   const maxRestarts = pick(site, defaults, "maxRestarts")?.value;
   const startTimeout = pick(site, defaults, "startTimeout");
-  if (startTimeout?.value === 0) issues.add(startTimeout.node.pos, `${scope}\`startTimeout\` is 0: no process could ever start`, "write e.g. `30s`");
+  if (startTimeout?.value === 0)
+    issues.add(startTimeout.node.pos, `${scope}\`startTimeout\` is 0: no process could ever start`, "write e.g. `30s`");
   const ready = resolveReady(site, defaults, listen !== undefined, issues);
 
-  if (!site.complete || kind === undefined || siteEnv === undefined || defaultsEnv === undefined || files === undefined || issues.size !== before) return undefined;
+  if (
+    !site.complete ||
+    kind === undefined ||
+    siteEnv === undefined ||
+    defaultsEnv === undefined ||
+    files === undefined ||
+    issues.size !== before
+  )
+    return undefined;
   return {
     name: site.name,
     kind,
@@ -210,7 +271,10 @@ function resolveSite(site: ValidSite, valid: ValidConfig, defaultsEnv: Record<st
     processes: pick(site, defaults, "processes")?.value ?? 1,
     restart: pick(site, defaults, "restart")?.value ?? "on-failure",
     backoff,
-    maxRestarts: { count: maxRestarts?.count ?? DEFAULTS.maxRestarts.count, withinMs: maxRestarts?.within ?? DEFAULTS.maxRestarts.withinMs },
+    maxRestarts: {
+      count: maxRestarts?.count ?? DEFAULTS.maxRestarts.count,
+      withinMs: maxRestarts?.within ?? DEFAULTS.maxRestarts.withinMs,
+    },
     startTimeoutMs: startTimeout?.value ?? DEFAULTS.startTimeoutMs,
     ready,
     stopSignal: pick(site, defaults, "stopSignal")?.value ?? "SIGTERM",
@@ -231,12 +295,20 @@ function checkDefaultsEnv(valid: ValidConfig, issues: IssueList): void {
   const managed = new Set([...SETTINGS_VARS, ...valid.sites.flatMap((site) => site.fields.settingsVar?.value ?? [])]);
   for (const entry of env.node.entries) {
     if (managed.has(entry.key)) {
-      issues.add(entry.keyPos, `\`defaults.env\` sets the settings variable \`${entry.key}\`, which would give every site the same settings`, "give each site its own `settings:` (or use `defaults.settings`)");
+      issues.add(
+        entry.keyPos,
+        `\`defaults.env\` sets the settings variable \`${entry.key}\`, which would give every site the same settings`,
+        "give each site its own `settings:` (or use `defaults.settings`)",
+      );
     }
   }
 }
 
-function resolveSupervisor(valid: ValidConfig, dir: string, issues: IssueList): { control: string; logs: LogPlan | false; watchDebounceMs: number } {
+function resolveSupervisor(
+  valid: ValidConfig,
+  dir: string,
+  issues: IssueList,
+): { control: string; logs: LogPlan | false; watchDebounceMs: number } {
   const { supervisor } = valid;
   const control = resolve(dir, supervisor.control?.value ?? DEFAULTS.control);
   checkUnixPath(control, supervisor.control?.node.pos ?? { line: 1, col: 1 }, "the control socket", issues);
@@ -265,7 +337,11 @@ function checkAddresses(sites: readonly ResolvedSite[], valid: ValidConfig, cont
     const clash = seen.find((other) => other.listen !== undefined && listenConflicts(other.listen, listen));
     if (clash?.listen !== undefined) {
       const same = formatListen(clash.listen) === formatListen(listen);
-      issues.add(pos, `site \`${site.name}\` listens on ${formatListen(listen)}, ${same ? "already used by" : `which clashes with ${formatListen(clash.listen)} of`} site \`${clash.name}\``, "give each site its own address");
+      issues.add(
+        pos,
+        `site \`${site.name}\` listens on ${formatListen(listen)}, ${same ? "already used by" : `which clashes with ${formatListen(clash.listen)} of`} site \`${clash.name}\``,
+        "give each site its own address",
+      );
     } else if (listen.type === "unix" && listen.path === control) {
       issues.add(pos, `site \`${site.name}\` listens on the supervisor's control socket (${control})`, "pick another path");
     }

@@ -62,8 +62,7 @@ export type KeyTable = Readonly<Record<string, KeySpec>>;
 export const SITE_NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$";
 export const SITE_NAME_MAX = 63;
 const MODULE_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
-const WSGI_PATTERN =
-  "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(\\(.*\\))?$";
+const WSGI_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(\\(.*\\))?$";
 
 const str: TypeSpec = { type: "string" };
 const strings: TypeSpec = { type: "list", items: str };
@@ -101,7 +100,12 @@ export const SITE_KEYS = {
     default: "`DJANGO_SETTINGS_MODULE` for `wsgi`, else `TSGI_SETTINGS_MODULE`",
   },
   env: {
-    type: { type: "map", values: { type: "string", allowEmpty: true }, keyPattern: ENV_NAME_PATTERN, keyHelp: "an environment variable name" },
+    type: {
+      type: "map",
+      values: { type: "string", allowEmpty: true },
+      keyPattern: ENV_NAME_PATTERN,
+      keyHelp: "an environment variable name",
+    },
     description:
       "Extra variables, strings; `${VAR}`, `${VAR:-default}` expand from the supervisor's environment (`$${` is a literal `${`). A site's `env` is merged over `defaults.env`, name by name.",
     default: "`{}`",
@@ -130,7 +134,11 @@ export const SITE_KEYS = {
     default: "none",
     notInDefaults: true,
   },
-  processes: { type: { type: "integer", min: 1, max: 256 }, description: "Processes of the site, all serving the one socket.", default: "`1`" },
+  processes: {
+    type: { type: "integer", min: 1, max: 256 },
+    description: "Processes of the site, all serving the one socket.",
+    default: "`1`",
+  },
   threads: { type: { type: "integer", min: 1, max: 1024 }, description: "Threads per process.", default: "`1`", only: ["wsgi"] },
   python: {
     type: str,
@@ -147,12 +155,17 @@ export const SITE_KEYS = {
     type: {
       type: "object",
       keys: {
-        initial: { type: duration, description: "Delay before the second restart in a row (the first crash after a stable run restarts at once).", default: "`100ms`" },
+        initial: {
+          type: duration,
+          description: "Delay before the second restart in a row (the first crash after a stable run restarts at once).",
+          default: "`100ms`",
+        },
         max: { type: duration, description: "Longest delay.", default: "`30s`" },
       },
       example: "{initial: 100ms, max: 30s}",
     },
-    description: "Restart delays: none for the first crash after a stable run, then `initial`, doubling up to `max`; reset after a stable run (10 s).",
+    description:
+      "Restart delays: none for the first crash after a stable run, then `initial`, doubling up to `max`; reset after a stable run (10 s).",
     default: "`{initial: 100ms, max: 30s}`",
   },
   maxRestarts: {
@@ -180,7 +193,7 @@ export const SITE_KEYS = {
         log: { type: { type: "regex" }, description: "A regular expression matched against the site's output." },
         delay: { type: duration, description: "Up this long = ready." },
       },
-      example: "{log: \"listening on\"}",
+      example: '{log: "listening on"}',
     },
     description: "`command` sites: how tsgi knows a new process serves (`wsgi` and `app` report it themselves).",
     default: "`{delay: 1s}`",
@@ -188,12 +201,17 @@ export const SITE_KEYS = {
   },
   middleware: {
     type: strings,
-    description: "Modules wrapping the application, applied in order: package names, or paths (starting with `.` or `/`) relative to `cwd`.",
+    description:
+      "Modules wrapping the application, applied in order: package names, or paths (starting with `.` or `/`) relative to `cwd`.",
     default: "`[]`",
     only: ["app"],
   },
   stopSignal: { type: { type: "signal" }, description: "Graceful stop signal (`TERM` or `SIGTERM`).", default: "`SIGTERM`" },
-  stopTimeout: { type: duration, description: "Time allowed after the stop signal, then SIGKILL to the whole process group.", default: "`10s`" },
+  stopTimeout: {
+    type: duration,
+    description: "Time allowed after the stop signal, then SIGKILL to the whole process group.",
+    default: "`10s`",
+  },
   maxMemory: { type: { type: "size" }, description: "A process over this resident size is replaced gracefully.", default: "none" },
   watch: {
     type: { type: "anyOf", options: [{ type: "boolean" }, strings] },
@@ -220,8 +238,17 @@ export const SUPERVISOR_KEYS = {
     description: "Folder of one log file per site, relative to the file's folder; `false` = console only.",
     default: "`.tsgi/logs`",
   },
-  logMaxSize: { type: { type: "size" }, description: "Rotate a site's log file once it reaches this size (`alpha.log` → `alpha.log.1` …); the batch of output that crossed it goes in whole.", default: "`10MB`" },
-  logKeep: { type: { type: "integer", min: 1, max: 1000 }, description: "Rotated log files kept per site (`alpha.log.1` … `alpha.log.N`), besides the live one.", default: "`5`" },
+  logMaxSize: {
+    type: { type: "size" },
+    description:
+      "Rotate a site's log file once it reaches this size (`alpha.log` → `alpha.log.1` …); the batch of output that crossed it goes in whole.",
+    default: "`10MB`",
+  },
+  logKeep: {
+    type: { type: "integer", min: 1, max: 1000 },
+    description: "Rotated log files kept per site (`alpha.log.1` … `alpha.log.N`), besides the live one.",
+    default: "`5`",
+  },
   watchDebounce: { type: duration, description: "Quiet time after a file change before a hot reload.", default: "`100ms`" },
 } as const satisfies KeyTable;
 
@@ -232,7 +259,11 @@ export const DEFAULTS_KEYS: KeyTable = Object.fromEntries(
 
 export const TOP_KEYS = {
   version: { type: { type: "const", value: 1 }, description: "Format version; must be `1`.", required: true },
-  supervisor: { type: { type: "object", keys: SUPERVISOR_KEYS }, description: "Settings of the supervisor itself; all optional.", default: "`{}`" },
+  supervisor: {
+    type: { type: "object", keys: SUPERVISOR_KEYS },
+    description: "Settings of the supervisor itself; all optional.",
+    default: "`{}`",
+  },
   defaults: {
     type: { type: "object", keys: DEFAULTS_KEYS },
     description:

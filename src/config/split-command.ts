@@ -8,8 +8,7 @@
 import { parse } from "shell-quote";
 
 export type SplitResult =
-  | { readonly ok: true; readonly argv: readonly string[] }
-  | { readonly ok: false; readonly message: string; readonly hint: string };
+  { readonly ok: true; readonly argv: readonly string[] } | { readonly ok: false; readonly message: string; readonly hint: string };
 
 const USE_ARGV = 'write an argv list (`[prog, arg, …]`), or run a shell yourself: `[sh, -c, "…"]`';
 
@@ -36,11 +35,12 @@ function scan(text: string): SplitResult | undefined {
     else if (c === "$" && /[({A-Za-z_0-9@*#?$!-]/.test(text[i + 1] ?? "")) {
       return fail(
         `the command string has a shell expansion \`${text.slice(i, i + 2)}…\``,
-        "put variables in `env:` and read them in the program, or run `[sh, -c, \"…\"]`",
+        'put variables in `env:` and read them in the program, or run `[sh, -c, "…"]`',
       );
     }
   }
-  if (quote !== undefined) return fail(`the command string has an unclosed ${quote === "'" ? "single" : "double"} quote`, "close the quote");
+  if (quote !== undefined)
+    return fail(`the command string has an unclosed ${quote === "'" ? "single" : "double"} quote`, "close the quote");
   return undefined;
 }
 

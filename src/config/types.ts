@@ -28,8 +28,7 @@ export type SiteKind =
     };
 
 export type ListenAddress =
-  | { readonly type: "tcp"; readonly host: string; readonly port: number }
-  | { readonly type: "unix"; readonly path: string };
+  { readonly type: "tcp"; readonly host: string; readonly port: number } | { readonly type: "unix"; readonly path: string };
 
 /** How tsgi knows a new process really serves. */
 export type ReadyRule =
@@ -125,5 +124,4 @@ export interface ConfigIssue {
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly config: ResolvedConfig }
-  | { readonly ok: false; readonly errors: readonly ConfigIssue[] };
+  { readonly ok: true; readonly config: ResolvedConfig } | { readonly ok: false; readonly errors: readonly ConfigIssue[] };

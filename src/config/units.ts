@@ -9,8 +9,7 @@
  */
 
 export type UnitResult =
-  | { readonly ok: true; readonly value: number }
-  | { readonly ok: false; readonly message: string; readonly hint: string };
+  { readonly ok: true; readonly value: number } | { readonly ok: false; readonly message: string; readonly hint: string };
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
@@ -42,9 +41,7 @@ export function parseDuration(raw: string | number): UnitResult {
     return {
       ok: false,
       message: bare ? `the duration "${raw}" has no unit` : `"${raw}" is not a duration`,
-      hint: bare
-        ? `write \`${text}ms\` or \`${text}s\``
-        : "write a number and a unit: `250ms`, `30s`, `5m`, `1h` (or `1m30s`)",
+      hint: bare ? `write \`${text}ms\` or \`${text}s\`` : "write a number and a unit: `250ms`, `30s`, `5m`, `1h` (or `1m30s`)",
     };
   }
   return { ok: true, value: Math.round(total) };

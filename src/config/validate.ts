@@ -178,7 +178,11 @@ function checkKindKeys(name: string, kind: KindName, node: MapNode, issues: Issu
       );
     } else {
       const only = spec.only.map((k) => `\`${k}\``).join(", ");
-      issues.add(entry.keyPos, `site \`${name}\`: \`${entry.key}\` applies only to ${only} sites, and this is ${a(kind)} site`, `remove \`${entry.key}:\``);
+      issues.add(
+        entry.keyPos,
+        `site \`${name}\`: \`${entry.key}\` applies only to ${only} sites, and this is ${a(kind)} site`,
+        `remove \`${entry.key}:\``,
+      );
     }
   }
   if ((kind === "wsgi" || kind === "app") && !node.entries.some((entry) => entry.key === "listen")) {
@@ -194,7 +198,10 @@ function checkSite(entry: MapEntry, issues: IssueList): ValidSite | undefined {
   const name = entry.key;
   let nameOk = true;
   if (!new RegExp(SITE_NAME_PATTERN).test(name) || name.length > SITE_NAME_MAX) {
-    const lower = name.toLowerCase().replace(/[^a-z0-9_-]/g, "-").replace(/^[-_]+/, "");
+    const lower = name
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, "-")
+      .replace(/^[-_]+/, "");
     issues.add(
       entry.keyPos,
       `site name \`${name}\` is not allowed: ${TOP_KEYS.sites.type.keyHelp}`,
@@ -207,7 +214,10 @@ function checkSite(entry: MapEntry, issues: IssueList): ValidSite | undefined {
     return undefined;
   }
   if (entry.value.kind !== "map") {
-    issues.add(entry.value.pos, `site \`${name}\` must be a map of keys, not ${entry.value.kind === "seq" ? "a list" : `\`${entry.value.source}\``}`);
+    issues.add(
+      entry.value.pos,
+      `site \`${name}\` must be a map of keys, not ${entry.value.kind === "seq" ? "a list" : `\`${entry.value.source}\``}`,
+    );
     return undefined;
   }
   const node = entry.value;
@@ -224,7 +234,11 @@ function checkSites(entry: MapEntry, issues: IssueList): ValidSite[] {
   const node = asMap(entry.value, "sites", entry.keyPos, issues);
   if (node === undefined) return [];
   if (node.entries.length === 0) {
-    issues.add(entry.keyPos, "`sites` is empty: there is nothing to supervise", "add a site, e.g. `web: {command: [python3, -m, http.server]}`");
+    issues.add(
+      entry.keyPos,
+      "`sites` is empty: there is nothing to supervise",
+      "add a site, e.g. `web: {command: [python3, -m, http.server]}`",
+    );
     return [];
   }
   return node.entries.flatMap((site) => checkSite(site, issues) ?? []);
@@ -250,7 +264,10 @@ export function validateTree(root: TreeNode | undefined, issues: IssueList): Val
         break;
       case "supervisor": {
         const node = asMap(entry.value, "supervisor", entry.keyPos, issues);
-        if (node) supervisor = valid(checkFields(node, SUPERVISOR_KEYS, "supervisor", { issues, scope: "", elsewhere: TOP_HINT })) as SupervisorFields;
+        if (node)
+          supervisor = valid(
+            checkFields(node, SUPERVISOR_KEYS, "supervisor", { issues, scope: "", elsewhere: TOP_HINT }),
+          ) as SupervisorFields;
         break;
       }
       case "defaults": {

@@ -32,7 +32,9 @@ export function request(socketPath: string, method: "GET" | "POST", path: string
       } else if (error.code === "ECONNRESET") {
         reject(new SupervisorNotRunning(`the supervisor on ${socketPath} closed the connection before answering (is it shutting down?)`));
       } else if (error.code === "EACCES") {
-        reject(new SupervisorNotRunning(`permission denied on ${socketPath}: the control socket belongs to the user who started the supervisor`));
+        reject(
+          new SupervisorNotRunning(`permission denied on ${socketPath}: the control socket belongs to the user who started the supervisor`),
+        );
       } else {
         reject(error);
       }

@@ -50,7 +50,12 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
         const one = sampled.get(member);
         return one === undefined ? [] : [one];
       });
-      return [pid, parts.length === 0 ? undefined : { memoryBytes: parts.reduce((a, u) => a + u.memoryBytes, 0), cpuPercent: parts.reduce((a, u) => a + u.cpuPercent, 0) }] as const;
+      return [
+        pid,
+        parts.length === 0
+          ? undefined
+          : { memoryBytes: parts.reduce((a, u) => a + u.memoryBytes, 0), cpuPercent: parts.reduce((a, u) => a + u.cpuPercent, 0) },
+      ] as const;
     }),
   );
   const now = Date.now();

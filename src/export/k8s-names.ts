@@ -11,14 +11,16 @@ export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const MAX = 63;
 
 export function k8sName(site: string): string {
-  let name = site.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+$/, "");
+  let name = site
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+$/, "");
   if (!/^[a-z]/.test(name)) name = `site-${name}`;
   return name.slice(0, MAX).replace(/-+$/, "");
 }
 
 export type NameResult =
-  | { readonly ok: true; readonly names: ReadonlyMap<string, string> }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly names: ReadonlyMap<string, string> } | { readonly ok: false; readonly message: string };
 
 export function k8sNames(sites: readonly string[]): NameResult {
   const names = new Map<string, string>();

@@ -38,8 +38,7 @@ export type EnvVar =
   | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } } };
 
 export type ProbeHandler =
-  | { readonly tcpSocket: { readonly port: string } }
-  | { readonly httpGet: { readonly path: string; readonly port: string } };
+  { readonly tcpSocket: { readonly port: string } } | { readonly httpGet: { readonly path: string; readonly port: string } };
 
 export type Probe = ProbeHandler & {
   readonly periodSeconds: number;
@@ -75,7 +74,10 @@ export interface Deployment {
     readonly replicas: number;
     readonly minReadySeconds?: number;
     readonly selector: { readonly matchLabels: Labels };
-    readonly strategy: { readonly type: "RollingUpdate"; readonly rollingUpdate: { readonly maxUnavailable: number; readonly maxSurge: string } };
+    readonly strategy: {
+      readonly type: "RollingUpdate";
+      readonly rollingUpdate: { readonly maxUnavailable: number; readonly maxSurge: string };
+    };
     readonly template: { readonly metadata: { readonly labels: Labels }; readonly spec: PodSpec };
   };
 }

@@ -55,13 +55,22 @@ export function podPlan(input: PodInput): PodPlan {
   };
 
   const port = site.listen === undefined ? undefined : site.listen.type === "tcp" ? site.listen.port : UNIX_SITE_PORT;
-  if (site.listen?.type === "unix") warn("listen", `a Service needs a TCP port, not unix:${site.listen.path}: the pod serves on ${UNIX_SITE_PORT}`);
-  if (port !== undefined) notes.push(`listen: the pod binds 0.0.0.0:${port} (its network is its own); the Service forwards port ${port} to it.`);
+  if (site.listen?.type === "unix")
+    warn("listen", `a Service needs a TCP port, not unix:${site.listen.path}: the pod serves on ${UNIX_SITE_PORT}`);
+  if (port !== undefined)
+    notes.push(`listen: the pod binds 0.0.0.0:${port} (its network is its own); the Service forwards port ${port} to it.`);
   if (site.kind.type === "command" && port !== undefined) {
-    warn("listen", `nothing hands a program in a pod its socket as fd 3: it gets PORT=${port} and HOST=0.0.0.0 and must bind them itself (or run tsgi-supervise in the image)`);
+    warn(
+      "listen",
+      `nothing hands a program in a pod its socket as fd 3: it gets PORT=${port} and HOST=0.0.0.0 and must bind them itself (or run tsgi-supervise in the image)`,
+    );
   }
 
-  const launch = exportLaunch(site, { node: input.node, workerMain: input.workerMain, gunicornBind: port === undefined ? undefined : `0.0.0.0:${port}` });
+  const launch = exportLaunch(site, {
+    node: input.node,
+    workerMain: input.workerMain,
+    gunicornBind: port === undefined ? undefined : `0.0.0.0:${port}`,
+  });
   const env = environment(site, launch.env, port, input);
 
   const handler = probeHandler(site, port, warn);
@@ -69,25 +78,36 @@ export function podPlan(input: PodInput): PodPlan {
   // tsgi gives a start `startTimeout` to become ready, then counts it failed: a startup probe
   // restarts the container after as long.
   const startupProbe: Probe | undefined =
-    handler === undefined ? undefined : { ...handler, periodSeconds: 1, failureThreshold: Math.max(1, Math.ceil(site.startTimeoutMs / 1000)) };
+    handler === undefined
+      ? undefined
+      : { ...handler, periodSeconds: 1, failureThreshold: Math.max(1, Math.ceil(site.startTimeoutMs / 1000)) };
   if (handler === undefined) warn("startTimeout", "with no probe there is nothing to time: the container counts as started once it runs");
   const minReadySeconds = site.ready.type === "delay" ? Math.max(1, Math.ceil(site.ready.ms / 1000)) : undefined;
   if (minReadySeconds !== undefined) notes.push(`ready: {delay}: minReadySeconds — a new pod must stay up that long before it counts.`);
 
   let lifecycle: Container["lifecycle"];
   if (site.stopSignal !== "SIGTERM") {
-    warn("stopSignal", `Kubernetes stops a container with SIGTERM; a preStop hook sends ${site.stopSignal} first and waits (it needs /bin/sh and kill in the image)`);
+    warn(
+      "stopSignal",
+      `Kubernetes stops a container with SIGTERM; a preStop hook sends ${site.stopSignal} first and waits (it needs /bin/sh and kill in the image)`,
+    );
     const signal = site.stopSignal.replace(/^SIG/, "");
     lifecycle = { preStop: { exec: { command: ["/bin/sh", "-c", `kill -${signal} 1; while kill -0 1 2>/dev/null; do sleep 1; done`] } } };
   }
 
   let resources: Container["resources"];
   if (site.maxMemoryBytes !== undefined) {
-    warn("maxMemory", "past limits.memory the container is OOM-killed and restarted; tsgi instead replaces a process over the size gracefully");
+    warn(
+      "maxMemory",
+      "past limits.memory the container is OOM-killed and restarted; tsgi instead replaces a process over the size gracefully",
+    );
     resources = { limits: { memory: quantity(site.maxMemoryBytes) } };
   }
   if (site.watch !== undefined && site.watch !== false) {
-    warn("watch", "hot reload has no Kubernetes equivalent: build a new image and roll it out (keep `tsgi-supervise --watch` for development)");
+    warn(
+      "watch",
+      "hot reload has no Kubernetes equivalent: build a new image and roll it out (keep `tsgi-supervise --watch` for development)",
+    );
   }
   restartNotes(site, warn);
 
@@ -148,7 +168,11 @@ function inheritedFromShell(name: string, value: string, shellEnv: NodeJS.Proces
   return shellEnv[name] === value && DEFAULT_INHERIT_RE.some((re) => re.test(name));
 }
 
-function probeHandler(site: ResolvedSite, port: number | undefined, warn: (key: string, message: string) => void): ProbeHandler | undefined {
+function probeHandler(
+  site: ResolvedSite,
+  port: number | undefined,
+  warn: (key: string, message: string) => void,
+): ProbeHandler | undefined {
   const rule = site.ready;
   const tcp: ProbeHandler | undefined = port === undefined ? undefined : { tcpSocket: { port: PORT_NAME } };
   switch (rule.type) {
@@ -159,7 +183,10 @@ function probeHandler(site: ResolvedSite, port: number | undefined, warn: (key: 
       }
       return { httpGet: { path: rule.path, port: PORT_NAME } };
     case "log":
-      warn("ready", `Kubernetes cannot wait for a log line (\`${rule.pattern}\`): ${tcp === undefined ? "no readiness probe" : "the probe checks that the port accepts connections instead"}`);
+      warn(
+        "ready",
+        `Kubernetes cannot wait for a log line (\`${rule.pattern}\`): ${tcp === undefined ? "no readiness probe" : "the probe checks that the port accepts connections instead"}`,
+      );
       return tcp;
     case "notify":
       // The worker listens only once the application is loaded; gunicorn binds before its worker
@@ -174,7 +201,10 @@ function probeHandler(site: ResolvedSite, port: number | undefined, warn: (key: 
 
 function restartNotes(site: ResolvedSite, warn: (key: string, message: string) => void): void {
   if (site.restart !== "always") {
-    warn("restart", `a Deployment restarts its container after every exit, clean or not; \`restart: ${site.restart}\` has no equivalent (a run-once program is a Job)`);
+    warn(
+      "restart",
+      `a Deployment restarts its container after every exit, clean or not; \`restart: ${site.restart}\` has no equivalent (a run-once program is a Job)`,
+    );
   }
   warn("backoff", "the kubelet's own crash back-off applies (10s doubling to 5min), not the site's");
   warn("maxRestarts", "the kubelet never gives up (CrashLoopBackOff): there is no `fatal` state");
@@ -188,7 +218,8 @@ function accounts(site: ResolvedSite, warn: (key: string, message: string) => vo
   ] as const) {
     if (value === undefined) continue;
     if (/^\d+$/.test(value)) context[field] = Number(value);
-    else warn(key, `Kubernetes runs as a numeric id and the image's account names are unknown here: ${field} not set; write \`${key}: <id>\``);
+    else
+      warn(key, `Kubernetes runs as a numeric id and the image's account names are unknown here: ${field} not set; write \`${key}: <id>\``);
   }
   return Object.keys(context).length === 0 ? undefined : context;
 }

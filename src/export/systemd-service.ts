@@ -19,7 +19,11 @@ import type { ExportWarning } from "./warnings.js";
 /** The first systemd with `RestartSteps=` / `RestartMaxDelaySec=`. */
 export const RESTART_STEPS_SINCE = 254;
 
-export type FindProgram = (file: string, cwd: string, envPath: string | undefined) => { readonly ok: true; readonly path: string } | { readonly ok: false; readonly message: string };
+export type FindProgram = (
+  file: string,
+  cwd: string,
+  envPath: string | undefined,
+) => { readonly ok: true; readonly path: string } | { readonly ok: false; readonly message: string };
 
 export interface ServiceOptions {
   readonly systemdVersion: number;
@@ -58,7 +62,9 @@ export function serviceUnit(input: ServiceUnitInput, options: ServiceOptions): S
   const argv = [program(site, launch.argv[0] ?? "", options.findProgram, warn), ...launch.argv.slice(1)];
 
   // `%i` stays a specifier: the instance, i.e. the process number.
-  const unit: UnitLine[] = [setting("Description", `${literal(`tsgi site ${site.name}`)}${input.template ? ` (process %i of ${site.processes})` : ""}`)];
+  const unit: UnitLine[] = [
+    setting("Description", `${literal(`tsgi site ${site.name}`)}${input.template ? ` (process %i of ${site.processes})` : ""}`),
+  ];
   unit.push(setting("PartOf", input.target));
   if (input.socket !== undefined) unit.push(setting("Requires", input.socket), setting("After", input.socket));
   unit.push(
@@ -72,10 +78,16 @@ export function serviceUnit(input: ServiceUnitInput, options: ServiceOptions): S
 
   const service: UnitLine[] = [...readiness(site, warn), setting("ExecStart", execLine(argv))];
   if (site.kind.type === "command" && site.ready.type === "delay") {
-    service.push(...note(`ready: {delay: ${timespan(site.ready.ms)}} — active once the program has run that long`), setting("ExecStartPost", execLine(["/bin/sleep", seconds(site.ready.ms)])));
+    service.push(
+      ...note(`ready: {delay: ${timespan(site.ready.ms)}} — active once the program has run that long`),
+      setting("ExecStartPost", execLine(["/bin/sleep", seconds(site.ready.ms)])),
+    );
   }
   if (site.kind.type === "wsgi") {
-    service.push(...note("systemctl reload: gunicorn starts new workers, then retires the old ones"), setting("ExecReload", "/bin/kill -HUP $MAINPID"));
+    service.push(
+      ...note("systemctl reload: gunicorn starts new workers, then retires the old ones"),
+      setting("ExecReload", "/bin/kill -HUP $MAINPID"),
+    );
   }
   service.push(setting("WorkingDirectory", literal(site.cwd)));
   if (site.user !== undefined) service.push(setting("User", literal(site.user)));
@@ -98,10 +110,14 @@ export function serviceUnit(input: ServiceUnitInput, options: ServiceOptions): S
       "MemoryMax= caps the unit's whole control group and the kernel OOM-kills it past the cap (then Restart= applies); " +
       "tsgi instead replaces a process over the size gracefully";
     warn("maxMemory", message);
-    service.push(...note(`maxMemory: ${site.maxMemoryBytes} bytes — not faithful: ${message}.`), setting("MemoryMax", String(site.maxMemoryBytes)));
+    service.push(
+      ...note(`maxMemory: ${site.maxMemoryBytes} bytes — not faithful: ${message}.`),
+      setting("MemoryMax", String(site.maxMemoryBytes)),
+    );
   }
   if (site.watch !== undefined && site.watch !== false) {
-    const message = "hot reload has no systemd equivalent: the unit never restarts on file changes (keep `tsgi-supervise --watch` for development)";
+    const message =
+      "hot reload has no systemd equivalent: the unit never restarts on file changes (keep `tsgi-supervise --watch` for development)";
     warn("watch", message);
     service.push(...note(`watch: not exported — ${message}.`));
   }
@@ -117,7 +133,14 @@ export function serviceUnit(input: ServiceUnitInput, options: ServiceOptions): S
     );
   }
   return {
-    unit: { name: input.name, header, sections: [{ name: "Unit", lines: unit }, { name: "Service", lines: service }] },
+    unit: {
+      name: input.name,
+      header,
+      sections: [
+        { name: "Unit", lines: unit },
+        { name: "Service", lines: service },
+      ],
+    },
     warnings,
     secrets: env.secrets,
   };
@@ -138,7 +161,9 @@ function readiness(site: ResolvedSite, warn: (key: string, message: string) => v
   }
   if (kind === "app") {
     return [
-      ...note("tsgi's worker reports readiness on tsgi's notify pipe, which systemd does not read:\nthe unit is active once the worker runs."),
+      ...note(
+        "tsgi's worker reports readiness on tsgi's notify pipe, which systemd does not read:\nthe unit is active once the worker runs.",
+      ),
       setting("Type", "exec"),
     ];
   }
@@ -195,7 +220,11 @@ function restart(site: ResolvedSite, version: number, warn: (key: string, messag
   const steps = Math.max(1, Math.round(Math.log2(maxMs / initialMs)));
   const capped = [setting("RestartSteps", String(steps)), setting("RestartMaxDelaySec", timespan(maxMs))];
   if (version >= RESTART_STEPS_SINCE) {
-    return [...lines, ...note(`RestartSteps=/RestartMaxDelaySec= need systemd >= ${RESTART_STEPS_SINCE}; older ones ignore them with a warning`), ...capped];
+    return [
+      ...lines,
+      ...note(`RestartSteps=/RestartMaxDelaySec= need systemd >= ${RESTART_STEPS_SINCE}; older ones ignore them with a warning`),
+      ...capped,
+    ];
   }
   warn(
     "backoff",

@@ -59,13 +59,17 @@ export function exportSystemd(config: ResolvedConfig, sites: readonly ResolvedSi
 
     const wanted = [...(socketName === undefined ? [] : [socketName]), ...instances];
     if (site.autostart) wants.push(...wanted);
-    else notStarted.push(...note(`${site.name}: autostart false — not started with the target; start it with\n  systemctl start ${wanted.join(" ")}`));
+    else
+      notStarted.push(
+        ...note(`${site.name}: autostart false — not started with the target; start it with\n  systemctl start ${wanted.join(" ")}`),
+      );
   }
 
   warnings.push({
     site: undefined,
     key: "supervisor",
-    message: "tsgi's control socket and log files have no place under systemd: use systemctl (status, restart, reload) and journalctl -u UNIT",
+    message:
+      "tsgi's control socket and log files have no place under systemd: use systemctl (status, restart, reload) and journalctl -u UNIT",
   });
 
   units.push({
@@ -78,7 +82,11 @@ export function exportSystemd(config: ResolvedConfig, sites: readonly ResolvedSi
     sections: [
       {
         name: "Unit",
-        lines: [setting("Description", literal(`tsgi sites of ${config.file}`)), ...(wants.length > 0 ? [setting("Wants", wants.join(" "))] : []), ...notStarted],
+        lines: [
+          setting("Description", literal(`tsgi sites of ${config.file}`)),
+          ...(wants.length > 0 ? [setting("Wants", wants.join(" "))] : []),
+          ...notStarted,
+        ],
       },
       { name: "Install", lines: [setting("WantedBy", "multi-user.target")] },
     ],

@@ -40,11 +40,18 @@ export async function wsgiPreflight(site: ResolvedSite): Promise<PreflightResult
   if (result.ok) return { ok: true };
   const marker = result.output.split("\n").find((line) => line.startsWith("TSGI-MISSING "));
   if (marker?.startsWith("TSGI-MISSING gunicorn")) {
-    return { ok: false, message: `${python.path} cannot import gunicorn — install it into that environment (Debian: apt-get install gunicorn; a virtualenv: pip install gunicorn)` };
+    return {
+      ok: false,
+      message: `${python.path} cannot import gunicorn — install it into that environment (Debian: apt-get install gunicorn; a virtualenv: pip install gunicorn)`,
+    };
   }
   if (marker?.startsWith("TSGI-MISSING app")) {
     const module = kind.target.split(":")[0] ?? kind.target;
-    const tail = result.output.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("TSGI-MISSING")).slice(-6).join("\n");
+    const tail = result.output
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.startsWith("TSGI-MISSING"))
+      .slice(-6)
+      .join("\n");
     return {
       ok: false,
       message: `${python.path} cannot import ${module} from ${site.cwd} (${marker.slice("TSGI-MISSING app ".length)}) — check wsgi:, cwd: and settings:\n${tail}`,

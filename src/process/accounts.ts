@@ -4,7 +4,8 @@
  */
 import fs from "node:fs";
 
-export type Accounts = { readonly ok: true; readonly uid?: number; readonly gid?: number } | { readonly ok: false; readonly message: string };
+export type Accounts =
+  { readonly ok: true; readonly uid?: number; readonly gid?: number } | { readonly ok: false; readonly message: string };
 
 export function resolveAccounts(user: string | undefined, group: string | undefined): Accounts {
   if (user === undefined && group === undefined) return { ok: true };

@@ -24,7 +24,10 @@ export function resolveProgram(file: string, cwd: string, envPath: string | unde
   }
   const found = which.sync(file, { path: envPath ?? "", nothrow: true });
   if (found === null) {
-    return { ok: false, message: `program \`${file}\` not found on the site's PATH (${envPath ?? "unset"}) — install it, give a full path, or add its folder to env.PATH` };
+    return {
+      ok: false,
+      message: `program \`${file}\` not found on the site's PATH (${envPath ?? "unset"}) — install it, give a full path, or add its folder to env.PATH`,
+    };
   }
   return { ok: true, path: found };
 }

@@ -35,8 +35,7 @@ export interface BoundSocket {
 }
 
 export type BindResult =
-  | { readonly ok: true; readonly socket: BoundSocket }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  { readonly ok: true; readonly socket: BoundSocket } | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** Mode of a site's unix socket: owner and group (a front-end proxy in the group) may connect. */
 export const UNIX_SOCKET_MODE = 0o660;

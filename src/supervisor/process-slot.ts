@@ -110,7 +110,9 @@ export class ProcessSlot {
         // Not ready in time, or it reported an error and did not exit: end it like a crash.
         this.#state = { kind: "stopping", proc };
         const { signal, timeoutMs } = this.deps.stopSignal();
-        void proc.stop(signal, timeoutMs).then(() => this.#ended({ clean: false, uptimeMs: this.deps.now() - this.#lastStartedAt }, outcome.message));
+        void proc
+          .stop(signal, timeoutMs)
+          .then(() => this.#ended({ clean: false, uptimeMs: this.deps.now() - this.#lastStartedAt }, outcome.message));
       };
       // A process that reported its own failure exits by itself; #exited then handles it (and
       // kills what it left in its group at once). Only one that lingers is stopped.
@@ -189,7 +191,10 @@ export class ProcessSlot {
         return;
       }
       case "stay-down":
-        this.#set({ kind: "exited", lastExit: what }, `${what}; not restarted (restart: ${end.clean ? "on-failure, clean exit" : "never"})`);
+        this.#set(
+          { kind: "exited", lastExit: what },
+          `${what}; not restarted (restart: ${end.clean ? "on-failure, clean exit" : "never"})`,
+        );
         this.#settle({ ok: false, reason: what });
         return;
       case "give-up":

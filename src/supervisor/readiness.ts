@@ -15,8 +15,7 @@ import type { ProcessHandle } from "./process-handle.js";
 import { connectionOwnedByGroup } from "./socket-owner.js";
 
 export type ReadyOutcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: "exited" | "timeout" | "error" | "cancelled"; readonly message: string };
+  { readonly ok: true } | { readonly ok: false; readonly reason: "exited" | "timeout" | "error" | "cancelled"; readonly message: string };
 
 export interface ReadyContext {
   readonly rule: ReadyRule;
@@ -45,7 +44,11 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
     cleanups.push(() => context.signal.removeEventListener("abort", onAbort));
     void proc.exited.then((exit) => {
       const how =
-        exit.reason === "exit-code" ? `exited with code ${exit.code}` : exit.reason === "signal" ? `was killed by ${exit.signal}` : exit.message;
+        exit.reason === "exit-code"
+          ? `exited with code ${exit.code}`
+          : exit.reason === "signal"
+            ? `was killed by ${exit.signal}`
+            : exit.message;
       const detail = proc.lastError?.type === "error" ? `: ${describeReported(proc.lastError)}` : "";
       finish({ ok: false, reason: "exited", message: `${how} before it was ready${detail}` });
     });

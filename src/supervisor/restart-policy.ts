@@ -39,13 +39,7 @@ export type RestartDecision =
 /**
  * @param random a number in [0, 1) for the jitter; injected so tests are deterministic.
  */
-export function decideRestart(
-  policy: RestartPolicy,
-  history: CrashHistory,
-  end: ProcessEnd,
-  now: number,
-  random: number,
-): RestartDecision {
+export function decideRestart(policy: RestartPolicy, history: CrashHistory, end: ProcessEnd, now: number, random: number): RestartDecision {
   const wanted = policy.mode === "always" || (policy.mode === "on-failure" && !end.clean);
   const consecutive = end.uptimeMs >= STABLE_RUN_MS ? 1 : history.consecutive + 1;
   const windowStart = now - policy.maxRestarts.withinMs;

@@ -30,9 +30,7 @@ import { spawnSiteProcess } from "./spawn-site-process.js";
 
 export type SiteStateName = "stopped" | "starting" | "running" | "reloading" | "backoff" | "stopping" | "exited" | "fatal";
 
-export type OpResult =
-  | { readonly ok: true; readonly message: string }
-  | { readonly ok: false; readonly message: string };
+export type OpResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
 
 export interface SiteDeps {
   readonly log: Log;
@@ -137,7 +135,9 @@ export class Site {
       const started = Date.now();
       await this.#stop(false);
       const result = await this.#start();
-      return result.ok ? { ok: true, message: `${this.name} restarted in ${Date.now() - started} ms: pids ${list(before)} → ${list(this.pids())}` } : result;
+      return result.ok
+        ? { ok: true, message: `${this.name} restarted in ${Date.now() - started} ms: pids ${list(before)} → ${list(this.pids())}` }
+        : result;
     });
   }
 

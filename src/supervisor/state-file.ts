@@ -95,7 +95,8 @@ export async function stopLeftovers(file: string, graceMs: number): Promise<Left
     return undefined;
   }
   const alive = (document.processes ?? []).filter(
-    (entry) => Number.isInteger(entry.pid) && entry.pid > 1 && typeof entry.startTime === "string" && sameProcess(entry.pid, entry.startTime),
+    (entry) =>
+      Number.isInteger(entry.pid) && entry.pid > 1 && typeof entry.startTime === "string" && sameProcess(entry.pid, entry.startTime),
   );
   for (const entry of alive) {
     signalGroup(entry.pid, "SIGTERM");

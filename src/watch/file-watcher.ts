@@ -98,12 +98,16 @@ export function createFileWatcher(options: FileWatcherOptions): FileWatcher {
     // Events of a watcher already replaced by the polling one are dropped.
     const mine = ++generation;
     const live = (): boolean => !closed && generation === mine;
-    return factory([...options.roots, ...added], { usePolling, intervalMs, ignored: options.ignored }, {
-      change: (file, kind) => live() && options.onChange(file, kind),
-      ready: () => live() && markReady(),
-      // Never re-entered from inside the factory call: the fallback replaces `current`.
-      error: (error) => queueMicrotask(() => live() && failed(error)),
-    });
+    return factory(
+      [...options.roots, ...added],
+      { usePolling, intervalMs, ignored: options.ignored },
+      {
+        change: (file, kind) => live() && options.onChange(file, kind),
+        ready: () => live() && markReady(),
+        // Never re-entered from inside the factory call: the fallback replaces `current`.
+        error: (error) => queueMicrotask(() => live() && failed(error)),
+      },
+    );
   };
 
   const failed = (error: unknown): void => {

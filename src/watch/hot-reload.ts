@@ -100,16 +100,27 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     for (const proc of site.processes()) site.onProcessReady(proc);
   };
 
-  const watchLoaded = async (site: Site, plan: SiteWatchPlan, extra: Set<string>, watcher: FileWatcher, files: readonly string[]): Promise<void> => {
+  const watchLoaded = async (
+    site: Site,
+    plan: SiteWatchPlan,
+    extra: Set<string>,
+    watcher: FileWatcher,
+    files: readonly string[],
+  ): Promise<void> => {
     const outside = files.filter((file) => !plan.matches(file) && !plan.ignored(file) && !extra.has(file));
     if (outside.length === 0) return;
     for (const file of outside) extra.add(file);
     await Promise.all(outside.map((file) => watcher.add(file)));
     if (watches.get(site)?.watcher !== watcher) return;
-    log.event("info", `also watching ${describeFiles(site.config.cwd, outside)}: loaded by the app from outside its watched folders`, site.name, {
-      event: "watching",
-      files: outside,
-    });
+    log.event(
+      "info",
+      `also watching ${describeFiles(site.config.cwd, outside)}: loaded by the app from outside its watched folders`,
+      site.name,
+      {
+        event: "watching",
+        files: outside,
+      },
+    );
   };
 
   const detach = async (site: Site): Promise<void> => {
@@ -132,7 +143,11 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     try {
       const result = await site.reload(`changed ${what}`);
       if (!result.ok) {
-        log.event("error", `${result.message} — changed ${what}; the next good save recovers`, site.name, { event: "hot-reload", ok: false, changed });
+        log.event("error", `${result.message} — changed ${what}; the next good save recovers`, site.name, {
+          event: "hot-reload",
+          ok: false,
+          changed,
+        });
         return;
       }
       // Timed to the moment the new generation served (its last process ready), not to the
@@ -167,7 +182,9 @@ export function startHotReload(options: HotReloadOptions): HotReload {
       onChange: () => debouncer.push(file),
       onWarning: (message) => log.event("warn", message),
     });
-    void configWatcher.ready.then(() => log.event("info", `watching ${path.basename(file)}: an edit applies the difference`, undefined, { event: "watching" }));
+    void configWatcher.ready.then(() =>
+      log.event("info", `watching ${path.basename(file)}: an edit applies the difference`, undefined, { event: "watching" }),
+    );
   }
 
   return {

@@ -75,7 +75,9 @@ export function watchPlan(input: WatchPlanInput): SiteWatchPlan | undefined {
   }
   // The built-in ignores are matched against the path inside the watched folder, not the
   // absolute one: a site that itself lives under, say, `.tsgi/` or `venv/` must still be watched.
-  const defaultMatch = picomatch([...DEFAULT_IGNORES, ...DEFAULT_IGNORES.filter((p) => p.endsWith("/**")).map((p) => p.slice(0, -3))], { dot: true });
+  const defaultMatch = picomatch([...DEFAULT_IGNORES, ...DEFAULT_IGNORES.filter((p) => p.endsWith("/**")).map((p) => p.slice(0, -3))], {
+    dot: true,
+  });
   const inside = (file: string): string | undefined => {
     const root = [...roots, site.cwd].find((r) => file === r || file.startsWith(`${r}/`));
     return root === undefined ? undefined : path.relative(root, file);
@@ -93,7 +95,8 @@ export function watchPlan(input: WatchPlanInput): SiteWatchPlan | undefined {
   // A folder holding the site itself (`logs: .`) is not ignored whole — that would blind the
   // watcher; the log files in it are still ignored by the `*.log` default.
   const own = input.ownPaths.map((p) => path.resolve(p)).filter((p) => !roots.some((root) => root === p || root.startsWith(`${p}/`)));
-  const ignored = (file: string): boolean => defaultIgnored(file) || ignoreMatch(file) || own.some((p) => file === p || file.startsWith(`${p}/`));
+  const ignored = (file: string): boolean =>
+    defaultIgnored(file) || ignoreMatch(file) || own.some((p) => file === p || file.startsWith(`${p}/`));
   const plain = entries.filter((entry) => !picomatch.scan(entry).isGlob);
   const globMatch = globs.length === 0 ? () => false : picomatch(globs, { dot: true });
   const matches = (file: string): boolean => {

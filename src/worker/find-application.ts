@@ -12,8 +12,7 @@ export type ServedApplication =
   | { readonly kind: "node"; readonly original: unknown; readonly handle: (...args: unknown[]) => unknown };
 
 const EXPECTED =
-  "a Fetch handler (request) => Response, an object with a fetch(request) method, " +
-  "or a Node handler (req, res) such as an Express app";
+  "a Fetch handler (request) => Response, an object with a fetch(request) method, " + "or a Node handler (req, res) such as an Express app";
 
 export function findApplication(namespace: Exports, file: string): Loaded<ServedApplication> {
   const declared = declaredKind(namespace, file);

@@ -16,10 +16,7 @@ export interface AppRequest {
   readonly cwd: string;
 }
 
-export async function loadApplication(
-  request: AppRequest,
-  recentFiles: ErrorContext["recentFiles"],
-): Promise<Loaded<ServedApplication>> {
+export async function loadApplication(request: AppRequest, recentFiles: ErrorContext["recentFiles"]): Promise<Loaded<ServedApplication>> {
   const { file } = request;
   if (!existsSync(file)) return failed({ file, message: `app module ${file} does not exist` });
   let namespace: Record<string, unknown>;

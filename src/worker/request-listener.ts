@@ -27,12 +27,7 @@ export function requestListener(application: ServedApplication, log: Log): Reque
   }
 }
 
-async function serveFetch(
-  fetch: (request: Request) => unknown,
-  req: IncomingMessage,
-  res: ServerResponse,
-  log: Log,
-): Promise<void> {
+async function serveFetch(fetch: (request: Request) => unknown, req: IncomingMessage, res: ServerResponse, log: Log): Promise<void> {
   const aborted = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) aborted.abort();
@@ -68,7 +63,11 @@ function fail(req: IncomingMessage, res: ServerResponse, error: unknown, log: Lo
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }
 
 function describe(value: unknown): string {

@@ -23,9 +23,7 @@ export interface HookData {
 }
 
 /** Hooks thread → worker. */
-export type HookMessage =
-  | { readonly type: "loaded"; readonly url: string }
-  | { readonly type: "flushed"; readonly id: number };
+export type HookMessage = { readonly type: "loaded"; readonly url: string } | { readonly type: "flushed"; readonly id: number };
 
 /** Worker → hooks thread: answered with `flushed` after every `loaded` sent before it. */
 export interface FlushRequest {

@@ -7,8 +7,7 @@ import { failed, loaded, type Loaded } from "./failure.js";
 import { trackForDrain, type Drainable } from "./drain.js";
 
 export type ListenTarget =
-  | { readonly type: "fd"; readonly fd: number }
-  | { readonly type: "port"; readonly port: number; readonly host: string };
+  { readonly type: "fd"; readonly fd: number } | { readonly type: "port"; readonly port: number; readonly host: string };
 
 export function listenTarget(env: NodeJS.ProcessEnv): Loaded<ListenTarget> {
   const fd = env["TSGI_FD"];
@@ -40,9 +39,7 @@ export async function serve(listener: RequestListener, target: ListenTarget, log
   const listening = await new Promise<Loaded<undefined>>((resolve) => {
     server.once("error", (error) => resolve(failed({ message: `cannot listen on ${where}: ${error.message}` })));
     try {
-      server.listen(target.type === "fd" ? { fd: target.fd } : { port: target.port, host: target.host }, () =>
-        resolve(loaded(undefined)),
-      );
+      server.listen(target.type === "fd" ? { fd: target.fd } : { port: target.port, host: target.host }, () => resolve(loaded(undefined)));
     } catch (error) {
       resolve(failed({ message: `cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}` }));
     }

@@ -11,9 +11,7 @@ import { constants } from "node:os";
 import type { Drainable } from "./drain.js";
 
 export type WorkerState =
-  | { readonly state: "loading" }
-  | { readonly state: "serving"; readonly drainable: Drainable }
-  | { readonly state: "draining" };
+  { readonly state: "loading" } | { readonly state: "serving"; readonly drainable: Drainable } | { readonly state: "draining" };
 
 export interface StopSignals {
   /** Called once the server listens: from then on a stop signal drains it. */

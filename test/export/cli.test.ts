@@ -78,7 +78,16 @@ describe("export systemd: output", () => {
     const r = await cli("systemd", FIXTURE);
     assert.equal(r.code, 0);
     const names = [...r.out.matchAll(/^### (\S+)$/gm)].map((m) => m[1]);
-    assert.deepEqual(names, ["tsgi-shop@.service", "tsgi-shop.socket", "tsgi-api.service", "tsgi-api.socket", "tsgi-jobs.service", "tsgi-legacy_web.service", "tsgi-legacy_web.socket", "tsgi.target"]);
+    assert.deepEqual(names, [
+      "tsgi-shop@.service",
+      "tsgi-shop.socket",
+      "tsgi-api.service",
+      "tsgi-api.socket",
+      "tsgi-jobs.service",
+      "tsgi-legacy_web.service",
+      "tsgi-legacy_web.socket",
+      "tsgi.target",
+    ]);
     assert.match(r.err, /warning: `watch` \(site api\)/);
     assert.match(r.err, /warning: `ready` \(site legacy_web\)/);
     assert.match(r.err, /warning: `maxMemory` \(site shop\)/);
@@ -100,13 +109,30 @@ describe("export kubernetes: output", () => {
   it("prints one multi-document YAML stream on stdout", async () => {
     const r = await cli("kubernetes", FIXTURE, ["--image", "reg.example/sites:2", "--namespace", "shop"]);
     assert.equal(r.code, 0, r.err);
-    const docs = parseAllDocuments(r.out, { version: "1.1" }).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } });
+    const docs = parseAllDocuments(r.out, { version: "1.1" }).map(
+      (d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } },
+    );
     assert.deepEqual(
       docs.map((d) => `${d.kind}/${d.metadata.name}`),
-      ["ConfigMap/shop-env", "Service/shop", "Deployment/shop", "ConfigMap/api-env", "Service/api", "Deployment/api", "ConfigMap/jobs-env", "Deployment/jobs", "ConfigMap/legacy-web-env", "Service/legacy-web", "Deployment/legacy-web"],
+      [
+        "ConfigMap/shop-env",
+        "Service/shop",
+        "Deployment/shop",
+        "ConfigMap/api-env",
+        "Service/api",
+        "Deployment/api",
+        "ConfigMap/jobs-env",
+        "Deployment/jobs",
+        "ConfigMap/legacy-web-env",
+        "Service/legacy-web",
+        "Deployment/legacy-web",
+      ],
     );
     assert.ok(docs.every((d) => d.metadata.namespace === "shop"));
-    assert.match(r.err, /kubectl -n shop create secret generic shop-secrets --from-literal=DATABASE_URL=\.\.\. --from-literal=SECRET_KEY=\.\.\./);
+    assert.match(
+      r.err,
+      /kubectl -n shop create secret generic shop-secrets --from-literal=DATABASE_URL=\.\.\. --from-literal=SECRET_KEY=\.\.\./,
+    );
     assert.doesNotMatch(r.err, /no --image/);
   });
 
@@ -138,7 +164,9 @@ async function produce(target: "systemd" | "kubernetes", file: string, config: R
   const perSite = new Map<string, string>();
   for (const site of config.sites) {
     const k8s = site.name.replace(/_/g, "-");
-    const mine = [...files].filter(([name]) => (target === "systemd" ? name.startsWith(`tsgi-${site.name}.`) || name.startsWith(`tsgi-${site.name}@`) : name === `${k8s}.yaml`));
+    const mine = [...files].filter(([name]) =>
+      target === "systemd" ? name.startsWith(`tsgi-${site.name}.`) || name.startsWith(`tsgi-${site.name}@`) : name === `${k8s}.yaml`,
+    );
     perSite.set(site.name, mine.map(([, text]) => text).join("\n"));
   }
   return { all: [r.out, r.err, printed.out, printed.err, ...files.values()].join("\n"), perSite };
@@ -162,19 +190,34 @@ function semanticChecks(label: string, file: string): void {
         for (const site of config.sites) {
           if (site.settings === undefined) continue;
           const own = produced.perSite.get(site.name) ?? "";
-          const line = target === "systemd" ? `Environment="${site.settingsVar}=${site.settings}"` : `name: ${site.settingsVar}\n              value: ${site.settings}`;
+          const line =
+            target === "systemd"
+              ? `Environment="${site.settingsVar}=${site.settings}"`
+              : `name: ${site.settingsVar}\n              value: ${site.settings}`;
           assert.ok(own.includes(line), `${site.name}: its settings variable is missing`);
           for (const other of config.sites) {
             if (other.name === site.name || other.settings === site.settings) continue;
-            assert.ok(!(produced.perSite.get(other.name) ?? "").includes(site.settings), `${site.name}'s settings ${site.settings} reached ${other.name}`);
+            assert.ok(
+              !(produced.perSite.get(other.name) ?? "").includes(site.settings),
+              `${site.name}'s settings ${site.settings} reached ${other.name}`,
+            );
           }
         }
       });
 
       it("writes no secret value anywhere", (t) => {
         if (skipReason !== undefined) return t.skip(skipReason);
-        const secrets = config.sites.flatMap((site) => Object.entries(site.env).filter(([n, v]) => looksSecret(n, v)).map(([, v]) => v));
-        if (file === FIXTURE) for (const value of FIXTURE_SECRETS) assert.ok(secrets.some((s) => s.includes(value)), `fixture secret ${value} not seen as secret`);
+        const secrets = config.sites.flatMap((site) =>
+          Object.entries(site.env)
+            .filter(([n, v]) => looksSecret(n, v))
+            .map(([, v]) => v),
+        );
+        if (file === FIXTURE)
+          for (const value of FIXTURE_SECRETS)
+            assert.ok(
+              secrets.some((s) => s.includes(value)),
+              `fixture secret ${value} not seen as secret`,
+            );
         for (const value of [...secrets, ...(file === FIXTURE ? FIXTURE_SECRETS : [])]) {
           assert.ok(!produced.all.includes(value), `a secret value reached the ${target} export`);
         }

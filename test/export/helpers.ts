@@ -84,4 +84,7 @@ export function capture(): { stream: PassThrough; text: () => string } {
 }
 
 /** Finds any program: the tests must not depend on what is installed. */
-export const findAnything = (file: string): { ok: true; path: string } => ({ ok: true, path: file.startsWith("/") ? file : `/usr/bin/${file}` });
+export const findAnything = (file: string): { ok: true; path: string } => ({
+  ok: true,
+  path: file.startsWith("/") ? file : `/usr/bin/${file}`,
+});

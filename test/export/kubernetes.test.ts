@@ -83,10 +83,7 @@ function checkWiring(sites: readonly SiteManifests[]): void {
 
 describe("export kubernetes: objects", () => {
   it("makes a ConfigMap, a Deployment and (with listen) a Service per site, all valid", () => {
-    const result = exported([
-      { name: "web", listen: { type: "tcp", host: "127.0.0.1", port: 8001 } },
-      { name: "worker" },
-    ]);
+    const result = exported([{ name: "web", listen: { type: "tcp", host: "127.0.0.1", port: 8001 } }, { name: "worker" }]);
     assert.deepEqual(
       result.sites.map((s) => [s.name, s.docs.map((d) => `${d.object.kind}/${d.object.metadata.name}`)]),
       [
@@ -103,10 +100,16 @@ describe("export kubernetes: objects", () => {
   });
 
   it("maps processes to replicas, autostart: false to 0, and keeps the new generation first", () => {
-    const result = exported([{ name: "a", processes: 3 }, { name: "b", autostart: false, processes: 2 }]);
+    const result = exported([
+      { name: "a", processes: 3 },
+      { name: "b", autostart: false, processes: 2 },
+    ]);
     assert.equal(deployment(result.sites, "a").spec.replicas, 3);
     assert.equal(deployment(result.sites, "b").spec.replicas, 0);
-    assert.deepEqual(deployment(result.sites, "a").spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "100%" } });
+    assert.deepEqual(deployment(result.sites, "a").spec.strategy, {
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: "100%" },
+    });
   });
 
   it("maps stopTimeout, maxMemory, user/group and a non-TERM stop signal", () => {
@@ -133,9 +136,21 @@ describe("export kubernetes: objects", () => {
       { name: "delay", ready: { type: "delay", ms: 1500 } },
       { name: "log", listen: tcp, ready: { type: "log", pattern: "ready" } },
     ]);
-    assert.deepEqual(container(result.sites, "wsgi").readinessProbe, { tcpSocket: { port: "http" }, periodSeconds: 5, failureThreshold: 3 });
-    assert.deepEqual(container(result.sites, "http").readinessProbe, { httpGet: { path: "/health", port: "http" }, periodSeconds: 5, failureThreshold: 3 });
-    assert.deepEqual(container(result.sites, "http").startupProbe, { httpGet: { path: "/health", port: "http" }, periodSeconds: 1, failureThreshold: 45 });
+    assert.deepEqual(container(result.sites, "wsgi").readinessProbe, {
+      tcpSocket: { port: "http" },
+      periodSeconds: 5,
+      failureThreshold: 3,
+    });
+    assert.deepEqual(container(result.sites, "http").readinessProbe, {
+      httpGet: { path: "/health", port: "http" },
+      periodSeconds: 5,
+      failureThreshold: 3,
+    });
+    assert.deepEqual(container(result.sites, "http").startupProbe, {
+      httpGet: { path: "/health", port: "http" },
+      periodSeconds: 1,
+      failureThreshold: 45,
+    });
     assert.equal(container(result.sites, "delay").readinessProbe, undefined);
     assert.equal(deployment(result.sites, "delay").spec.minReadySeconds, 2);
     assert.deepEqual(container(result.sites, "log").readinessProbe, { tcpSocket: { port: "http" }, periodSeconds: 5, failureThreshold: 3 });
@@ -144,13 +159,35 @@ describe("export kubernetes: objects", () => {
 
   it("runs what tsgi would, binding the pod's port itself", () => {
     const result = exported([
-      { name: "shop", kind: { type: "wsgi", target: "shop.wsgi:application", python: "/srv/venv/bin/python", threads: 2 }, listen: { type: "tcp", host: "127.0.0.1", port: 8001 }, stopTimeoutMs: 10_000 },
+      {
+        name: "shop",
+        kind: { type: "wsgi", target: "shop.wsgi:application", python: "/srv/venv/bin/python", threads: 2 },
+        listen: { type: "tcp", host: "127.0.0.1", port: 8001 },
+        stopTimeoutMs: 10_000,
+      },
       { name: "api", kind: { type: "app", module: "/srv/api/server.ts", middleware: [] }, listen: { type: "unix", path: "/run/api.sock" } },
-      { name: "cmd", kind: { type: "command", argv: ["python3", "server.py"] }, listen: { type: "tcp", host: "127.0.0.1", port: 9000 }, cwd: "/srv/cmd" },
+      {
+        name: "cmd",
+        kind: { type: "command", argv: ["python3", "server.py"] },
+        listen: { type: "tcp", host: "127.0.0.1", port: 9000 },
+        cwd: "/srv/cmd",
+      },
     ]);
     assert.deepEqual(container(result.sites, "shop").command, [
-      "/srv/venv/bin/python", "-m", "gunicorn", "--bind", "0.0.0.0:8001",
-      "--workers", "1", "--threads", "2", "--graceful-timeout", "10", "--name", "shop", "shop.wsgi:application",
+      "/srv/venv/bin/python",
+      "-m",
+      "gunicorn",
+      "--bind",
+      "0.0.0.0:8001",
+      "--workers",
+      "1",
+      "--threads",
+      "2",
+      "--graceful-timeout",
+      "10",
+      "--name",
+      "shop",
+      "shop.wsgi:application",
     ]);
     assert.deepEqual(container(result.sites, "api").command, ["node", "/opt/tsgi/dist/worker/main.js"]);
     assert.deepEqual(container(result.sites, "api").ports, [{ name: "http", containerPort: 8000, protocol: "TCP" }]);
@@ -168,7 +205,14 @@ describe("export kubernetes: objects", () => {
         name: "alpha",
         settings: "alpha.settings",
         settingsVar: "DJANGO_SETTINGS_MODULE",
-        env: { DJANGO_SETTINGS_MODULE: "alpha.settings", PATH: "/usr/bin:/bin", HOME: "/srv", DEBUG: "yes", SECRET_KEY: "s3cr3t-value", DATABASE_URL: "postgres://u:pw-4567@db/x" },
+        env: {
+          DJANGO_SETTINGS_MODULE: "alpha.settings",
+          PATH: "/usr/bin:/bin",
+          HOME: "/srv",
+          DEBUG: "yes",
+          SECRET_KEY: "s3cr3t-value",
+          DATABASE_URL: "postgres://u:pw-4567@db/x",
+        },
       },
     ]);
     const configMap = objects(result.sites).find((o) => o.kind === "ConfigMap");
@@ -205,7 +249,9 @@ describe("export kubernetes: objects", () => {
 describe("export kubernetes: the schema check itself", () => {
   it("rejects what the API would (so a pass means something)", () => {
     const result = exported([{ name: "web", listen: { type: "tcp", host: "127.0.0.1", port: 8001 } }]);
-    const dep = JSON.parse(JSON.stringify(deployment(result.sites, "web"))) as { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } };
+    const dep = JSON.parse(JSON.stringify(deployment(result.sites, "web"))) as {
+      spec: { template: { spec: { containers: Array<Record<string, unknown>> } } };
+    };
     const first = dep.spec.template.spec.containers[0];
     assert.ok(first);
     first["ports"] = [{ containerPort: "8001" }];
@@ -244,7 +290,9 @@ describe("export kubernetes: the fixture and the example validate against the AP
       for (const object of objs) validate(object);
       checkWiring(result.sites);
       // And what kubectl would read back is what was validated.
-      const reread = parseAllDocuments(toYamlStream(result.sites.flatMap((s) => s.docs)), { version: "1.1" }).map((d) => d.toJS() as unknown);
+      const reread = parseAllDocuments(toYamlStream(result.sites.flatMap((s) => s.docs)), { version: "1.1" }).map(
+        (d) => d.toJS() as unknown,
+      );
       assert.deepEqual(reread, JSON.parse(JSON.stringify(objs)));
     });
   }

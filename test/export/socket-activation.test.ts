@@ -43,7 +43,9 @@ function get(port: number, deadlineMs: number): Promise<string> {
       response.on("data", (chunk: string) => (body += chunk));
       response.on("end", () => resolve(body));
     });
-    request.on("timeout", () => request.destroy(new Error(`no answer on 127.0.0.1:${port} within ${deadlineMs} ms: the site never accepted on fd 3`)));
+    request.on("timeout", () =>
+      request.destroy(new Error(`no answer on 127.0.0.1:${port} within ${deadlineMs} ms: the site never accepted on fd 3`)),
+    );
     request.on("error", reject);
   });
 }
@@ -66,12 +68,16 @@ async function runUnit(unitName: string): Promise<{ body: Record<string, unknown
   // The child gets only what -E passes (as under systemd, the unit's environment) — plus a
   // request to leave no __pycache__ in the fixture.
   const passed = { ...env, PYTHONDONTWRITEBYTECODE: "1" };
-  const child = spawn("systemd-socket-activate", ["-l", `127.0.0.1:${port}`, ...Object.entries(passed).flatMap(([k, v]) => ["-E", `${k}=${v}`]), ...argv], {
-    cwd: value(unit, "Service", "WorkingDirectory") ?? "",
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    "systemd-socket-activate",
+    ["-l", `127.0.0.1:${port}`, ...Object.entries(passed).flatMap(([k, v]) => ["-E", `${k}=${v}`]), ...argv],
+    {
+      cwd: value(unit, "Service", "WorkingDirectory") ?? "",
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   started.push(child);
   let stderr = "";
   const listening = new Promise<void>((resolve, reject) => {
@@ -95,15 +101,19 @@ async function runUnit(unitName: string): Promise<{ body: Record<string, unknown
 }
 
 describe("export systemd: the exported unit serves on systemd's socket", { skip }, () => {
-  it("runs a wsgi site: gunicorn adopts fd 3 and sees the site's own environment", { skip: hasGunicorn ? false : "/usr/bin/python3 cannot import gunicorn (Debian package `python3-gunicorn`)" }, async () => {
-    const { body } = await runUnit("tsgi-shop@.service");
-    assert.equal(body["settings"], "shop.settings.prod");
-    assert.equal(body["site"], "shop");
-    assert.equal(body["process"], "1");
-    // Quoting round trip: %, ", $ and a newline reach the process exactly as written in sites.yaml.
-    assert.equal(body["company"], 'Example & Co. 100% "quoted" $HOME');
-    assert.equal(body["greeting"], "line one\nline two");
-  });
+  it(
+    "runs a wsgi site: gunicorn adopts fd 3 and sees the site's own environment",
+    { skip: hasGunicorn ? false : "/usr/bin/python3 cannot import gunicorn (Debian package `python3-gunicorn`)" },
+    async () => {
+      const { body } = await runUnit("tsgi-shop@.service");
+      assert.equal(body["settings"], "shop.settings.prod");
+      assert.equal(body["site"], "shop");
+      assert.equal(body["process"], "1");
+      // Quoting round trip: %, ", $ and a newline reach the process exactly as written in sites.yaml.
+      assert.equal(body["company"], 'Example & Co. 100% "quoted" $HOME');
+      assert.equal(body["greeting"], "line one\nline two");
+    },
+  );
 
   it("runs a command site: its argv as written, fd 3 with LISTEN_FDS=1", async () => {
     const { body } = await runUnit("tsgi-legacy_web.service");

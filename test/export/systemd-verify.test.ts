@@ -59,7 +59,16 @@ describe("export systemd: systemd-analyze verify", { skip: noSystemd }, () => {
     const files = await exportTo(FIXTURE, path.join(tmp, "fixture-local"), ["--systemd-version", String(version)]);
     assert.deepEqual(
       files.map((f) => path.basename(f)),
-      ["tsgi-api.service", "tsgi-api.socket", "tsgi-jobs.service", "tsgi-legacy_web.service", "tsgi-legacy_web.socket", "tsgi-shop.socket", "tsgi-shop@.service", "tsgi.target"],
+      [
+        "tsgi-api.service",
+        "tsgi-api.socket",
+        "tsgi-jobs.service",
+        "tsgi-legacy_web.service",
+        "tsgi-legacy_web.socket",
+        "tsgi-shop.socket",
+        "tsgi-shop@.service",
+        "tsgi.target",
+      ],
     );
     const result = await verify(files);
     assert.equal(result.code, 0, result.stderr);
@@ -73,7 +82,10 @@ describe("export systemd: systemd-analyze verify", { skip: noSystemd }, () => {
     const unexpected = result.stderr
       .split("\n")
       .filter((line) => line.trim() !== "")
-      .filter((line) => !((version ?? 0) < 254 && /Unknown key '(RestartSteps|RestartMaxDelaySec)' in section \[Service\], ignoring\.$/.test(line)));
+      .filter(
+        (line) =>
+          !((version ?? 0) < 254 && /Unknown key '(RestartSteps|RestartMaxDelaySec)' in section \[Service\], ignoring\.$/.test(line)),
+      );
     assert.deepEqual(unexpected, []);
   });
 

@@ -158,10 +158,7 @@ describe("export systemd: processes, sockets and the target", () => {
     assert.match(value(template, "Unit", "Description") ?? "", /process %i of 3/);
     assert.equal(value(unit("tsgi-web.socket"), "Socket", "Service"), "tsgi-web@1.service");
     assert.equal(value(unit("tsgi-web.socket"), "Socket", "Accept"), undefined, "Accept=yes would spawn a process per connection");
-    assert.equal(
-      value(unit("tsgi.target"), "Unit", "Wants"),
-      "tsgi-web.socket tsgi-web@1.service tsgi-web@2.service tsgi-web@3.service",
-    );
+    assert.equal(value(unit("tsgi.target"), "Unit", "Wants"), "tsgi-web.socket tsgi-web@1.service tsgi-web@2.service tsgi-web@3.service");
     assert.equal(result.units.length, 3);
   });
 
@@ -171,7 +168,8 @@ describe("export systemd: processes, sockets and the target", () => {
     assert.equal(value(target, "Unit", "Wants"), "tsgi-a.service tsgi-c.service");
     assert.match(comments(target), /b: autostart false/);
     assert.equal(value(target, "Install", "WantedBy"), "multi-user.target");
-    for (const name of ["tsgi-a.service", "tsgi-b.service", "tsgi-c.service"]) assert.equal(value(unit(name), "Unit", "PartOf"), "tsgi.target");
+    for (const name of ["tsgi-a.service", "tsgi-b.service", "tsgi-c.service"])
+      assert.equal(value(unit(name), "Unit", "PartOf"), "tsgi.target");
   });
 
   it("uses the prefix for every unit name", () => {
@@ -201,7 +199,10 @@ describe("export systemd: processes, sockets and the target", () => {
 
   it("warns when the program cannot be found, and names it as written", () => {
     const sites = [site({ name: "a", kind: { type: "command", argv: ["nosuchprog", "x"] } })];
-    const result = exportSystemd(config(sites), sites, { ...OPTIONS, findProgram: () => ({ ok: false, message: "program `nosuchprog` not found" }) });
+    const result = exportSystemd(config(sites), sites, {
+      ...OPTIONS,
+      findProgram: () => ({ ok: false, message: "program `nosuchprog` not found" }),
+    });
     assert.equal(value(result.units[0], "Service", "ExecStart"), "nosuchprog x");
     assert.ok(result.warnings.some((w) => w.key === "command" && /nosuchprog/.test(w.message)));
   });

@@ -4,7 +4,10 @@ import { envAssignment, execLine, execWord, literal, renderUnit, timespan } from
 
 describe("unit-file quoting", () => {
   it("leaves plain words alone", () => {
-    assert.equal(execLine(["/usr/bin/python3", "-m", "gunicorn", "--bind", "0.0.0.0:80", "a.wsgi:app"]), "/usr/bin/python3 -m gunicorn --bind 0.0.0.0:80 a.wsgi:app");
+    assert.equal(
+      execLine(["/usr/bin/python3", "-m", "gunicorn", "--bind", "0.0.0.0:80", "a.wsgi:app"]),
+      "/usr/bin/python3 -m gunicorn --bind 0.0.0.0:80 a.wsgi:app",
+    );
   });
 
   it("quotes words with spaces, quotes and backslashes, with C escapes", () => {
@@ -16,7 +19,7 @@ describe("unit-file quoting", () => {
   });
 
   it("doubles % (specifiers) and $ (variables) in ExecStart", () => {
-    assert.equal(execWord("100%"), "\"100%%\"");
+    assert.equal(execWord("100%"), '"100%%"');
     assert.equal(execWord("$HOME"), '"$$HOME"');
     assert.equal(execWord("${X}"), '"$${X}"');
   });

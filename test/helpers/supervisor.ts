@@ -119,7 +119,10 @@ export class SupervisorUnderTest {
   /** Waits for a log event matching `predicate`; the failure names `what`. */
   waitForEvent(what: string, predicate: (event: LogEvent) => boolean, timeoutMs = 20_000): Promise<LogEvent> {
     return waitFor(
-      `${what}\n  supervisor log tail:\n    ${this.events.slice(-12).map((e) => `${e.site ?? "tsgi"}: ${e.message}`).join("\n    ")}\n  stderr: ${this.stderr.join("").slice(-500)}`,
+      `${what}\n  supervisor log tail:\n    ${this.events
+        .slice(-12)
+        .map((e) => `${e.site ?? "tsgi"}: ${e.message}`)
+        .join("\n    ")}\n  stderr: ${this.stderr.join("").slice(-500)}`,
       () => {
         if (this.#exitCode !== undefined) throw new Error(`supervisor exited with ${this.#exitCode}`);
         return this.events.find(predicate);
@@ -162,7 +165,9 @@ export class SupervisorUnderTest {
   async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 20_000): Promise<number | null> {
     if (this.#exitCode !== undefined) return this.#exitCode;
     this.child.kill(signal);
-    return waitFor("supervisor exit", () => (this.#exitCode === undefined ? undefined : { code: this.#exitCode }), { timeoutMs }).then((r) => r.code);
+    return waitFor("supervisor exit", () => (this.#exitCode === undefined ? undefined : { code: this.#exitCode }), { timeoutMs }).then(
+      (r) => r.code,
+    );
   }
 
   /** Always safe to call (test `after`/`finally`): leaves no process of this test alive. */
@@ -197,7 +202,10 @@ export interface StatusSite {
   readonly processes: readonly { index: number; pid?: number; state: string; detail?: string }[];
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,

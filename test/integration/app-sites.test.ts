@@ -48,7 +48,10 @@ sites:
     const dir = tempDir();
     const port = await freePort();
     fs.writeFileSync(path.join(dir, "app.ts"), 'export default (request: Request): Response => new Response("v1");\n');
-    const supervisor = SupervisorUnderTest.start(`version: 1\nsites:\n  web:\n    app: ./app.ts\n    listen: 127.0.0.1:${port}\n    startTimeout: 10s\n`, { dir });
+    const supervisor = SupervisorUnderTest.start(
+      `version: 1\nsites:\n  web:\n    app: ./app.ts\n    listen: 127.0.0.1:${port}\n    startTimeout: 10s\n`,
+      { dir },
+    );
     running.push(supervisor);
     const [site] = await supervisor.waitRunning(["web"]);
     fs.writeFileSync(path.join(dir, "app.ts"), 'export default (request: Request): Response => new Response("v2";\n');

@@ -11,7 +11,10 @@ test("under random kills, stops and concurrent control commands every site comes
   assert.ok(report.allRunning, "every site is running at the end");
   assert.deepEqual(report.stray, [], "no process outside the supervisor");
   assert.ok(report.after.fds <= report.before.fds + 2, `fds ${report.before.fds} → ${report.after.fds}`);
-  assert.ok(report.after.heapUsedBytes < report.before.heapUsedBytes + 30 * 1048576, `heap ${report.before.heapUsedBytes} → ${report.after.heapUsedBytes}`);
+  assert.ok(
+    report.after.heapUsedBytes < report.before.heapUsedBytes + 30 * 1048576,
+    `heap ${report.before.heapUsedBytes} → ${report.after.heapUsedBytes}`,
+  );
   assert.ok(report.load["web"] !== undefined && report.load["web"].ok > 0, "requests were served");
   assert.ok(report.failedShare < 0.05, `failed share ${report.failedShare}`);
 });

@@ -25,7 +25,10 @@ describe("control socket and reload-config", () => {
     running.push(supervisor);
     const before = await supervisor.waitRunning(["keep", "drop", "change"]);
     const pid = (name: string, sites = before) => sites.find((s) => s.name === name)?.pids[0];
-    fs.writeFileSync(supervisor.file, `version: 1\nsites:\n${site("keep")}${site("change", '    env: { CHANGED: "yes" }\n')}${site("fresh")}`);
+    fs.writeFileSync(
+      supervisor.file,
+      `version: 1\nsites:\n${site("keep")}${site("change", '    env: { CHANGED: "yes" }\n')}${site("fresh")}`,
+    );
     const result = await supervisor.cli(["reload-config"]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /added: fresh/);
@@ -33,7 +36,10 @@ describe("control socket and reload-config", () => {
     assert.match(result.stdout, /changed: change/);
     assert.match(result.stdout, /unchanged: keep/);
     const after = await supervisor.waitRunning(["keep", "change", "fresh"]);
-    assert.equal(after.find((s) => s.name === "drop"), undefined);
+    assert.equal(
+      after.find((s) => s.name === "drop"),
+      undefined,
+    );
     assert.equal(pid("keep", after), pid("keep"), "unchanged site keeps its pid");
     assert.notEqual(pid("change", after), pid("change"), "changed site was reloaded");
     assert.equal(await supervisor.stop(), 0);
@@ -99,7 +105,9 @@ describe("control socket and reload-config", () => {
     const logs = await supervisor.cli(["logs", "a", "-n", "50"]);
     assert.match(logs.stdout, /a\.1 \| ENV /);
     // -f streams lines as they come: start b again and see its output arrive.
-    const follower = spawn(process.execPath, [BIN, "logs", "b", "-f", "-n", "0", "-c", supervisor.file], { stdio: ["ignore", "pipe", "inherit"] });
+    const follower = spawn(process.execPath, [BIN, "logs", "b", "-f", "-n", "0", "-c", supervisor.file], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let followed = "";
     follower.stdout.setEncoding("utf8").on("data", (chunk: string) => (followed += chunk));
     try {

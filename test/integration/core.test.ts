@@ -67,7 +67,10 @@ sites:
       assert.equal(env["API_SECRET"], undefined, "the supervisor's secret must not reach a site");
       assert.ok(env["PATH"], "PATH is inherited");
     }
-    assert.ok(!supervisor.events.some((e) => JSON.stringify(e).includes("hunter2") && e.kind !== "output"), "no secret in the supervisor's own events");
+    assert.ok(
+      !supervisor.events.some((e) => JSON.stringify(e).includes("hunter2") && e.kind !== "output"),
+      "no secret in the supervisor's own events",
+    );
     assert.equal(await supervisor.stop(), 0);
   });
 
@@ -121,8 +124,14 @@ sites:
     assert.ok(!alive(parent), "the parent is gone");
     assert.ok(!alive(grandchild), "the grandchild is gone");
     assert.ok(took < 1000 + 1000, `took ${took} ms, more than stopTimeout + 1 s`);
-    assert.ok(supervisor.events.some((e) => /killed/.test(e.message)), "the kill is logged");
-    assert.ok(supervisor.events.some((e) => /stopped 1 site \(stubborn\) in \d+ ms/.test(e.message)), "the exit line says what was stopped and how long");
+    assert.ok(
+      supervisor.events.some((e) => /killed/.test(e.message)),
+      "the kill is logged",
+    );
+    assert.ok(
+      supervisor.events.some((e) => /stopped 1 site \(stubborn\) in \d+ ms/.test(e.message)),
+      "the exit line says what was stopped and how long",
+    );
   });
 
   it("a site waiting in backoff does not hold up a stop or the shutdown", async () => {
@@ -181,7 +190,10 @@ sites:
     );
     running.push(supervisor);
     await supervisor.waitRunning(["picked"]);
-    assert.deepEqual((await supervisor.status()).map((s) => s.name), ["picked"]);
+    assert.deepEqual(
+      (await supervisor.status()).map((s) => s.name),
+      ["picked"],
+    );
     assert.equal(await supervisor.stop(), 0);
   });
 

@@ -115,7 +115,9 @@ function slowRequest(port: number, ms: number): { started: Promise<void>; done: 
 /** `promise`, or a failure naming `what` after `ms`. */
 async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for: ${what}`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for: ${what}`)), ms)),
+  );
   try {
     return await Promise.race([promise, timeout]);
   } finally {
@@ -214,7 +216,10 @@ describe("wsgi: three Django sites from two startproject projects", () => {
           assert.equal(answer.settings_module, site.settings, `${site.name} answered with another site's settings module`);
           assert.equal(answer.label, site.label, `${site.name}: settings.SITE_LABEL`);
           const master = parentPid(answer.pid);
-          assert.ok(master !== undefined && own.includes(master), `${site.name}: worker ${answer.pid} is not a child of its processes ${own.join(",")}`);
+          assert.ok(
+            master !== undefined && own.includes(master),
+            `${site.name}: worker ${answer.pid} is not a child of its processes ${own.join(",")}`,
+          );
           seenMasters.add(master);
           workers.add(answer.pid);
         }
@@ -262,7 +267,9 @@ describe("wsgi: three Django sites from two startproject projects", () => {
     assert.equal(report.failed, 0, `failed: ${report.errors.slice(0, 5).join("; ")}`);
     assert.equal(otherReport.failed, 0, `shop-eu failed: ${otherReport.errors.slice(0, 5).join("; ")}`);
     assert.ok(report.ok > 20, `only ${report.ok} requests made it`);
-    console.log(`# load during the reload: shop ${report.ok} ok / ${report.failed} failed, shop-eu ${otherReport.ok} ok / ${otherReport.failed} failed`);
+    console.log(
+      `# load during the reload: shop ${report.ok} ok / ${report.failed} failed, shop-eu ${otherReport.ok} ok / ${otherReport.failed} failed`,
+    );
     for (const body of report.bodies) assert.equal((JSON.parse(body) as WhoAmI).settings_module, "shop.settings");
     const afterReload = await supervisor.status();
     const oldShop = siteOf(before, "shop").pids;
@@ -298,7 +305,10 @@ describe("wsgi: three Django sites from two startproject projects", () => {
 describe("wsgi: errors before anything starts", () => {
   it("a wsgi site without listen is a config error that says to add one", async () => {
     const dir = scratch();
-    fs.writeFileSync(path.join(dir, "sites.yaml"), `version: 1\nsites:\n  alpha:\n    wsgi: shop.wsgi:application\n    cwd: ${JSON.stringify(path.join(projects, "shop"))}\n`);
+    fs.writeFileSync(
+      path.join(dir, "sites.yaml"),
+      `version: 1\nsites:\n  alpha:\n    wsgi: shop.wsgi:application\n    cwd: ${JSON.stringify(path.join(projects, "shop"))}\n`,
+    );
     const result = await runCli(["check", path.join(dir, "sites.yaml")]);
     assert.equal(result.code, 2, result.stdout + result.stderr);
     assert.match(result.stderr + result.stdout, /without `listen`/);
@@ -342,8 +352,14 @@ sites:
       return ["nogunicorn", "noapp", "typo"].every((name) => siteOf(all, name).state === "fatal") ? all : undefined;
     });
     const nogunicorn = siteOf(sites, "nogunicorn");
-    assert.equal(nogunicorn.reason?.split("\n")[0], `${barePython} cannot import gunicorn — install it into that environment (Debian: apt-get install gunicorn; a virtualenv: pip install gunicorn)`);
-    assert.match(siteOf(sites, "noapp").reason ?? "", /cannot import nosuch\.wsgi from .*\(ModuleNotFoundError: No module named 'nosuch'\) — check wsgi:, cwd: and settings:/);
+    assert.equal(
+      nogunicorn.reason?.split("\n")[0],
+      `${barePython} cannot import gunicorn — install it into that environment (Debian: apt-get install gunicorn; a virtualenv: pip install gunicorn)`,
+    );
+    assert.match(
+      siteOf(sites, "noapp").reason ?? "",
+      /cannot import nosuch\.wsgi from .*\(ModuleNotFoundError: No module named 'nosuch'\) — check wsgi:, cwd: and settings:/,
+    );
     assert.match(siteOf(sites, "typo").reason ?? "", /cannot import shop\.wsgi .*No module named 'shop\.settings_typo'/);
     // No crash loop: nothing was ever spawned for them, and a while later still nothing.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -423,7 +439,9 @@ describe("wsgi: hot reload under --watch", () => {
     for (const edit of edits) {
       const started = Date.now();
       edit.save(original.replace("hello from Django under tsgi", edit.text));
-      await waitFor(`blog serving "${edit.text}"`, async () => (await get(ports.blog, "/")).body.includes(edit.text), { timeoutMs: 20_000 });
+      await waitFor(`blog serving "${edit.text}"`, async () => (await get(ports.blog, "/")).body.includes(edit.text), {
+        timeoutMs: 20_000,
+      });
       console.log(`# ${edit.text}: new text served after ${Date.now() - started} ms`);
       // The new generation answers as soon as it is ready; the old one may still accept for a
       // moment, until its stop signal lands. Settle on "old pids gone" before going on.
@@ -444,12 +462,19 @@ describe("wsgi: hot reload under --watch", () => {
     // imports the URLconf before reporting ready, so the new generation fails and the old serves.
     const served = (await get(ports.blog, "/")).body;
     fs.writeFileSync(view, `${original}\ndef broken(:\n`);
-    const failure = await supervisor.waitForEvent("the broken reload reported", (e) => e.site === "blog" && /reload failed, old generation keeps serving/.test(e.message));
+    const failure = await supervisor.waitForEvent(
+      "the broken reload reported",
+      (e) => e.site === "blog" && /reload failed, old generation keeps serving/.test(e.message),
+    );
     assert.match(failure.message, /views\.py:\d+(:\d+)?: SyntaxError/);
     assert.equal((await get(ports.blog, "/")).body, served);
     assert.deepEqual(siteOf(await supervisor.waitRunning(["blog"]), "blog").pids, blogPids);
     fs.writeFileSync(view, original);
-    await waitFor("blog serving the original text again", async () => (await get(ports.blog, "/")).body === "blog: hello from Django under tsgi\n", { timeoutMs: 20_000 });
+    await waitFor(
+      "blog serving the original text again",
+      async () => (await get(ports.blog, "/")).body === "blog: hello from Django under tsgi\n",
+      { timeoutMs: 20_000 },
+    );
     assert.equal(await supervisor.stop(), 0);
   });
 });

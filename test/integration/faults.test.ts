@@ -52,7 +52,12 @@ sites:
     const first = start(yaml, { dir });
     const [site] = await first.waitRunning(["web"]);
     const oldPid = site?.pids[0] ?? 0;
-    await waitFor("state file written", () => fs.existsSync(path.join(dir, ".tsgi/state.json")) && fs.readFileSync(path.join(dir, ".tsgi/state.json"), "utf8").includes(String(oldPid)));
+    await waitFor(
+      "state file written",
+      () =>
+        fs.existsSync(path.join(dir, ".tsgi/state.json")) &&
+        fs.readFileSync(path.join(dir, ".tsgi/state.json"), "utf8").includes(String(oldPid)),
+    );
     first.child.kill("SIGKILL");
     await first.exited;
     assert.ok(alive(oldPid), "the site outlived its supervisor (as any program would)");
@@ -96,7 +101,8 @@ sites:
     const sampling = (async () => {
       while (flooding) {
         const answer = await controlRequest(socket, "GET", "/v1/supervisor").catch(() => undefined);
-        if (answer !== undefined && answer.status === 200) peakRss = Math.max(peakRss, (JSON.parse(answer.body) as { rssBytes: number }).rssBytes);
+        if (answer !== undefined && answer.status === 200)
+          peakRss = Math.max(peakRss, (JSON.parse(answer.body) as { rssBytes: number }).rssBytes);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
@@ -115,8 +121,14 @@ sites:
       .filter((n): n is string => n !== undefined)
       .map(Number);
     assert.equal(numbers.length, 500_000, "every line is in the file");
-    assert.ok(numbers.every((n, i) => n === i), "in order");
-    const ticks = fs.readFileSync(path.join(logs, "ticker.log"), "utf8").split("\n").filter((l) => / tick \d+$/.test(l));
+    assert.ok(
+      numbers.every((n, i) => n === i),
+      "in order",
+    );
+    const ticks = fs
+      .readFileSync(path.join(logs, "ticker.log"), "utf8")
+      .split("\n")
+      .filter((l) => / tick \d+$/.test(l));
     assert.ok(ticks.length > 3, `the other site kept logging (${ticks.length} ticks)`);
     const status = await supervisor.status();
     assert.ok(status.every((s) => s.state === "running"));
@@ -138,12 +150,19 @@ sites:
     const logs = path.join(supervisor.dir, ".tsgi/logs");
     // The batch that crosses the size limit is written, then rotated: the last line may be in .1.
     await waitFor("the last line in a kept file", () =>
-      fs.readdirSync(logs).some((file) => file.startsWith("flood.log") && fs.readFileSync(path.join(logs, file), "utf8").includes("flood done")),
+      fs
+        .readdirSync(logs)
+        .some((file) => file.startsWith("flood.log") && fs.readFileSync(path.join(logs, file), "utf8").includes("flood done")),
     );
     const files = fs.readdirSync(logs).filter((f) => f.startsWith("flood"));
-    assert.deepEqual(files.sort(), ["flood.log", "flood.log.1", "flood.log.2", "flood.log.3"], "the live file and at most logKeep rotated ones");
+    assert.deepEqual(
+      files.sort(),
+      ["flood.log", "flood.log.1", "flood.log.2", "flood.log.3"],
+      "the live file and at most logKeep rotated ones",
+    );
     // A file is rotated once it reaches the limit: it can exceed it by the batch that crossed it.
-    for (const file of files) assert.ok(fs.statSync(path.join(logs, file)).size <= 100 * 1024 + 128 * 1024, `${file} is about the size limit`);
+    for (const file of files)
+      assert.ok(fs.statSync(path.join(logs, file)).size <= 100 * 1024 + 128 * 1024, `${file} is about the size limit`);
     // Nothing is lost at a rotation: the kept files hold one unbroken run of lines.
     const kept = ["flood.log.3", "flood.log.2", "flood.log.1", "flood.log"]
       .flatMap((file) => fs.readFileSync(path.join(logs, file), "utf8").split("\n"))
@@ -151,7 +170,10 @@ sites:
       .filter((n): n is string => n !== undefined)
       .map(Number);
     assert.equal(kept.at(-1), 39_999);
-    assert.ok(kept.every((n, i) => i === 0 || n === (kept[i - 1] ?? 0) + 1), "no line lost across rotations");
+    assert.ok(
+      kept.every((n, i) => i === 0 || n === (kept[i - 1] ?? 0) + 1),
+      "no line lost across rotations",
+    );
     assert.equal(await supervisor.stop(), 0);
   });
 
@@ -226,7 +248,10 @@ sites:
     assert.equal(wrongMethod.status, 405);
     const badPath = await controlRequest(socket, "GET", "/nope");
     assert.equal(badPath.status, 404);
-    const huge = await controlRequest(socket, "POST", "/v1/reload-config", "x".repeat(1024 * 1024)).catch((error: Error) => ({ status: 0, body: error.message }));
+    const huge = await controlRequest(socket, "POST", "/v1/reload-config", "x".repeat(1024 * 1024)).catch((error: Error) => ({
+      status: 0,
+      body: error.message,
+    }));
     assert.equal(huge.status, 413, `huge body refused: ${huge.body}`);
     assert.equal((await supervisor.site("one")).state, "running", "the supervisor is unharmed");
     assert.equal(await supervisor.stop(), 0);
@@ -256,25 +281,38 @@ sites:
     assert.equal(await supervisor.stop(), 0);
   });
 
-  it("refuses the control socket to another user", { skip: process.getuid?.() !== 0 ? "needs root to act as another user" : false }, async () => {
-    const supervisor = start(`version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`);
-    await supervisor.waitRunning(["one"]);
-    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
-    fs.chmodSync(supervisor.dir, 0o755);
-    const outcome = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ["-e", `require("net").connect(${JSON.stringify(socket)}).on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log(e.code);process.exit(0)})`], {
-        uid: 65534,
-        gid: 65534,
-        cwd: "/",
-        stdio: ["ignore", "pipe", "inherit"],
+  it(
+    "refuses the control socket to another user",
+    { skip: process.getuid?.() !== 0 ? "needs root to act as another user" : false },
+    async () => {
+      const supervisor = start(
+        `version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`,
+      );
+      await supervisor.waitRunning(["one"]);
+      const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+      fs.chmodSync(supervisor.dir, 0o755);
+      const outcome = await new Promise<string>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            "-e",
+            `require("net").connect(${JSON.stringify(socket)}).on("connect",()=>{console.log("CONNECTED");process.exit(0)}).on("error",e=>{console.log(e.code);process.exit(0)})`,
+          ],
+          {
+            uid: 65534,
+            gid: 65534,
+            cwd: "/",
+            stdio: ["ignore", "pipe", "inherit"],
+          },
+        );
+        let out = "";
+        child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+        child.on("exit", () => resolve(out.trim()));
       });
-      let out = "";
-      child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
-      child.on("exit", () => resolve(out.trim()));
-    });
-    assert.equal(outcome, "EACCES");
-    assert.equal(await supervisor.stop(), 0);
-  });
+      assert.equal(outcome, "EACCES");
+      assert.equal(await supervisor.stop(), 0);
+    },
+  );
 
   it("drops privileges to user: and group: when run as root", { skip: process.getuid?.() !== 0 ? "needs root" : false }, async () => {
     const dir = tempDir();

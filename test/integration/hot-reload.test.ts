@@ -66,7 +66,12 @@ function generationsSince(supervisor: SupervisorUnderTest, site: string, mark: n
   return supervisor.events.slice(mark).filter((e) => e.site === site && /starting generation \d+/.test(e.message)).length;
 }
 
-function waitForEventSince(supervisor: SupervisorUnderTest, mark: number, what: string, predicate: (event: LogEvent) => boolean): Promise<LogEvent> {
+function waitForEventSince(
+  supervisor: SupervisorUnderTest,
+  mark: number,
+  what: string,
+  predicate: (event: LogEvent) => boolean,
+): Promise<LogEvent> {
   return supervisor.waitForEvent(what, (event) => supervisor.events.indexOf(event, mark) >= mark && predicate(event));
 }
 
@@ -150,7 +155,10 @@ sites:
       await supervisor.waitRunning(["web"]);
       await supervisor.waitForEvent("web's folder watched", (e) => e.site === "web" && /^watching .* for changes/.test(e.message));
       // The worker reports what it loaded; the module outside cwd is then watched too.
-      await supervisor.waitForEvent("the outside module watched", (e) => e.site === "web" && /also watching \.\.\/shared\/outside\.ts/.test(e.message));
+      await supervisor.waitForEvent(
+        "the outside module watched",
+        (e) => e.site === "web" && /also watching \.\.\/shared\/outside\.ts/.test(e.message),
+      );
     });
 
     it("a plain write of a module is served after one reload, timed to the new generation serving", async () => {
@@ -308,7 +316,10 @@ sites:
 `,
       );
       await supervisor.waitForEvent("broken's folder watched", (e) => e.site === "broken" && /^watching .* for changes/.test(e.message));
-      await supervisor.waitForEvent("the load error shown with its file", (e) => e.site === "broken" && /app\/message\.ts:1:\d+: SyntaxError/.test(e.message));
+      await supervisor.waitForEvent(
+        "the load error shown with its file",
+        (e) => e.site === "broken" && /app\/message\.ts:1:\d+: SyntaxError/.test(e.message),
+      );
       const mark = supervisor.events.length;
       atomicSave(message, moduleText("repaired"));
       await waitServed(port, "repaired", (s) => s.message === "repaired");
@@ -318,15 +329,20 @@ sites:
       assert.equal((await supervisor.site("broken")).state, "running");
     });
 
-
     it("an app broken at start by a module outside its cwd is started by the save that fixes that module", async () => {
       const dir = project();
       const port = await freePort();
       const outside = path.join(dir, "shared/outside.ts");
       plainSave(outside, `export const outside: string = "broken;\n`);
       const supervisor = start(dir, `version: 1\nsites:\n  far:\n    app: ./server.ts\n    cwd: app\n    listen: 127.0.0.1:${port}\n`);
-      await supervisor.waitForEvent("the load error names the outside file", (e) => e.site === "far" && /shared\/outside\.ts:1:\d+: SyntaxError/.test(e.message));
-      await supervisor.waitForEvent("the outside file is watched though the app never served", (e) => e.site === "far" && /also watching .*outside\.ts/.test(e.message));
+      await supervisor.waitForEvent(
+        "the load error names the outside file",
+        (e) => e.site === "far" && /shared\/outside\.ts:1:\d+: SyntaxError/.test(e.message),
+      );
+      await supervisor.waitForEvent(
+        "the outside file is watched though the app never served",
+        (e) => e.site === "far" && /also watching .*outside\.ts/.test(e.message),
+      );
       const mark = supervisor.events.length;
       atomicSave(outside, `export const outside: string = "outside-fixed";\n`);
       await waitServed(port, "outside-fixed", (s) => s.outside === "outside-fixed");
@@ -356,7 +372,12 @@ sites:
       const inflight = get(port, "/slow?ms=4000", 10_000);
       const mark = supervisor.events.length;
       plainSave(message, moduleText("first"));
-      await waitForEventSince(supervisor, mark, "the first reload started", (e) => e.site === "slow" && /starting generation/.test(e.message));
+      await waitForEventSince(
+        supervisor,
+        mark,
+        "the first reload started",
+        (e) => e.site === "slow" && /starting generation/.test(e.message),
+      );
       // Two more saves while the new generation takes its 1 s to start: one more reload, not two.
       plainSave(path.join(dir, "app/other.ts"), "export const other = 1;\n");
       await new Promise((resolve) => setTimeout(resolve, 250)); // further apart than the 100 ms debounce
@@ -446,7 +467,10 @@ sites:
       await supervisor.waitForEvent("chatty's folder watched", (e) => e.site === "chatty" && /^watching .* for changes/.test(e.message));
       const mark = supervisor.events.length;
       const logFile = path.join(dir, ".tsgi/logs/chatty.log");
-      await waitFor("300 lines in the site's log file", () => fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").split("\n").length > 300);
+      await waitFor(
+        "300 lines in the site's log file",
+        () => fs.existsSync(logFile) && fs.readFileSync(logFile, "utf8").split("\n").length > 300,
+      );
       plainSave(message, `export const message = "chatty-2";\n`);
       await waitServed(port, "chatty-2", (s) => s.message === "chatty-2");
       const reloads = await waitReloads(supervisor, "chatty", mark, 1);
@@ -484,8 +508,16 @@ sites:
       for (const pid of onePids) await waitFor(`pid ${pid} of one ended`, () => !alive(pid));
       const twoPids = (await supervisor.site("two")).pids;
 
-      plainSave(supervisor.file, `version: 1\nsites:\n${site("two", portTwo).replace("command:", "comand:")}${site("three", await freePort())}`);
-      const error = await waitForEventSince(supervisor, mark, "the broken edit reported", (e) => e.level === "error" && /has errors; nothing changed/.test(e.message));
+      plainSave(
+        supervisor.file,
+        `version: 1\nsites:\n${site("two", portTwo).replace("command:", "comand:")}${site("three", await freePort())}`,
+      );
+      const error = await waitForEventSince(
+        supervisor,
+        mark,
+        "the broken edit reported",
+        (e) => e.level === "error" && /has errors; nothing changed/.test(e.message),
+      );
       assert.match(error.message, /comand/);
       assert.match(error.message, /did you mean `command`/);
       const status = await supervisor.status();

@@ -183,11 +183,13 @@ sites:
     const socketPath = path.join(dir, "web.sock");
     assert.equal(fs.statSync(socketPath).mode & 0o777, 0o660);
     const answer = await new Promise<string>((resolve, reject) => {
-      http.get({ socketPath, path: "/" }, (response) => {
-        let body = "";
-        response.on("data", (c: Buffer) => (body += c.toString()));
-        response.on("end", () => resolve(body));
-      }).on("error", reject);
+      http
+        .get({ socketPath, path: "/" }, (response) => {
+          let body = "";
+          response.on("data", (c: Buffer) => (body += c.toString()));
+          response.on("end", () => resolve(body));
+        })
+        .on("error", reject);
     });
     assert.match(answer, /"site":"sock"/);
     const reloaded = await supervisor.cli(["reload", "sock"]);
@@ -199,7 +201,9 @@ sites:
 
   it("names the site and the address when the address is in use, and runs the other sites", async () => {
     const blocker = net.createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
     try {
       const supervisor = SupervisorUnderTest.start(`version: 1
 sites:
@@ -215,7 +219,10 @@ sites:
       await supervisor.waitRunning(["free"]);
       const taken = await supervisor.site("taken");
       assert.equal(taken.state, "fatal");
-      assert.match(taken.reason ?? "", new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE — another program already uses it`));
+      assert.match(
+        taken.reason ?? "",
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE — another program already uses it`),
+      );
       assert.equal(await supervisor.stop(), 0);
     } finally {
       blocker.close();

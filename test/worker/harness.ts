@@ -71,7 +71,8 @@ export type BoundSocket =
 
 /** Binds like the supervisor: TCP on 127.0.0.1 with a free port, or a unix socket at `path`. */
 export function bindSocket(unixPath?: string): BoundSocket {
-  const handle = unixPath === undefined ? createServerHandle("127.0.0.1", 0, 4, undefined, 0) : createServerHandle(unixPath, -1, -1, undefined, 0);
+  const handle =
+    unixPath === undefined ? createServerHandle("127.0.0.1", 0, 4, undefined, 0) : createServerHandle(unixPath, -1, -1, undefined, 0);
   if (typeof handle === "number") throw new Error(`binding failed: errno ${handle}`);
   if (unixPath !== undefined) return { type: "unix", handle, path: unixPath };
   const out: { port?: number } = {};
@@ -167,13 +168,17 @@ export class Worker {
 
   /** Waits for `ready`; fails at once if the worker reports an error or exits instead. */
   async ready(ms = 15_000): Promise<void> {
-    await this.waitFor("the ready message", () => {
-      if (this.message("ready") !== undefined) return true;
-      const error = this.message("error");
-      if (error !== undefined) throw new Error(`the worker reported an error: ${JSON.stringify(error)}; ${this.describe()}`);
-      if (this.exit !== undefined) throw new Error(`the worker exited before ready; ${this.describe()}`);
-      return undefined;
-    }, ms);
+    await this.waitFor(
+      "the ready message",
+      () => {
+        if (this.message("ready") !== undefined) return true;
+        const error = this.message("error");
+        if (error !== undefined) throw new Error(`the worker reported an error: ${JSON.stringify(error)}; ${this.describe()}`);
+        if (this.exit !== undefined) throw new Error(`the worker exited before ready; ${this.describe()}`);
+        return undefined;
+      },
+      ms,
+    );
   }
 
   waitForExit(ms = 15_000): Promise<Exit> {

@@ -16,7 +16,11 @@ const rig = useRig();
 type ErrorMessage = Extract<NotifyMessage, { type: "error" }>;
 
 /** Starts the worker, expects it to fail to load, and returns its error message. */
-async function expectLoadFailure(r: Rig, app: string, options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ error: ErrorMessage; worker: Worker }> {
+async function expectLoadFailure(
+  r: Rig,
+  app: string,
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ error: ErrorMessage; worker: Worker }> {
   const worker = r.start({ socket: r.socket(), app, ...options });
   const exit = await worker.waitForExit();
   assert.deepEqual(exit, { code: 1, signal: null }, worker.describe());

@@ -86,7 +86,9 @@ describe("worker serving", () => {
     const boom = await httpRequestTo(socket, "/boom");
     assert.equal(boom.status, 500);
     assert.equal(boom.body, "Internal Server Error\n");
-    await worker.waitFor("the stack on stderr", () => (/boom from the fetch app\n\s+at .*fetch-app\.ts:\d+/.test(worker.stderr) ? true : undefined));
+    await worker.waitFor("the stack on stderr", () =>
+      /boom from the fetch app\n\s+at .*fetch-app\.ts:\d+/.test(worker.stderr) ? true : undefined,
+    );
 
     const notResponse = await httpRequestTo(socket, "/not-a-response");
     assert.equal(notResponse.status, 500);
@@ -141,7 +143,10 @@ describe("worker serving", () => {
     const pkg = join(site, "node_modules/site-middleware");
     mkdirSync(pkg, { recursive: true });
     // ESM-only exports: `require.resolve` could not find it; only an import from the cwd can.
-    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "site-middleware", type: "module", exports: { import: "./index.js" } }));
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ name: "site-middleware", type: "module", exports: { import: "./index.js" } }),
+    );
     writeFileSync(
       join(pkg, "index.js"),
       "export default (app) => async (request) => {\n" +
@@ -185,11 +190,7 @@ describe("worker serving", () => {
       const response = await httpRequestTo(socket, "/");
       assert.equal(response.body, "hello, fixture-dev\n");
       const loaded = await worker.waitFor("the loaded message", () => worker.message("loaded"));
-      assert.deepEqual([...loaded.files].sort(), [
-        join(site, "fetch-app.ts"),
-        join(site, "fixsettings/dev.ts"),
-        join(site, "greeting.ts"),
-      ]);
+      assert.deepEqual([...loaded.files].sort(), [join(site, "fetch-app.ts"), join(site, "fixsettings/dev.ts"), join(site, "greeting.ts")]);
     });
   }
 

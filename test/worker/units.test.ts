@@ -24,11 +24,23 @@ function kindOf(application: unknown, wraps?: "fetch" | "node"): string {
 describe("telling applications apart", () => {
   it("follows the documented rules", () => {
     assert.equal(kindOf({ fetch: () => new Response() }), "fetch");
-    assert.equal(kindOf((_request: Request) => new Response()), "fetch");
-    assert.equal(kindOf((_req: unknown, _res: unknown) => undefined), "node");
+    assert.equal(
+      kindOf((_request: Request) => new Response()),
+      "fetch",
+    );
+    assert.equal(
+      kindOf((_req: unknown, _res: unknown) => undefined),
+      "node",
+    );
     assert.equal(kindOf(Object.assign(() => undefined, { handle: () => undefined })), "node");
-    assert.equal(kindOf(() => new Response()), "fetch");
-    assert.equal(kindOf((...args: unknown[]) => args, "node"), "node");
+    assert.equal(
+      kindOf(() => new Response()),
+      "fetch",
+    );
+    assert.equal(
+      kindOf((...args: unknown[]) => args, "node"),
+      "node",
+    );
   });
 
   it("lets the module's `kind` export decide", () => {
@@ -123,7 +135,7 @@ describe("configuration from the environment", () => {
     assert.deepEqual(parseMiddlewareList(undefined), { ok: true, value: [] });
     assert.deepEqual(parseMiddlewareList('["/a.ts","pkg"]'), { ok: true, value: ["/a.ts", "pkg"] });
     assert.equal(parseMiddlewareList("/a.ts").ok, false);
-    assert.equal(parseMiddlewareList('[1]').ok, false);
+    assert.equal(parseMiddlewareList("[1]").ok, false);
   });
 
   it("parses TSGI_STOP_SIGNAL, refusing what cannot be caught", () => {

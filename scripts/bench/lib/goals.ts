@@ -31,7 +31,8 @@ export function judge(metric: Metric): Verdict | undefined {
     const share = own.median / pm2.median;
     return { met: share <= 0.5, text: `${share.toFixed(2)} × PM2's daemon` };
   }
-  if (id.startsWith("cpu-")) return { met: own.max < IDLE_CPU_LIMIT, text: `max ${own.max.toFixed(2)} % (≈ 0 means < ${IDLE_CPU_LIMIT} %)` };
+  if (id.startsWith("cpu-"))
+    return { met: own.max < IDLE_CPU_LIMIT, text: `max ${own.max.toFixed(2)} % (≈ 0 means < ${IDLE_CPU_LIMIT} %)` };
   if (id === "logs-rate") return { met: own.median >= 200_000, text: `${Math.round(own.median).toLocaleString("en-US")} lines/s` };
   if (id.endsWith("-failed") || id.endsWith("-refused") || id === "logs-lost") {
     return { met: own.max === 0, text: own.max === 0 ? "0 in every trial" : `${own.max} in the worst trial` };

@@ -48,7 +48,11 @@ export function get(port: number, path = "/", timeoutMs = 5000): Promise<Answer>
 function failure(error: Error, started: number): Answer {
   const code = (error as { code?: string }).code ?? "";
   const kind: FailureKind =
-    code === "ECONNREFUSED" ? "refused" : code === "ECONNRESET" || code === "EPIPE" || error.message.includes("socket hang up") ? "reset" : "other";
+    code === "ECONNREFUSED"
+      ? "refused"
+      : code === "ECONNRESET" || code === "EPIPE" || error.message.includes("socket hang up")
+        ? "reset"
+        : "other";
   return { ok: false, kind, detail: code === "" ? error.message : code, ms: performance.now() - started };
 }
 

@@ -34,7 +34,9 @@ export async function waitQuiet(limit: number, maxMs: number, log: (line: string
   let said = false;
   while (busy > limit && Date.now() < deadline) {
     if (!said) {
-      log(`  machine ${busy.toFixed(0)} % busy with other work; waiting up to ${Math.round(maxMs / 1000)} s for it to drop below ${limit} %`);
+      log(
+        `  machine ${busy.toFixed(0)} % busy with other work; waiting up to ${Math.round(maxMs / 1000)} s for it to drop below ${limit} %`,
+      );
       said = true;
     }
     busy = await busyPercent(2000);
@@ -69,7 +71,11 @@ function scan(): Map<number, { ppid: number; ms: number }> {
  * such as a PM2 daemon, nor under one), sampled every `everyMs`. A pid once ours stays ours, so
  * a site orphaned at a stop is not taken for other work.
  */
-export async function withOthersMeasured<T>(roots: () => readonly number[], fn: () => Promise<T>, everyMs = 500): Promise<{ result: T; others: number }> {
+export async function withOthersMeasured<T>(
+  roots: () => readonly number[],
+  fn: () => Promise<T>,
+  everyMs = 500,
+): Promise<{ result: T; others: number }> {
   const ours = new Set<number>();
   let last = new Map<number, number>();
   let othersMs = 0;

@@ -97,7 +97,8 @@ function formatCell(metric: Metric, peer: PeerName, footnote: (why: string) => s
   const summary = summarize(cell.values);
   if (summary === undefined) return "";
   let text = formatNumber(summary.median, metric.unit);
-  if (summary.n > 1 && summary.min !== summary.max) text += ` (${formatNumber(summary.min, metric.unit)}–${formatNumber(summary.max, metric.unit)})`;
+  if (summary.n > 1 && summary.min !== summary.max)
+    text += ` (${formatNumber(summary.min, metric.unit)}–${formatNumber(summary.max, metric.unit)})`;
   if (metric.ratioToBare && peer !== "bare") {
     const r = ratioToBare(metric, peer);
     if (r !== undefined) text += ` · ${r.toFixed(2)}×`;
@@ -142,7 +143,8 @@ export function renderMarkdown(results: Results, peers: readonly PeerName[], sce
   out.push(`|---|---|---|${peers.map(() => "---|").join("")}---|`);
   for (const metric of results.metrics) {
     const cells = peers.map((p) => formatCell(metric, p, footnote));
-    const verdict = metric.verdict === undefined ? "" : metric.verdict.met ? `met: ${metric.verdict.text}` : `**missed**: ${metric.verdict.text}`;
+    const verdict =
+      metric.verdict === undefined ? "" : metric.verdict.met ? `met: ${metric.verdict.text}` : `**missed**: ${metric.verdict.text}`;
     out.push(`| ${metric.title} | ${metric.unit} | ${metric.goal ?? ""} | ${cells.join(" | ")} | ${verdict} |`);
   }
   out.push("");
@@ -153,10 +155,12 @@ export function renderMarkdown(results: Results, peers: readonly PeerName[], sce
     out.push(`#### ${scenarioTitles[scenario] ?? scenario}`, "");
     out.push("```sh", metrics[0]?.command ?? "", "```", "");
     for (const line of results.notes[scenario] ?? []) out.push(`- ${line}`);
-    const details = metrics.flatMap((m) => peers.flatMap((p) => {
-      const cell = m.cells[p];
-      return cell?.kind === "values" && cell.detail !== undefined ? [`${m.title} — ${cell.detail}`] : [];
-    }));
+    const details = metrics.flatMap((m) =>
+      peers.flatMap((p) => {
+        const cell = m.cells[p];
+        return cell?.kind === "values" && cell.detail !== undefined ? [`${m.title} — ${cell.detail}`] : [];
+      }),
+    );
     if (details.length > 0) {
       out.push("", "How the failures failed:", "");
       for (const line of details) out.push(`- ${line}`);

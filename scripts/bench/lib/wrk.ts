@@ -25,7 +25,9 @@ export function haveWrk(): boolean {
 
 export async function measureThroughput(url: string, options: { seconds: number; connections: number }): Promise<Throughput> {
   if (haveWrk()) {
-    const result = await run("wrk", ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, url], { timeoutMs: (options.seconds + 30) * 1000 });
+    const result = await run("wrk", ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, url], {
+      timeoutMs: (options.seconds + 30) * 1000,
+    });
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(result.output)?.[1] ?? "NaN");
     const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(result.output);
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(result.output)?.[1] ?? "0");
@@ -37,7 +39,11 @@ export async function measureThroughput(url: string, options: { seconds: number;
   const result = await run(process.execPath, [bin, "-j", "-c", String(options.connections), "-d", String(options.seconds), url], {
     timeoutMs: (options.seconds + 30) * 1000,
   });
-  const json = JSON.parse(result.output.slice(result.output.indexOf("{"))) as { requests: { average: number }; errors: number; non2xx: number };
+  const json = JSON.parse(result.output.slice(result.output.indexOf("{"))) as {
+    requests: { average: number };
+    errors: number;
+    non2xx: number;
+  };
   return { rps: json.requests.average, errors: json.errors + json.non2xx, tool: "autocannon" };
 }
 

@@ -41,7 +41,11 @@ export const bare: Peer = {
       logFile: path.join(workDir, "spawner.log"),
     });
     let stopped: Promise<void> | undefined;
-    const untrack = track("bare spawner", () => running.stop(), () => treeOf(daemon.pid));
+    const untrack = track(
+      "bare spawner",
+      () => running.stop(),
+      () => treeOf(daemon.pid),
+    );
     const byTerm = async (site: SiteSpec): Promise<void> => {
       const pid = await pidServing(site.port);
       if (pid === undefined) throw new Error(`bare: ${site.name} does not answer on ${site.port}`);

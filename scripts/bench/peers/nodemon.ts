@@ -42,7 +42,11 @@ export const nodemon: Peer = {
   },
   async start(sites, workDir) {
     const daemons: Daemon[] = [];
-    const untrack = track("nodemon", () => running.stop(), () => daemons.flatMap((d) => treeOf(d.pid)));
+    const untrack = track(
+      "nodemon",
+      () => running.stop(),
+      () => daemons.flatMap((d) => treeOf(d.pid)),
+    );
     for (const site of sites) {
       const program = programFor(site);
       const args = [NODEMON_BIN, "--no-update-notifier", "--no-stdin", "--watch", program.cwd, ...program.argv.slice(1)];

@@ -59,7 +59,11 @@ export function pm2Peer(mode: "fork" | "cluster"): Peer {
           return undefined;
         }
       };
-      const untrack = track(`PM2 ${mode}`, () => running.stop(), () => treeOf(knownPid()));
+      const untrack = track(
+        `PM2 ${mode}`,
+        () => running.stop(),
+        () => treeOf(knownPid()),
+      );
       let stopped: Promise<void> | undefined;
       const running: Running = {
         reload: async (site) => void (await pm2("reload", site.name)),

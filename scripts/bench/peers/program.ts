@@ -20,7 +20,11 @@ export function programFor(site: SiteSpec): Program {
         env: { PORT: String(site.port), TSGI_SETTINGS_MODULE: site.settings, START_DELAY_MS: String(app.startDelayMs) },
       };
     case "log-writer":
-      return { argv: [process.execPath, path.join(app.dir, "log-writer.mjs")], cwd: app.dir, env: logWriterEnv(site.name, app.dir, app.lines) };
+      return {
+        argv: [process.execPath, path.join(app.dir, "log-writer.mjs")],
+        cwd: app.dir,
+        env: logWriterEnv(site.name, app.dir, app.lines),
+      };
     case "django":
       return {
         argv: [app.python, "-m", "gunicorn", "--bind", `127.0.0.1:${site.port}`, "--workers", "1", app.wsgi],

@@ -41,14 +41,19 @@ export const supervisord: Peer = {
     const env = baseEnv();
     const daemon = startDaemon("supervisord", ["-n", "-c", conf], { env, cwd: workDir, logFile: path.join(workDir, "supervisord.out") });
     const ctl = (...args: string[]) => run("supervisorctl", ["-c", conf, ...args], { env, cwd: workDir, timeoutMs: 60_000 });
-    const untrack = track("supervisord", () => running.stop(), () => treeOf(daemon.pid));
+    const untrack = track(
+      "supervisord",
+      () => running.stop(),
+      () => treeOf(daemon.pid),
+    );
     let stopped: Promise<void> | undefined;
     const running: Running = {
       // `supervisorctl restart` waits for the stop and for `startsecs` (1 s) of the new process.
       reload: async (site) => void (await ctl("restart", site.name)),
       restart: async (site) => void (await ctl("restart", site.name)),
       // Exit status 3 means "some program is not running": still a status answer.
-      status: async () => void (await run("supervisorctl", ["-c", conf, "status"], { env, cwd: workDir, timeoutMs: 60_000, allowFail: true })),
+      status: async () =>
+        void (await run("supervisorctl", ["-c", conf, "status"], { env, cwd: workDir, timeoutMs: 60_000, allowFail: true })),
       daemonPids: () => [daemon.pid],
       logFiles: (site) => matchingFiles(logDir, new RegExp(`^${site.name}\\.out\\.log(\\.\\d+)?$`)),
       stop() {

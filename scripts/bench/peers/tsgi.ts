@@ -39,8 +39,17 @@ export const tsgi: Peer = {
 
     // Detached: a group of its own, so the terminal's Ctrl-C reaches the harness only, which
     // then stops tsgi the documented way (SIGTERM).
-    const daemon = startDaemon(process.execPath, [CLI, "run", file], { env, cwd: workDir, logFile: path.join(workDir, "tsgi.out"), detached: true });
-    const untrack = track("tsgi", () => running.stop(), () => treeOf(daemon.pid));
+    const daemon = startDaemon(process.execPath, [CLI, "run", file], {
+      env,
+      cwd: workDir,
+      logFile: path.join(workDir, "tsgi.out"),
+      detached: true,
+    });
+    const untrack = track(
+      "tsgi",
+      () => running.stop(),
+      () => treeOf(daemon.pid),
+    );
     const control = async (action: string, site: SiteSpec): Promise<void> => {
       await run(process.execPath, [CLI, action, site.name, "-c", file], { env, cwd: workDir, timeoutMs: 60_000 });
     };
@@ -48,7 +57,8 @@ export const tsgi: Peer = {
     const running: Running = {
       reload: (site) => control("reload", site),
       restart: (site) => control("restart", site),
-      status: async () => void (await run(process.execPath, [CLI, "status", "--json", "-c", file], { env, cwd: workDir, timeoutMs: 60_000 })),
+      status: async () =>
+        void (await run(process.execPath, [CLI, "status", "--json", "-c", file], { env, cwd: workDir, timeoutMs: 60_000 })),
       daemonPids: () => [daemon.pid],
       // `alpha.log` with winston-style (`alpha1.log`) or logrotate-style (`alpha.log.1`) rotations.
       logFiles: (site) => matchingFiles(path.join(workDir, "logs"), new RegExp(`^${site.name}\\d*\\.log(\\.\\d+)?$`)),

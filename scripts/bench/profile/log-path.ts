@@ -30,7 +30,15 @@ interface LogLike {
   close(): Promise<void>;
 }
 const { spawnProcess } = (await import(dist("process/spawn.js"))) as {
-  spawnProcess: (r: { file: string; args: string[]; cwd: string; env: Record<string, string>; listenFd: undefined; uid: undefined; gid: undefined }) => Spawned;
+  spawnProcess: (r: {
+    file: string;
+    args: string[];
+    cwd: string;
+    env: Record<string, string>;
+    listenFd: undefined;
+    uid: undefined;
+    gid: undefined;
+  }) => Spawned;
 };
 const { createLog } = (await import(dist("logging/logger.js"))) as {
   createLog: (o: { format: "pretty"; color: boolean; stream: NodeJS.WritableStream }) => LogLike;
@@ -52,7 +60,15 @@ function peakRss(): () => number {
 async function viaTsgi(stage: "lines" | "console" | "console+file", dir: string): Promise<void> {
   const log = createLog({ format: "pretty", color: false, stream: fs.createWriteStream(path.join(dir, "console.out")) });
   if (stage === "console+file") log.setFiles({ dir: path.join(dir, "logs"), maxSizeBytes: 1024 ** 3, keep: 5 });
-  const child = spawnProcess({ file: process.execPath, args: [writer], cwd: dir, env, listenFd: undefined, uid: undefined, gid: undefined });
+  const child = spawnProcess({
+    file: process.execPath,
+    args: [writer],
+    cwd: dir,
+    env,
+    listenFd: undefined,
+    uid: undefined,
+    gid: undefined,
+  });
   let n = 0;
   await child.forEachLine("stdout", (line) => {
     n += 1;
@@ -116,7 +132,9 @@ const variants: [string, (dir: string) => Promise<void>][] = [
 if (ONLY === undefined) {
   for (const index of variants.keys()) {
     await new Promise<void>((resolve) => {
-      const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? "", String(LINES), String(index)], { stdio: "inherit" });
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? "", String(LINES), String(index)], {
+        stdio: "inherit",
+      });
       child.on("close", () => resolve());
     });
   }
@@ -129,7 +147,11 @@ for (const [index, [name, run]] of variants.entries()) {
     const started = performance.now();
     await run(dir);
     const ms = performance.now() - started;
-    console.log(`${name.padEnd(58)} ${Math.round((LINES * 1000) / ms).toLocaleString("en-US").padStart(10)} lines/s  peak RSS ${rss().toFixed(0)} MiB`);
+    console.log(
+      `${name.padEnd(58)} ${Math.round((LINES * 1000) / ms)
+        .toLocaleString("en-US")
+        .padStart(10)} lines/s  peak RSS ${rss().toFixed(0)} MiB`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -46,7 +46,7 @@ export async function withPeer<T>(
   peer: Peer,
   sites: readonly SiteSpec[],
   body: (running: Running, startMs: number | undefined) => Promise<T>,
-  options: { workName: string; waitServing?: boolean; timeoutMs?: number } ,
+  options: { workName: string; waitServing?: boolean; timeoutMs?: number },
 ): Promise<T> {
   const workDir = path.join(ctx.workRoot, options.workName, peer.name);
   fs.mkdirSync(workDir, { recursive: true });
@@ -63,7 +63,9 @@ export async function withPeer<T>(
         path: probePath(sites[0]),
       });
       if (waited.ms === undefined) {
-        throw new Error(`${peer.name}: only ${waited.serving} of ${sites.length} sites serving after ${options.timeoutMs ?? 60_000} ms (work dir ${workDir})`);
+        throw new Error(
+          `${peer.name}: only ${waited.serving} of ${sites.length} sites serving after ${options.timeoutMs ?? 60_000} ms (work dir ${workDir})`,
+        );
       }
       startMs = waited.ms;
     }
@@ -78,7 +80,14 @@ export function probePath(site: SiteSpec | undefined): string {
   return site?.app.kind === "django" ? site.app.path : "/";
 }
 
-export function nodeSites(count: number, ports: readonly number[], dir: string, prefix: string, startDelayMs = 0, watch = false): SiteSpec[] {
+export function nodeSites(
+  count: number,
+  ports: readonly number[],
+  dir: string,
+  prefix: string,
+  startDelayMs = 0,
+  watch = false,
+): SiteSpec[] {
   return Array.from({ length: count }, (_, i) => {
     const name = `${prefix}${String(i + 1).padStart(3, "0")}`;
     return { name, port: ports[i] ?? 0, settings: `${name}.settings`, app: { kind: "node", dir, startDelayMs }, watch } satisfies SiteSpec;

@@ -36,59 +36,102 @@ export const crash: Scenario = {
       const spare = 3;
       const sites = nodeSites(trials + spare, await ports(ctx, trials + spare), dir, "k");
       try {
-        await withPeer(ctx, peer, sites, async () => {
-          // PM2 counts a run under min_uptime (1 s) and supervisord under startsecs (1 s) as a failed start.
-          await sleep(1500);
-          const times: number[] = [];
-          const refusedCounts: number[] = [];
-          const failedCounts: number[] = [];
-          const kinds: Record<string, number> = {};
-          let misses = 0;
-          let hungTrials = 0;
-          let next = 0;
-          const killOne = async (): Promise<{ ms: number | undefined; report: LoadReport; hung: number; site: SiteSpec }> => {
-            const site = sites[next++];
-            if (site === undefined) throw new Error("no site left to kill");
-            const load = startLoad(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
-            await sleep(300);
-            const old = await pidServing(site.port);
-            if (old === undefined) throw new Error(`${site.name} did not answer before the kill`);
-            const since = performance.now();
-            signal(old, "SIGKILL");
-            const hung = { count: 0 };
-            const ms = await pollUntil(site.port, (a) => (fixtureBody(a)?.pid ?? old) !== old, { timeoutMs: NEVER_MS, since, hung });
-            await sleep(300);
-            return { ms, report: await load.stop(), hung: hung.count, site };
-          };
-          for (let trial = 0; trial < trials; trial++) {
-            const retries = Math.min(2, sites.length - next - (trials - trial));
-            const { ms, report, hung, site } = await quietTrial(ctx, `crash ${peer.name}`, killOne, Math.max(0, retries));
-            if (hung > 0) hungTrials += 1;
-            if (ms === undefined) misses += 1;
-            else times.push(ms);
-            refusedCounts.push(report.byKind.refused);
-            failedCounts.push(report.failed);
-            for (const [kind, n] of Object.entries(report.byKind)) kinds[kind] = (kinds[kind] ?? 0) + n;
-            ctx.log(`  crash ${peer.name} ${site.name}: ${ms === undefined ? "never" : `${Math.round(ms)} ms`}, failed ${report.failed} of ${report.sent}`);
-            if (ms === undefined && misses >= 2) break;
-          }
-          const cell = valuesCell(times, misses, `no 200 from a new process within ${NEVER_MS / 1000} s of the SIGKILL`);
-          latency[peer.name] =
-            hungTrials > 0 && cell.kind === "values"
-              ? { ...cell, footnote: `${peer.label}: in ${hungTrials} of ${times.length} trials a probe connection was accepted and never answered; the time includes its 3 s timeout before a new probe reached the new process` }
-              : cell;
-          refused[peer.name] = { kind: "values", values: refusedCounts };
-          failed[peer.name] = withKinds(failedCounts, kinds, `${peer.label}, crash`);
-        }, { workName: "crash" });
+        await withPeer(
+          ctx,
+          peer,
+          sites,
+          async () => {
+            // PM2 counts a run under min_uptime (1 s) and supervisord under startsecs (1 s) as a failed start.
+            await sleep(1500);
+            const times: number[] = [];
+            const refusedCounts: number[] = [];
+            const failedCounts: number[] = [];
+            const kinds: Record<string, number> = {};
+            let misses = 0;
+            let hungTrials = 0;
+            let next = 0;
+            const killOne = async (): Promise<{ ms: number | undefined; report: LoadReport; hung: number; site: SiteSpec }> => {
+              const site = sites[next++];
+              if (site === undefined) throw new Error("no site left to kill");
+              const load = startLoad(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
+              await sleep(300);
+              const old = await pidServing(site.port);
+              if (old === undefined) throw new Error(`${site.name} did not answer before the kill`);
+              const since = performance.now();
+              signal(old, "SIGKILL");
+              const hung = { count: 0 };
+              const ms = await pollUntil(site.port, (a) => (fixtureBody(a)?.pid ?? old) !== old, { timeoutMs: NEVER_MS, since, hung });
+              await sleep(300);
+              return { ms, report: await load.stop(), hung: hung.count, site };
+            };
+            for (let trial = 0; trial < trials; trial++) {
+              const retries = Math.min(2, sites.length - next - (trials - trial));
+              const { ms, report, hung, site } = await quietTrial(ctx, `crash ${peer.name}`, killOne, Math.max(0, retries));
+              if (hung > 0) hungTrials += 1;
+              if (ms === undefined) misses += 1;
+              else times.push(ms);
+              refusedCounts.push(report.byKind.refused);
+              failedCounts.push(report.failed);
+              for (const [kind, n] of Object.entries(report.byKind)) kinds[kind] = (kinds[kind] ?? 0) + n;
+              ctx.log(
+                `  crash ${peer.name} ${site.name}: ${ms === undefined ? "never" : `${Math.round(ms)} ms`}, failed ${report.failed} of ${report.sent}`,
+              );
+              if (ms === undefined && misses >= 2) break;
+            }
+            const cell = valuesCell(times, misses, `no 200 from a new process within ${NEVER_MS / 1000} s of the SIGKILL`);
+            latency[peer.name] =
+              hungTrials > 0 && cell.kind === "values"
+                ? {
+                    ...cell,
+                    footnote: `${peer.label}: in ${hungTrials} of ${times.length} trials a probe connection was accepted and never answered; the time includes its 3 s timeout before a new probe reached the new process`,
+                  }
+                : cell;
+            refused[peer.name] = { kind: "values", values: refusedCounts };
+            failed[peer.name] = withKinds(failedCounts, kinds, `${peer.label}, crash`);
+          },
+          { workName: "crash" },
+        );
       } catch (error) {
         ctx.log(`  crash ${peer.name}: ${errorMessage(error)}`);
-        for (const cells of [latency, refused, failed]) cells[peer.name] ??= { kind: "never", why: `${peer.label}: ${errorMessage(error).slice(0, 200)}` };
+        for (const cells of [latency, refused, failed])
+          cells[peer.name] ??= { kind: "never", why: `${peer.label}: ${errorMessage(error).slice(0, 200)}` };
       }
     }
     const command = ctx.command("crash");
-    const m1 = metric({ id: "crash-ms", scenario: "crash", title: "SIGKILL → first 200 from the new process", unit: "ms", ratioToBare: true, goal: "≤ 1.1 × bare", command }, latency);
-    const m2 = metric({ id: "crash-refused", scenario: "crash", title: "requests refused during a crash (200 req/s)", unit: "requests", goal: "0", command }, refused);
-    const m3 = metric({ id: "crash-failed", scenario: "crash", title: "requests failed during a crash (refused, reset, hung)", unit: "requests", goal: "0 for `listen` sites", command }, failed);
+    const m1 = metric(
+      {
+        id: "crash-ms",
+        scenario: "crash",
+        title: "SIGKILL → first 200 from the new process",
+        unit: "ms",
+        ratioToBare: true,
+        goal: "≤ 1.1 × bare",
+        command,
+      },
+      latency,
+    );
+    const m2 = metric(
+      {
+        id: "crash-refused",
+        scenario: "crash",
+        title: "requests refused during a crash (200 req/s)",
+        unit: "requests",
+        goal: "0",
+        command,
+      },
+      refused,
+    );
+    const m3 = metric(
+      {
+        id: "crash-failed",
+        scenario: "crash",
+        title: "requests failed during a crash (refused, reset, hung)",
+        unit: "requests",
+        goal: "0 for `listen` sites",
+        command,
+      },
+      failed,
+    );
     return {
       metrics: [m1, m2, m3],
       notes: [
@@ -103,7 +146,9 @@ export const crash: Scenario = {
 /** A count cell whose footnote says how the failures failed, summed over the trials. */
 export function withKinds(values: readonly number[], kinds: Readonly<Record<string, number>>, what: string): Cell {
   const text = describeKinds(kinds);
-  return text === "" ? { kind: "values", values } : { kind: "values", values, detail: `${what}: ${text} (${values.length === 1 ? "1 trial" : `sum of ${values.length} trials`})` };
+  return text === ""
+    ? { kind: "values", values }
+    : { kind: "values", values, detail: `${what}: ${text} (${values.length === 1 ? "1 trial" : `sum of ${values.length} trials`})` };
 }
 
 export function describeKinds(byKind: Readonly<Record<string, number>>): string {

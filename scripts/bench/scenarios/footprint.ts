@@ -41,37 +41,41 @@ export const footprint: Scenario = {
         try {
           for (let t = 0; t < trials; t++) {
             const last = t === trials - 1;
-            await quietTrial(ctx, `footprint ${count} ${peer.name}`, async () => withPeer(
-              ctx,
-              peer,
-              nodeSites(count, await ports(ctx, count), dir, `m${count}-`),
-              async (running, startMs) => {
-                // A redone trial replaces the disturbed one.
-                if (startMs !== undefined) times[t] = startMs;
-                ctx.log(`  footprint ${count} ${peer.name}: all serving after ${startMs === undefined ? "?" : Math.round(startMs)} ms`);
-                if (!last) return;
-                await sleep(settleMs);
-                const pids = running.daemonPids();
-                const bytes = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
-                const percent = await cpuPercent(() => running.daemonPids(), idleMs);
-                (rss[count] ?? {})[peer.name] = { kind: "values", values: [bytes / 2 ** 20] };
-                (cpu[count] ?? {})[peer.name] = { kind: "values", values: [percent] };
-                ctx.log(`  footprint ${count} ${peer.name}: ${(bytes / 2 ** 20).toFixed(1)} MiB in ${pids.length} process(es), idle CPU ${percent.toFixed(2)} %`);
-                if (count === 1) return;
-                if (running.status === undefined) {
-                  (status[count] ?? {})[peer.name] = { kind: "lacks", why: `${peer.label} has no status command` };
-                  return;
-                }
-                const runs: number[] = [];
-                for (let i = 0; i < 3; i++) {
-                  const since = performance.now();
-                  await running.status();
-                  runs.push(performance.now() - since);
-                }
-                (status[count] ?? {})[peer.name] = { kind: "values", values: runs };
-              },
-              { workName: `footprint-${count}-${t}-${Date.now()}`, timeoutMs: 180_000 },
-            ));
+            await quietTrial(ctx, `footprint ${count} ${peer.name}`, async () =>
+              withPeer(
+                ctx,
+                peer,
+                nodeSites(count, await ports(ctx, count), dir, `m${count}-`),
+                async (running, startMs) => {
+                  // A redone trial replaces the disturbed one.
+                  if (startMs !== undefined) times[t] = startMs;
+                  ctx.log(`  footprint ${count} ${peer.name}: all serving after ${startMs === undefined ? "?" : Math.round(startMs)} ms`);
+                  if (!last) return;
+                  await sleep(settleMs);
+                  const pids = running.daemonPids();
+                  const bytes = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+                  const percent = await cpuPercent(() => running.daemonPids(), idleMs);
+                  (rss[count] ?? {})[peer.name] = { kind: "values", values: [bytes / 2 ** 20] };
+                  (cpu[count] ?? {})[peer.name] = { kind: "values", values: [percent] };
+                  ctx.log(
+                    `  footprint ${count} ${peer.name}: ${(bytes / 2 ** 20).toFixed(1)} MiB in ${pids.length} process(es), idle CPU ${percent.toFixed(2)} %`,
+                  );
+                  if (count === 1) return;
+                  if (running.status === undefined) {
+                    (status[count] ?? {})[peer.name] = { kind: "lacks", why: `${peer.label} has no status command` };
+                    return;
+                  }
+                  const runs: number[] = [];
+                  for (let i = 0; i < 3; i++) {
+                    const since = performance.now();
+                    await running.status();
+                    runs.push(performance.now() - since);
+                  }
+                  (status[count] ?? {})[peer.name] = { kind: "values", values: runs };
+                },
+                { workName: `footprint-${count}-${t}-${Date.now()}`, timeoutMs: 180_000 },
+              ),
+            );
           }
           (startup[count] ?? {})[peer.name] = { kind: "values", values: times };
         } catch (error) {
@@ -87,14 +91,37 @@ export const footprint: Scenario = {
       metrics: [
         ...COUNTS.map((n) =>
           metric(
-            { id: n === 1 ? "startup1" : `startup-${n}`, scenario: "footprint", title: `start-up of ${sites(n)} → all serving`, unit: "ms", ratioToBare: true, goal: n === 1 ? undefined : "≤ 1.2 × bare", command },
+            {
+              id: n === 1 ? "startup1" : `startup-${n}`,
+              scenario: "footprint",
+              title: `start-up of ${sites(n)} → all serving`,
+              unit: "ms",
+              ratioToBare: true,
+              goal: n === 1 ? undefined : "≤ 1.2 × bare",
+              command,
+            },
             startup[n] ?? {},
           ),
         ),
         ...COUNTS.map((n) =>
-          metric({ id: `rss-${n}`, scenario: "footprint", title: `supervisor resident memory, ${sites(n)}`, unit: "MiB", goal: n === 20 ? "≤ ½ of PM2's daemon" : undefined, command }, rss[n] ?? {}),
+          metric(
+            {
+              id: `rss-${n}`,
+              scenario: "footprint",
+              title: `supervisor resident memory, ${sites(n)}`,
+              unit: "MiB",
+              goal: n === 20 ? "≤ ½ of PM2's daemon" : undefined,
+              command,
+            },
+            rss[n] ?? {},
+          ),
         ),
-        ...COUNTS.map((n) => metric({ id: `cpu-${n}`, scenario: "footprint", title: `supervisor idle CPU, ${sites(n)}`, unit: "% of a core", goal: "≈ 0", command }, cpu[n] ?? {})),
+        ...COUNTS.map((n) =>
+          metric(
+            { id: `cpu-${n}`, scenario: "footprint", title: `supervisor idle CPU, ${sites(n)}`, unit: "% of a core", goal: "≈ 0", command },
+            cpu[n] ?? {},
+          ),
+        ),
         ...COUNTS.filter((n) => n > 1).map((n) =>
           metric({ id: `status-${n}`, scenario: "footprint", title: `status command, ${sites(n)}`, unit: "ms", command }, status[n] ?? {}),
         ),
@@ -103,7 +130,9 @@ export const footprint: Scenario = {
         "Cold start: from launching the supervisor (`tsgi-supervise run`, `pm2 start ecosystem.config.cjs` which also spawns the daemon, `supervisord -n`, one `nodemon` per site, the bare spawner) until every port answered 200 (each port probed every 20 ms, 50 ms with 100 sites).",
         `Memory: VmRSS of the supervisor's own processes after ${settleMs / 1000} s idle — tsgi's supervisor, PM2's God daemon, supervisord, the bare spawner, and for nodemon the sum of its one-per-site processes. CPU: their user+system time over ${idleMs / 1000} s idle, in % of one core.`,
         "Status: wall time of `tsgi-supervise status --json`, `pm2 jlist`, `supervisorctl status` (each tool's own start-up included), 3 runs.",
-        ctx.quick ? "Trials: 1 per count (`--quick`); memory and CPU from it." : "Trials: 2 with 1 site, 3 with 20, 2 with 100; memory, CPU and status from the last.",
+        ctx.quick
+          ? "Trials: 1 per count (`--quick`); memory and CPU from it."
+          : "Trials: 2 with 1 site, 3 with 20, 2 with 100; memory, CPU and status from the last.",
       ],
     };
   },

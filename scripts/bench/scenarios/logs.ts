@@ -71,7 +71,10 @@ export const logs: Scenario = {
           let maxRss = 0;
           let endSeen: number | undefined;
           while (Date.now() < deadline) {
-            maxRss = Math.max(maxRss, running.daemonPids().reduce((sum, pid) => sum + rssBytes(pid), 0));
+            maxRss = Math.max(
+              maxRss,
+              running.daemonPids().reduce((sum, pid) => sum + rssBytes(pid), 0),
+            );
             if (running.logFiles(site).some((file) => tailHas(file, END))) {
               endSeen = Date.now();
               break;
@@ -82,7 +85,11 @@ export const logs: Scenario = {
           // Counted after a moment, so lines still in a writer's buffer are not called lost.
           await sleep(endSeen === undefined ? 0 : 500);
           const found = countLines(running.logFiles(site));
-          return { rate: endSeen === undefined ? undefined : (lines * 1000) / Math.max(1, endSeen - begin), lost: lines - found, peakMiB: maxRss / 2 ** 20 };
+          return {
+            rate: endSeen === undefined ? undefined : (lines * 1000) / Math.max(1, endSeen - begin),
+            lost: lines - found,
+            peakMiB: maxRss / 2 ** 20,
+          };
         };
         return withPeer(ctx, peer, [site], measure, { workName: `logs-${attempt}`, waitServing: false });
       };
@@ -93,10 +100,18 @@ export const logs: Scenario = {
           else rates.push(result.rate);
           losses.push(result.lost);
           peaks.push(result.peakMiB);
-          const rateText = result.rate === undefined ? `end marker not seen in ${timeoutMs / 1000} s` : `${Math.round(result.rate)} lines/s`;
+          const rateText =
+            result.rate === undefined ? `end marker not seen in ${timeoutMs / 1000} s` : `${Math.round(result.rate)} lines/s`;
           ctx.log(`  logs ${peer.name}: ${rateText}, ${result.lost} lost, peak RSS ${result.peakMiB.toFixed(0)} MiB`);
         }
-        rate[peer.name] = misses > 0 ? { kind: "never", why: `${peer.label}: the last line did not reach the log file within ${timeoutMs / 1000} s (${misses} of ${trials} trials)`, values: rates } : { kind: "values", values: rates };
+        rate[peer.name] =
+          misses > 0
+            ? {
+                kind: "never",
+                why: `${peer.label}: the last line did not reach the log file within ${timeoutMs / 1000} s (${misses} of ${trials} trials)`,
+                values: rates,
+              }
+            : { kind: "values", values: rates };
         lost[peer.name] = { kind: "values", values: losses };
         peak[peer.name] = { kind: "values", values: peaks };
       } catch (error) {
@@ -107,7 +122,18 @@ export const logs: Scenario = {
     const command = ctx.command("logs");
     return {
       metrics: [
-        metric({ id: "logs-rate", scenario: "logs", title: "log throughput: lines/s into the site's log file", unit: "lines/s", ratioToBare: true, goal: "≥ 200 000 lines/s", command }, rate),
+        metric(
+          {
+            id: "logs-rate",
+            scenario: "logs",
+            title: "log throughput: lines/s into the site's log file",
+            unit: "lines/s",
+            ratioToBare: true,
+            goal: "≥ 200 000 lines/s",
+            command,
+          },
+          rate,
+        ),
         metric({ id: "logs-lost", scenario: "logs", title: "log lines lost", unit: "lines", goal: "0", command }, lost),
         metric({ id: "logs-rss", scenario: "logs", title: "supervisor peak memory while logging", unit: "MiB", command }, peak),
       ],

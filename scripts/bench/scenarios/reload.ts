@@ -64,58 +64,93 @@ export const reload: Scenario = {
     for (const peer of ctx.peers) {
       const lacking = peer.lacks("reload");
       if (lacking !== undefined) {
-        for (const key of keys) (cells[key] ?? {})[peer.name] = { kind: "lacks", why: peer.lacks(key === "restart" ? "restart" : "reload") ?? lacking };
+        for (const key of keys)
+          (cells[key] ?? {})[peer.name] = { kind: "lacks", why: peer.lacks(key === "restart" ? "restart" : "reload") ?? lacking };
         continue;
       }
       const dir = ctx.fixtureCopy("reload");
       const portList = await ports(ctx, BOOTS.length);
-      const sites = BOOTS.map((boot, i) => nodeSites(1, [portList[i] ?? 0], dir, `r${boot}-`, boot)[0]).filter((s): s is SiteSpec => s !== undefined);
+      const sites = BOOTS.map((boot, i) => nodeSites(1, [portList[i] ?? 0], dir, `r${boot}-`, boot)[0]).filter(
+        (s): s is SiteSpec => s !== undefined,
+      );
       try {
-        await withPeer(ctx, peer, sites, async (running: Running) => {
-          await sleep(1500);
-          const runTrials = async (key: string, site: SiteSpec, action: () => Promise<void>, boot: number): Promise<void> => {
-            const failed: number[] = [];
-            const ms: number[] = [];
-            const kinds: Record<string, number> = {};
-            for (let i = 0; i < trials; i++) {
-              const result = await quietTrial(ctx, `${key} ${peer.name}`, () => trial(site, action, boot + 15_000, afterMs));
-              failed.push(result.failed);
-              if (result.ms !== undefined) ms.push(result.ms);
-              for (const [kind, n] of Object.entries(result.byKind)) kinds[kind] = (kinds[kind] ?? 0) + n;
-              ctx.log(`  ${key} ${peer.name}: failed ${result.failed}, new pid serving after ${result.ms === undefined ? "never" : Math.round(result.ms)} ms`);
-              await sleep(ctx.quick ? 500 : 1500);
+        await withPeer(
+          ctx,
+          peer,
+          sites,
+          async (running: Running) => {
+            await sleep(1500);
+            const runTrials = async (key: string, site: SiteSpec, action: () => Promise<void>, boot: number): Promise<void> => {
+              const failed: number[] = [];
+              const ms: number[] = [];
+              const kinds: Record<string, number> = {};
+              for (let i = 0; i < trials; i++) {
+                const result = await quietTrial(ctx, `${key} ${peer.name}`, () => trial(site, action, boot + 15_000, afterMs));
+                failed.push(result.failed);
+                if (result.ms !== undefined) ms.push(result.ms);
+                for (const [kind, n] of Object.entries(result.byKind)) kinds[kind] = (kinds[kind] ?? 0) + n;
+                ctx.log(
+                  `  ${key} ${peer.name}: failed ${result.failed}, new pid serving after ${result.ms === undefined ? "never" : Math.round(result.ms)} ms`,
+                );
+                await sleep(ctx.quick ? 500 : 1500);
+              }
+              (cells[key] ?? {})[peer.name] = withKinds(failed, kinds, `${peer.label}, ${key}`);
+              (durations[key] ?? {})[peer.name] = { kind: "values", values: ms };
+            };
+            for (const [i, boot] of BOOTS.entries()) {
+              const site = sites[i];
+              if (site !== undefined) await runTrials(`reload-${boot}`, site, () => running.reload(site), boot);
             }
-            (cells[key] ?? {})[peer.name] = withKinds(failed, kinds, `${peer.label}, ${key}`);
-            (durations[key] ?? {})[peer.name] = { kind: "values", values: ms };
-          };
-          for (const [i, boot] of BOOTS.entries()) {
-            const site = sites[i];
-            if (site !== undefined) await runTrials(`reload-${boot}`, site, () => running.reload(site), boot);
-          }
-          const first = sites[0];
-          if (first !== undefined) {
-            const lacksRestart = peer.lacks("restart");
-            if (lacksRestart === undefined) await runTrials("restart", first, () => running.restart(first), 0);
-            else (cells["restart"] ?? {})[peer.name] = { kind: "lacks", why: lacksRestart };
-          }
-        }, { workName: "reload", timeoutMs: 30_000 });
+            const first = sites[0];
+            if (first !== undefined) {
+              const lacksRestart = peer.lacks("restart");
+              if (lacksRestart === undefined) await runTrials("restart", first, () => running.restart(first), 0);
+              else (cells["restart"] ?? {})[peer.name] = { kind: "lacks", why: lacksRestart };
+            }
+          },
+          { workName: "reload", timeoutMs: 30_000 },
+        );
       } catch (error) {
         ctx.log(`  reload ${peer.name}: ${errorMessage(error)}`);
-        for (const key of keys) (cells[key] ?? {})[peer.name] ??= { kind: "never", why: `${peer.label}: ${errorMessage(error).slice(0, 200)}` };
+        for (const key of keys)
+          (cells[key] ?? {})[peer.name] ??= { kind: "never", why: `${peer.label}: ${errorMessage(error).slice(0, 200)}` };
       }
     }
     const command = ctx.command("reload");
     const metrics = [
       ...BOOTS.map((boot) =>
         metric(
-          { id: `reload-${boot}-failed`, scenario: "reload", title: `failed requests during \`reload\`, app boot ${boot === 0 ? "0 ms" : `${boot / 1000} s`}`, unit: "requests", goal: "0", command },
+          {
+            id: `reload-${boot}-failed`,
+            scenario: "reload",
+            title: `failed requests during \`reload\`, app boot ${boot === 0 ? "0 ms" : `${boot / 1000} s`}`,
+            unit: "requests",
+            goal: "0",
+            command,
+          },
           cells[`reload-${boot}`] ?? {},
         ),
       ),
-      metric({ id: "restart-failed", scenario: "reload", title: "failed requests during `restart`, app boot 0 ms", unit: "requests", goal: "0 for `listen` sites", command }, cells["restart"] ?? {}),
+      metric(
+        {
+          id: "restart-failed",
+          scenario: "reload",
+          title: "failed requests during `restart`, app boot 0 ms",
+          unit: "requests",
+          goal: "0 for `listen` sites",
+          command,
+        },
+        cells["restart"] ?? {},
+      ),
       ...BOOTS.map((boot) =>
         metric(
-          { id: `reload-${boot}-ms`, scenario: "reload", title: `\`reload\` → new pid serving, app boot ${boot === 0 ? "0 ms" : `${boot / 1000} s`}`, unit: "ms", command },
+          {
+            id: `reload-${boot}-ms`,
+            scenario: "reload",
+            title: `\`reload\` → new pid serving, app boot ${boot === 0 ? "0 ms" : `${boot / 1000} s`}`,
+            unit: "ms",
+            command,
+          },
           durations[`reload-${boot}`] ?? {},
         ),
       ),

@@ -27,7 +27,12 @@ interface Target {
   readonly running: Running;
 }
 
-async function startAll(ctx: Context, peers: readonly Peer[], siteFor: (port: number) => SiteSpec, work: string): Promise<{ targets: Target[]; failures: Partial<Record<PeerName, Cell>> }> {
+async function startAll(
+  ctx: Context,
+  peers: readonly Peer[],
+  siteFor: (port: number) => SiteSpec,
+  work: string,
+): Promise<{ targets: Target[]; failures: Partial<Record<PeerName, Cell>> }> {
   const targets: Target[] = [];
   const failures: Partial<Record<PeerName, Cell>> = {};
   for (const peer of peers) {
@@ -89,7 +94,9 @@ async function measureRow(
         values.set(t.peer.name, [...(values.get(t.peer.name) ?? []), result.rps]);
         round.set(t.peer.name, result.rps);
         errors.set(t.peer.name, (errors.get(t.peer.name) ?? 0) + result.errors);
-        ctx.log(`  throughput ${row} ${t.peer.name}: ${Math.round(result.rps)} req/s (${result.tool}), ${result.errors} errors, others ${measured.others.toFixed(1)} %`);
+        ctx.log(
+          `  throughput ${row} ${t.peer.name}: ${Math.round(result.rps)} req/s (${result.tool}), ${result.errors} errors, others ${measured.others.toFixed(1)} %`,
+        );
       }
       const floor = round.get("bare");
       if (floor !== undefined && floor > 0) for (const [name, rps] of round) ratios.set(name, [...(ratios.get(name) ?? []), rps / floor]);
@@ -121,11 +128,17 @@ export const throughput: Scenario = {
     const seconds = ctx.quick ? 2 : 3;
     const trials = ctx.quick ? 2 : 8;
     const dir = ctx.fixtureCopy("throughput");
-    const node = await measureRow(ctx, "node", ctx.peers, (port) => ({ name: "tp", port, settings: "tp.settings", app: { kind: "node", dir, startDelayMs: 0 }, watch: false }), {
-      seconds,
-      trials,
-      connections: 16,
-    });
+    const node = await measureRow(
+      ctx,
+      "node",
+      ctx.peers,
+      (port) => ({ name: "tp", port, settings: "tp.settings", app: { kind: "node", dir, startDelayMs: 0 }, watch: false }),
+      {
+        seconds,
+        trials,
+        connections: 16,
+      },
+    );
     const django = await ctx.django();
     let djangoCells: Partial<Record<PeerName, Cell>> = {};
     if (django !== undefined) {
@@ -140,7 +153,13 @@ export const throughput: Scenario = {
           ctx,
           "django",
           peers,
-          (port) => ({ name: "dj", port, settings: django.settings, app: { kind: "django", dir: django.dir, python: django.python, wsgi: django.wsgi, path: django.path }, watch: false }),
+          (port) => ({
+            name: "dj",
+            port,
+            settings: django.settings,
+            app: { kind: "django", dir: django.dir, python: django.python, wsgi: django.wsgi, path: django.path },
+            watch: false,
+          }),
           { seconds, trials, connections: 4 },
         )),
       };
@@ -149,8 +168,30 @@ export const throughput: Scenario = {
     const tool = haveWrk() ? "wrk -t1" : "autocannon";
     return {
       metrics: [
-        metric({ id: "throughput-node", scenario: "throughput", title: "throughput, Node fixture", unit: "req/s", ratioToBare: true, goal: "≥ 0.98 × bare", command }, node),
-        metric({ id: "throughput-django", scenario: "throughput", title: "throughput, Django under gunicorn (1 sync worker)", unit: "req/s", ratioToBare: true, goal: "≥ 0.98 × bare", command }, djangoCells),
+        metric(
+          {
+            id: "throughput-node",
+            scenario: "throughput",
+            title: "throughput, Node fixture",
+            unit: "req/s",
+            ratioToBare: true,
+            goal: "≥ 0.98 × bare",
+            command,
+          },
+          node,
+        ),
+        metric(
+          {
+            id: "throughput-django",
+            scenario: "throughput",
+            title: "throughput, Django under gunicorn (1 sync worker)",
+            unit: "req/s",
+            ratioToBare: true,
+            goal: "≥ 0.98 × bare",
+            command,
+          },
+          djangoCells,
+        ),
       ],
       notes: [
         `${tool}, keep-alive, ${seconds} s per run, ${trials} rounds of one run per peer in rotating order after a 1 s warm-up; 16 connections for the Node fixture, 4 for Django. The ratio is the median over rounds of each peer's rate over bare's in the same round (the machine's speed drifts by ±10 % between runs even when nothing else runs, so medians of separate series would mostly compare drift).`,

@@ -45,9 +45,17 @@ async function bareStartup(ctx: Context, trials: number): Promise<number[]> {
   for (let i = 0; i < trials; i++) {
     const port = await ctx.port();
     const since = performance.now();
-    const child = spawn(process.execPath, [path.join(dir, "server.mjs")], { cwd: dir, env: { ...baseEnv(), PORT: String(port) }, stdio: "ignore" });
+    const child = spawn(process.execPath, [path.join(dir, "server.mjs")], {
+      cwd: dir,
+      env: { ...baseEnv(), PORT: String(port) },
+      stdio: "ignore",
+    });
     const pid = child.pid ?? 0;
-    const untrack = track("bare start-up", async () => signal(pid, "SIGKILL"), () => [pid]);
+    const untrack = track(
+      "bare start-up",
+      async () => signal(pid, "SIGKILL"),
+      () => [pid],
+    );
     try {
       const ms = await pollUntil(port, (a) => a.ok, { timeoutMs: 10_000, since, gapMs: 1 });
       if (ms !== undefined) out.push(ms);
@@ -72,7 +80,11 @@ export const watch: Scenario = {
       if (peer.name === "bare") {
         const floor = await bareStartup(ctx, ctx.quick ? 3 : 8);
         for (const mode of MODES) {
-          latency[mode].bare = { kind: "values", values: floor, footnote: "bare column: spawn → first 200 of the fixture alone (no watcher), the floor of a hot reload" };
+          latency[mode].bare = {
+            kind: "values",
+            values: floor,
+            footnote: "bare column: spawn → first 200 of the fixture alone (no watcher), the floor of a hot reload",
+          };
           failed[mode].bare = { kind: "lacks", why: "the bare spawner watches nothing" };
         }
         ctx.log(`  watch bare start-up: ${floor.map(Math.round).join(", ")} ms`);
@@ -88,57 +100,90 @@ export const watch: Scenario = {
       const site = sites[0];
       if (site === undefined) continue;
       try {
-        await withPeer(ctx, peer, sites, async () => {
-          // Watchers (chokidar in tsgi, PM2 and nodemon) scan the folder before they report changes.
-          await sleep(2000);
-          for (const mode of MODES) {
-            const times: number[] = [];
-            const counts: number[] = [];
-            const kinds: Record<string, number> = {};
-            let misses = 0;
-            let hungTrials = 0;
-            for (let i = 0; i < trials; i++) {
-              const saveOnce = async (): Promise<{ ms: number | undefined; report: LoadReport; hung: number }> => {
-                version += 1;
-                const wanted = `v${version}`;
-                const load = startLoad(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
-                await sleep(300);
-                const since = performance.now();
-                save(dir, wanted, mode);
-                const hung = { count: 0 };
-                const ms = await pollUntil(site.port, (a) => fixtureBody(a)?.version === wanted, { timeoutMs: NEVER_MS, since, hung });
-                await sleep(700);
-                const report = await load.stop();
-                // Let debouncers and "already restarting" flags settle before the next save.
-                await sleep(ctx.quick ? 800 : 1500);
-                return { ms, report, hung: hung.count };
-              };
-              const { ms, report, hung } = await quietTrial(ctx, `watch ${mode} ${peer.name}`, saveOnce);
-              if (hung > 0) hungTrials += 1;
-              if (ms === undefined) misses += 1;
-              else times.push(ms);
-              counts.push(report.failed);
-              for (const [kind, n] of Object.entries(report.byKind)) kinds[kind] = (kinds[kind] ?? 0) + n;
-              ctx.log(`  watch ${mode} ${peer.name}: ${ms === undefined ? "never" : `${Math.round(ms)} ms`}, failed ${report.failed}`);
+        await withPeer(
+          ctx,
+          peer,
+          sites,
+          async () => {
+            // Watchers (chokidar in tsgi, PM2 and nodemon) scan the folder before they report changes.
+            await sleep(2000);
+            for (const mode of MODES) {
+              const times: number[] = [];
+              const counts: number[] = [];
+              const kinds: Record<string, number> = {};
+              let misses = 0;
+              let hungTrials = 0;
+              for (let i = 0; i < trials; i++) {
+                const saveOnce = async (): Promise<{ ms: number | undefined; report: LoadReport; hung: number }> => {
+                  version += 1;
+                  const wanted = `v${version}`;
+                  const load = startLoad(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
+                  await sleep(300);
+                  const since = performance.now();
+                  save(dir, wanted, mode);
+                  const hung = { count: 0 };
+                  const ms = await pollUntil(site.port, (a) => fixtureBody(a)?.version === wanted, { timeoutMs: NEVER_MS, since, hung });
+                  await sleep(700);
+                  const report = await load.stop();
+                  // Let debouncers and "already restarting" flags settle before the next save.
+                  await sleep(ctx.quick ? 800 : 1500);
+                  return { ms, report, hung: hung.count };
+                };
+                const { ms, report, hung } = await quietTrial(ctx, `watch ${mode} ${peer.name}`, saveOnce);
+                if (hung > 0) hungTrials += 1;
+                if (ms === undefined) misses += 1;
+                else times.push(ms);
+                counts.push(report.failed);
+                for (const [kind, n] of Object.entries(report.byKind)) kinds[kind] = (kinds[kind] ?? 0) + n;
+                ctx.log(`  watch ${mode} ${peer.name}: ${ms === undefined ? "never" : `${Math.round(ms)} ms`}, failed ${report.failed}`);
+              }
+              const cell = valuesCell(times, misses, `the new version was not served within ${NEVER_MS / 1000} s of the save`);
+              latency[mode][peer.name] =
+                hungTrials > 0 && cell.kind === "values"
+                  ? {
+                      ...cell,
+                      footnote: `${peer.label}: in ${hungTrials} of ${times.length} saves a probe connection was accepted and never answered; the time includes its 3 s timeout`,
+                    }
+                  : cell;
+              failed[mode][peer.name] = withKinds(counts, kinds, `${peer.label}, ${mode} save`);
             }
-            const cell = valuesCell(times, misses, `the new version was not served within ${NEVER_MS / 1000} s of the save`);
-            latency[mode][peer.name] =
-              hungTrials > 0 && cell.kind === "values"
-                ? { ...cell, footnote: `${peer.label}: in ${hungTrials} of ${times.length} saves a probe connection was accepted and never answered; the time includes its 3 s timeout` }
-                : cell;
-            failed[mode][peer.name] = withKinds(counts, kinds, `${peer.label}, ${mode} save`);
-          }
-        }, { workName: "watch" });
+          },
+          { workName: "watch" },
+        );
       } catch (error) {
         ctx.log(`  watch ${peer.name}: ${errorMessage(error)}`);
-        for (const mode of MODES) latency[mode][peer.name] ??= failed[mode][peer.name] ??= { kind: "never", why: `${peer.label}: ${errorMessage(error).slice(0, 200)}` };
+        for (const mode of MODES)
+          latency[mode][peer.name] ??= failed[mode][peer.name] ??= {
+            kind: "never",
+            why: `${peer.label}: ${errorMessage(error).slice(0, 200)}`,
+          };
       }
     }
     const command = ctx.command("watch");
     return {
       metrics: MODES.flatMap((mode) => [
-        metric({ id: `watch-ms-${mode}`, scenario: "watch", title: `hot reload, ${mode} save → new code served`, unit: "ms", goal: "≤ bare start-up + 150 ms", command }, latency[mode]),
-        metric({ id: `watch-${mode}-failed`, scenario: "watch", title: `failed requests during a hot reload (${mode} save)`, unit: "requests", goal: "0", command }, failed[mode]),
+        metric(
+          {
+            id: `watch-ms-${mode}`,
+            scenario: "watch",
+            title: `hot reload, ${mode} save → new code served`,
+            unit: "ms",
+            goal: "≤ bare start-up + 150 ms",
+            command,
+          },
+          latency[mode],
+        ),
+        metric(
+          {
+            id: `watch-${mode}-failed`,
+            scenario: "watch",
+            title: `failed requests during a hot reload (${mode} save)`,
+            unit: "requests",
+            goal: "0",
+            command,
+          },
+          failed[mode],
+        ),
       ]),
       notes: [
         `${trials} saves per mode and peer, each of \`version.mjs\` in the site's folder: plain = \`fs.writeFileSync\`; atomic = write \`version.mjs.<8 hex>\` in the same folder, then rename it over \`version.mjs\` (write-file-atomic's way).`,

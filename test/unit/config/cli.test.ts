@@ -98,7 +98,10 @@ test("check on a missing file exits 2 with a hint", async () => {
 });
 
 test("formatArgv quotes only what needs quoting", () => {
-  assert.equal(formatArgv(["python3", "-c", "print('hi')", "a b", "--x=1", "/p/a.py"]), `python3 -c 'print('\\''hi'\\'')' 'a b' --x=1 /p/a.py`);
+  assert.equal(
+    formatArgv(["python3", "-c", "print('hi')", "a b", "--x=1", "/p/a.py"]),
+    `python3 -c 'print('\\''hi'\\'')' 'a b' --x=1 /p/a.py`,
+  );
 });
 
 test("init writes a commented sites.yaml that passes check, and refuses to overwrite", async () => {
@@ -139,5 +142,8 @@ test("every commented-out example in the template is valid once uncommented", ()
   const dir = tempProject({ "server.ts": "", "sites/blog/.venv/bin/python": "", "sites/blog/.env": "" });
   const result = loadConfigText(uncommented, join(dir, "sites.yaml"), { env: { BLOG_SECRET_KEY: "x" } });
   assert.ok(result.ok, result.ok ? "" : result.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join("\n") + "\n" + uncommented);
-  assert.deepEqual(result.config.sites.map((s) => s.name), ["blog", "api", "files"]);
+  assert.deepEqual(
+    result.config.sites.map((s) => s.name),
+    ["blog", "api", "files"],
+  );
 });

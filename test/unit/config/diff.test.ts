@@ -29,9 +29,18 @@ test("added, removed, changed (with fields and socketChanged), unchanged", () =>
   same: {command: [a]}
 `);
   const diff = diffConfigs(before, after);
-  assert.deepEqual(diff.added.map((s) => s.name), ["new"]);
-  assert.deepEqual(diff.removed.map((s) => s.name), ["gone"]);
-  assert.deepEqual(diff.unchanged.map((s) => s.name), ["same"]);
+  assert.deepEqual(
+    diff.added.map((s) => s.name),
+    ["new"],
+  );
+  assert.deepEqual(
+    diff.removed.map((s) => s.name),
+    ["gone"],
+  );
+  assert.deepEqual(
+    diff.unchanged.map((s) => s.name),
+    ["same"],
+  );
   assert.deepEqual(
     diff.changed.map((c) => [c.after.name, c.socketChanged, c.fields]),
     [
@@ -46,10 +55,19 @@ test("added, removed, changed (with fields and socketChanged), unchanged", () =>
 
 test("identical files are all unchanged; a changed supervisor env changes the sites that inherit it", () => {
   const yaml = "  a: {command: [a]}\n  b: {command: [b], inheritEnv: [HOME]}\n";
-  assert.deepEqual(diffConfigs(plan(yaml), plan(yaml)).unchanged.map((s) => s.name), ["a", "b"]);
+  assert.deepEqual(
+    diffConfigs(plan(yaml), plan(yaml)).unchanged.map((s) => s.name),
+    ["a", "b"],
+  );
   const diff = diffConfigs(plan(yaml, { PATH: "/bin" }), plan(yaml, { PATH: "/usr/bin" }));
-  assert.deepEqual(diff.changed.map((c) => c.after.name), ["a"]);
-  assert.deepEqual(diff.unchanged.map((s) => s.name), ["b"]);
+  assert.deepEqual(
+    diff.changed.map((c) => c.after.name),
+    ["a"],
+  );
+  assert.deepEqual(
+    diff.unchanged.map((s) => s.name),
+    ["b"],
+  );
 });
 
 test("deepEqual treats a missing key and an undefined one alike, and arrays by order", () => {

@@ -96,21 +96,25 @@ sites:
 test("env files: later files win, settings wins over a file, a file's settings variable without settings is an error", async () => {
   const { config } = await loadOk("version: 1\nsites:\n  a:\n    command: [a]\n    envFile: [one.env, two.env]\n    settings: a.real\n", {
     "one.env": "X=1\nY=1\nTSGI_SETTINGS_MODULE=a.from_file\n",
-    "two.env": "# comment\nY=2\nQUOTED=\"a b\"\nLISTEN_FDS=9\n",
+    "two.env": '# comment\nY=2\nQUOTED="a b"\nLISTEN_FDS=9\n',
   });
   const a = site(config, "a");
   assert.deepEqual([a.env.X, a.env.Y, a.env.QUOTED], ["1", "2", "a b"]);
   assert.equal(a.env.TSGI_SETTINGS_MODULE, "a.real");
   assert.equal(a.env.LISTEN_FDS, undefined, "socket variables from a file are dropped");
 
-  const errors = await loadErrors("version: 1\nsites:\n  a:\n    command: [a]\n    envFile: one.env\n", { "one.env": "TSGI_SETTINGS_MODULE=a.from_file\n" });
+  const errors = await loadErrors("version: 1\nsites:\n  a:\n    command: [a]\n    envFile: one.env\n", {
+    "one.env": "TSGI_SETTINGS_MODULE=a.from_file\n",
+  });
   assert.equal(errors.length, 1);
   assert.deepEqual([errors[0]?.line, errors[0]?.col], [5, 14]);
   assert.match(errors[0]?.hint ?? "", /add `settings: a\.from_file`/);
 });
 
 test("defaults.env with a settings variable, and reserved names in env, are errors", async () => {
-  const errors = await loadErrors("version: 1\ndefaults:\n  env: {DJANGO_SETTINGS_MODULE: x}\nsites:\n  a: {command: [a], env: {LISTEN_FDS: \"2\"}}\n");
+  const errors = await loadErrors(
+    'version: 1\ndefaults:\n  env: {DJANGO_SETTINGS_MODULE: x}\nsites:\n  a: {command: [a], env: {LISTEN_FDS: "2"}}\n',
+  );
   assert.equal(errors.length, 2);
   assert.match(errors[0]?.message ?? "", /every site the same settings/);
   assert.match(errors[1]?.message ?? "", /`env.LISTEN_FDS` is set by tsgi/);
@@ -139,16 +143,28 @@ test("${VAR} expansion", () => {
 });
 
 test("secret names and redaction", () => {
-  for (const name of ["SECRET_KEY", "DB_PASSWORD", "db_passwd", "GITHUB_TOKEN", "API_KEY", "STRIPE_KEY", "aws_secret_access_key", "PRIVATE_KEY_PEM"]) {
+  for (const name of [
+    "SECRET_KEY",
+    "DB_PASSWORD",
+    "db_passwd",
+    "GITHUB_TOKEN",
+    "API_KEY",
+    "STRIPE_KEY",
+    "aws_secret_access_key",
+    "PRIVATE_KEY_PEM",
+  ]) {
     assert.equal(isSecretName(name), true, name);
   }
   for (const name of ["PATH", "HOME", "DEBUG", "LANG", "PORT", "KEYBOARD", "SSH_AUTH_SOCK"]) assert.equal(isSecretName(name), false, name);
-  assert.deepEqual(redactEnv({ SECRET_KEY: "s3cr3t", DEBUG: "1", DATABASE_URL: "postgres://app:hunter2@db:5432/app", CACHE: "redis://cache:6379" }), {
-    SECRET_KEY: REDACTED,
-    DEBUG: "1",
-    DATABASE_URL: `postgres://app:${REDACTED}@db:5432/app`,
-    CACHE: "redis://cache:6379",
-  });
+  assert.deepEqual(
+    redactEnv({ SECRET_KEY: "s3cr3t", DEBUG: "1", DATABASE_URL: "postgres://app:hunter2@db:5432/app", CACHE: "redis://cache:6379" }),
+    {
+      SECRET_KEY: REDACTED,
+      DEBUG: "1",
+      DATABASE_URL: `postgres://app:${REDACTED}@db:5432/app`,
+      CACHE: "redis://cache:6379",
+    },
+  );
 });
 
 test("env values: empty strings are values, an empty YAML value is an error", async () => {

@@ -25,14 +25,21 @@ test("arbitrary text", () => {
 });
 
 // JSON is YAML, so random JSON values make structurally odd but parseable configs.
-const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom("30s", "512MB", "TERM", "127.0.0.1:80", "unix:a.sock", "a.b:c", "${X}"));
+const value = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom("30s", "512MB", "TERM", "127.0.0.1:80", "unix:a.sock", "a.b:c", "${X}"),
+);
 const siteArb = fc.dictionary(fc.constantFrom(...Object.keys(SITE_KEYS), "bogus"), value, { maxKeys: 6 });
 
 test("configs built from real keys with random values", () => {
   fc.assert(
-    fc.property(fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), siteArb, { maxKeys: 4 }), fc.option(siteArb), (sites, defaults) => {
-      assertWellFormed(JSON.stringify({ version: 1, ...(defaults === null ? {} : { defaults }), sites }));
-    }),
+    fc.property(
+      fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), siteArb, { maxKeys: 4 }),
+      fc.option(siteArb),
+      (sites, defaults) => {
+        assertWellFormed(JSON.stringify({ version: 1, ...(defaults === null ? {} : { defaults }), sites }));
+      },
+    ),
     { numRuns: 500 },
   );
 });
@@ -44,7 +51,11 @@ const example = (await import("node:fs")).readFileSync(exampleFile, "utf8");
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.string({ maxLength: 12 }) }),
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.constantFrom(":", "- ", "  ", "\t", "{", "[", "'", '"', "&a", "*a", "\n", "#", "---\n") }),
+  fc.record({
+    kind: fc.constant("insert" as const),
+    at: fc.nat(),
+    text: fc.constantFrom(":", "- ", "  ", "\t", "{", "[", "'", '"', "&a", "*a", "\n", "#", "---\n"),
+  }),
   fc.record({ kind: fc.constant("swap-lines" as const), at: fc.nat(), other: fc.nat() }),
 );
 

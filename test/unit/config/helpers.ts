@@ -57,7 +57,11 @@ export async function loadOk(yaml: string, files: Readonly<Record<string, string
   return { ...loaded, config: loaded.result.config as ResolvedConfig };
 }
 
-export async function loadErrors(yaml: string, files: Readonly<Record<string, string>> = {}, env?: NodeJS.ProcessEnv): Promise<readonly ConfigIssue[]> {
+export async function loadErrors(
+  yaml: string,
+  files: Readonly<Record<string, string>> = {},
+  env?: NodeJS.ProcessEnv,
+): Promise<readonly ConfigIssue[]> {
   const loaded = await loadYaml(yaml, files, env);
   if (loaded.result.ok) throw new Error("expected errors, the config loaded");
   return loaded.result.errors;

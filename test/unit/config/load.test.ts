@@ -61,14 +61,23 @@ sites:
   assert.equal(config.control, join(dir, "run/ctl.sock"));
   assert.deepEqual(config.logs, { dir: join(dir, "var/log"), maxSizeBytes: 10 * 1024 * 1024, keep: 5 });
   const blog = site(config, "blog");
-  assert.deepEqual(blog.kind, { type: "wsgi", target: "blog.wsgi:application", python: join(dir, "sites/blog/.venv/bin/python"), threads: 4 });
+  assert.deepEqual(blog.kind, {
+    type: "wsgi",
+    target: "blog.wsgi:application",
+    python: join(dir, "sites/blog/.venv/bin/python"),
+    threads: 4,
+  });
   assert.equal(blog.cwd, join(dir, "sites/blog"));
   assert.equal(blog.env.FROM_FILE, "1");
   assert.equal(blog.settingsVar, "DJANGO_SETTINGS_MODULE");
   assert.deepEqual(blog.ready, { type: "notify" });
   assert.deepEqual(blog.listen, { type: "tcp", host: "127.0.0.1", port: 8001 });
   const api = site(config, "api");
-  assert.deepEqual(api.kind, { type: "app", module: join(dir, "sites/api/server.ts"), middleware: [join(dir, "sites/api/mw/auth.ts"), "@acme/cors"] });
+  assert.deepEqual(api.kind, {
+    type: "app",
+    module: join(dir, "sites/api/server.ts"),
+    middleware: [join(dir, "sites/api/mw/auth.ts"), "@acme/cors"],
+  });
   assert.deepEqual(api.listen, { type: "unix", path: join(dir, "run/api.sock") }, "the socket belongs to the supervisor: file-relative");
   assert.deepEqual(api.ready, { type: "notify" });
   assert.equal(api.settingsVar, "TSGI_SETTINGS_MODULE");
@@ -169,7 +178,15 @@ sites:
 test("the resolved plan is deep-frozen", async () => {
   const { config } = await loadOk("version: 1\nsites:\n  web:\n    command: [a, b]\n    env: {X: y}\n");
   const web = site(config, "web");
-  for (const value of [config, config.sites, web, web.kind, web.env, web.backoff, (web.kind as { readonly argv?: readonly string[] }).argv]) {
+  for (const value of [
+    config,
+    config.sites,
+    web,
+    web.kind,
+    web.env,
+    web.backoff,
+    (web.kind as { readonly argv?: readonly string[] }).argv,
+  ]) {
     assert.ok(Object.isFrozen(value));
   }
   assert.throws(() => {
@@ -196,7 +213,10 @@ sites:
     env: {X: 1, Y: "\${UNSET_VAR}"}
 `);
   const lines = errors.map((e) => e.line);
-  assert.deepEqual(lines, [...lines].sort((x, y) => x - y));
+  assert.deepEqual(
+    lines,
+    [...lines].sort((x, y) => x - y),
+  );
   const text = errors.map((e) => e.message).join("\n");
   for (const fragment of ["logKeep", "processes", "restart", "`comand`", "without `listen`", "stopTimeout", "env.X", "UNSET_VAR"]) {
     assert.ok(text.includes(fragment), `missing ${fragment} in\n${text}`);
@@ -223,7 +243,7 @@ test("loadConfigText works on text alone and never throws on garbage", () => {
   const file = join(dir, "sites.yaml");
   const ok = loadConfigText("version: 1\nsites: {w: {command: [w]}}\n", file, { env: {} });
   assert.equal(ok.ok, true);
-  for (const garbage of ["", "[", "- a\n- b", "version: 1\nsites: [a]", "a: &x [*x]", "{", "sites:\n  w:\n    command: [\"", "\t- a"]) {
+  for (const garbage of ["", "[", "- a\n- b", "version: 1\nsites: [a]", "a: &x [*x]", "{", 'sites:\n  w:\n    command: ["', "\t- a"]) {
     const result = loadConfigText(garbage, file, { env: {} });
     assert.equal(result.ok, false, JSON.stringify(garbage));
   }
@@ -246,7 +266,9 @@ test("a unix socket path too long for sun_path is an error", async () => {
 });
 
 test("overlapping listen addresses: a wildcard host clashes with a specific one", async () => {
-  const errors = await loadErrors("version: 1\nsites:\n  a: {command: [a], listen: 127.0.0.1:9000}\n  b: {command: [b], listen: 0.0.0.0:9000}\n  c: {command: [c], listen: 9001}\n");
+  const errors = await loadErrors(
+    "version: 1\nsites:\n  a: {command: [a], listen: 127.0.0.1:9000}\n  b: {command: [b], listen: 0.0.0.0:9000}\n  c: {command: [c], listen: 9001}\n",
+  );
   assert.equal(errors.length, 1);
   assert.match(errors[0]?.message ?? "", /site `b`.*clashes with 127\.0\.0\.1:9000 of site `a`/);
 });

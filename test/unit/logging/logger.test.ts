@@ -49,7 +49,10 @@ describe("logger", () => {
     log.output("alpha", 1, "err", "oops");
     log.output("alpha", 1, "err", "again");
     await turn();
-    const [record, second] = text().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [record, second] = text()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(second?.["message"], "again");
     if (record === undefined) throw new Error("no record");
     assert.equal(record["site"], "alpha");

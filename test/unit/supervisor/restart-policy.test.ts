@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { backoffDelay, decideRestart, EMPTY_HISTORY, STABLE_RUN_MS, type CrashHistory, type RestartPolicy } from "../../../src/supervisor/restart-policy.js";
+import {
+  backoffDelay,
+  decideRestart,
+  EMPTY_HISTORY,
+  STABLE_RUN_MS,
+  type CrashHistory,
+  type RestartPolicy,
+} from "../../../src/supervisor/restart-policy.js";
 
 const policy = (mode: RestartPolicy["mode"], count = 3, withinMs = 60_000): RestartPolicy => ({
   mode,

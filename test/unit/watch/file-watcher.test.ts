@@ -3,7 +3,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { chokidarFactory, createFileWatcher, type ChangeKind, type FileWatcher, type WatchFactory } from "../../../src/watch/file-watcher.js";
+import {
+  chokidarFactory,
+  createFileWatcher,
+  type ChangeKind,
+  type FileWatcher,
+  type WatchFactory,
+} from "../../../src/watch/file-watcher.js";
 import { waitFor } from "../../helpers/wait-for.js";
 
 const dirs: string[] = [];
@@ -103,7 +109,14 @@ describe("file watcher", () => {
     };
     const warnings: string[] = [];
     const seen: string[] = [];
-    const watcher = createFileWatcher({ roots: [dir], ignored: () => false, onChange: (f) => seen.push(f), onWarning: (m) => warnings.push(m), factory, pollIntervalMs: 50 });
+    const watcher = createFileWatcher({
+      roots: [dir],
+      ignored: () => false,
+      onChange: (f) => seen.push(f),
+      onWarning: (m) => warnings.push(m),
+      factory,
+      pollIntervalMs: 50,
+    });
     watchers.push(watcher);
     await watcher.ready;
     await watcher.add(extra);
@@ -122,7 +135,13 @@ describe("file watcher", () => {
   it("EMFILE names the open-files and inotify-instances limits", async () => {
     const dir = folder();
     const warnings: string[] = [];
-    const watcher = createFileWatcher({ roots: [dir], ignored: () => false, onChange: () => {}, onWarning: (m) => warnings.push(m), factory: exhaustedInotify("EMFILE").factory });
+    const watcher = createFileWatcher({
+      roots: [dir],
+      ignored: () => false,
+      onChange: () => {},
+      onWarning: (m) => warnings.push(m),
+      factory: exhaustedInotify("EMFILE").factory,
+    });
     watchers.push(watcher);
     await watcher.ready;
     assert.match(warnings[0] ?? "", /EMFILE/);
@@ -138,7 +157,13 @@ describe("file watcher", () => {
       events.error(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }));
       return raw;
     };
-    const watcher = createFileWatcher({ roots: [dir], ignored: () => false, onChange: () => {}, onWarning: (m) => warnings.push(m), factory });
+    const watcher = createFileWatcher({
+      roots: [dir],
+      ignored: () => false,
+      onChange: () => {},
+      onWarning: (m) => warnings.push(m),
+      factory,
+    });
     watchers.push(watcher);
     await watcher.ready;
     await waitFor("the warning", () => warnings.length > 0);

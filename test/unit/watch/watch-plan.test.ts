@@ -66,7 +66,13 @@ describe("watch plan", () => {
 
   it("does not descend into ignored folders at all", () => {
     const plan = watchPlan({ site: resolvedSite({ watch: true }), watchAll: false, ownPaths: [] });
-    for (const folder of ["/srv/alpha/node_modules", "/srv/alpha/.git", "/srv/alpha/.venv", "/srv/alpha/pkg/__pycache__", "/srv/alpha/.tsgi"]) {
+    for (const folder of [
+      "/srv/alpha/node_modules",
+      "/srv/alpha/.git",
+      "/srv/alpha/.venv",
+      "/srv/alpha/pkg/__pycache__",
+      "/srv/alpha/.tsgi",
+    ]) {
       assert.equal(plan?.ignored(folder), true, folder);
     }
     assert.equal(plan?.ignored("/srv/alpha/src"), false);
