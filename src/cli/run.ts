@@ -9,6 +9,7 @@ import { ControlSocketBusy, startControlServer, type ReloadConfigOutcome } from 
 import { colorWanted, createLog } from "../logging/logger.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
+import { realClock } from "../time/clock.js";
 import { startHotReload } from "../watch/hot-reload.js";
 import type { Command } from "./args.js";
 
@@ -29,7 +30,9 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   }
 
   const log = createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout });
-  const supervisor = new Supervisor(config, { log, only: command.only === undefined ? undefined : new Set(command.only) });
+  // Real time enters here, and only here: everything below takes this clock.
+  const clock = realClock;
+  const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
 
   let reloading: Promise<ReloadConfigOutcome> | undefined;
   const reloadConfig = (): Promise<ReloadConfigOutcome> => {
@@ -66,7 +69,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   // The control socket is ours, so no live supervisor runs this config: whatever a dead one left
   // running (it was SIGKILLed, or OOM-killed) is stopped before any socket is bound.
   const stateFile = stateFilePath(config.control);
-  const leftovers = await stopLeftovers(stateFile, 5000);
+  const leftovers = await stopLeftovers(stateFile, 5000, clock);
   if (leftovers !== undefined && leftovers.stopped.length > 0) {
     log.event(
       "warn",
@@ -75,12 +78,14 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         (leftovers.killed.length > 0 ? ` (${leftovers.killed.length} needed SIGKILL)` : ""),
     );
   }
-  const state = new StateFile(stateFile, () =>
-    supervisor.sites().flatMap((site) => site.allProcesses().map((proc) => ({ site: site.name, pid: proc.pid }))),
+  const state = new StateFile(
+    stateFile,
+    () => supervisor.sites().flatMap((site) => site.allProcesses().map((proc) => ({ site: site.name, pid: proc.pid }))),
+    clock,
   );
-  supervisor.onProcessesChanged = () => state.touch();
+  supervisor.events.on("processes-changed", () => state.touch());
 
-  const hotReload = startHotReload({ supervisor, log, watchAll: command.watch, configFile: config.file, reloadConfig });
+  const hotReload = startHotReload({ supervisor, log, clock, watchAll: command.watch, configFile: config.file, reloadConfig });
 
   const done = new Promise<number>((resolve) => {
     let stopping = false;

@@ -14,6 +14,7 @@ import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../
 import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
 import { formatListen, listenConflicts } from "./listen.js";
 import { formatDuration } from "./units.js";
+import { SITE_KINDS } from "../kinds/registry.js";
 
 export const DEFAULTS = {
   control: ".tsgi/control.sock",
@@ -148,7 +149,8 @@ function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: st
 }
 
 function resolveReady(site: ValidSite, defaults: SiteFields, hasListen: boolean, issues: IssueList): ReadyRule {
-  if (site.kind !== "command") return { type: "notify" };
+  const fixed = SITE_KINDS[site.kind].ready;
+  if (fixed !== "from-config") return fixed;
   const ready = pick(site, defaults, "ready");
   const rule = ready?.value;
   if (rule === undefined) return { type: "delay", ms: DEFAULTS.commandReadyDelayMs };
@@ -197,7 +199,7 @@ function resolveSite(
     );
   }
   const settingsVarField = pick(site, defaults, "settingsVar");
-  const settingsVar = settingsVarField?.value ?? (site.kind === "wsgi" ? "DJANGO_SETTINGS_MODULE" : "TSGI_SETTINGS_MODULE");
+  const settingsVar = settingsVarField?.value ?? SITE_KINDS[site.kind].settingsVar;
   if (settingsVarField !== undefined && RESERVED_VARS.includes(settingsVar)) {
     issues.add(
       settingsVarField.node.pos,

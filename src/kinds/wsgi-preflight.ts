@@ -6,6 +6,7 @@
 import type { ResolvedSite } from "../config/types.js";
 import { resolveProgram } from "../process/resolve-program.js";
 import { runCheck } from "../process/spawn.js";
+import type { PreflightResult } from "./site-kind.js";
 
 const CHECK = `
 import importlib, sys
@@ -24,8 +25,6 @@ except Exception as error:
     print("TSGI-MISSING app %s: %s" % (type(error).__name__, error))
     sys.exit(4)
 `.trim();
-
-export type PreflightResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
 export async function wsgiPreflight(site: ResolvedSite): Promise<PreflightResult> {
   const kind = site.kind;

@@ -5,6 +5,7 @@
  * `-pid` reaches every grandchild it started too. The guards below make sure a bug can never
  * turn this into a signal for the supervisor's own group or for init.
  */
+import { sleep, type Clock } from "../time/clock.js";
 import { groupHasLiveMembers } from "./proc-stat.js";
 
 export interface Signaller {
@@ -48,7 +49,10 @@ export interface StopOptions {
   readonly timeoutMs: number;
   /** Resolves when the group leader has exited (and been reaped). */
   readonly leaderExited: Promise<unknown>;
+  readonly clock: Clock;
   readonly signaller?: Signaller;
+  /** Is any process of the group still alive (after the leader exited)? `/proc` by default. */
+  readonly groupHasLiveMembers?: (pgid: number) => boolean;
 }
 
 export interface StopOutcome {
@@ -68,27 +72,22 @@ export async function stopGroup(pgid: number, options: StopOptions): Promise<Sto
     return { killed: false };
   }
   signalGroup(pgid, "SIGCONT", signaller);
-  const deadline = Date.now() + options.timeoutMs;
+  const clock = options.clock;
+  const liveMembers = options.groupHasLiveMembers ?? groupHasLiveMembers;
+  const deadline = clock.now() + options.timeoutMs;
   let leaderDone = false;
   void options.leaderExited.then(() => (leaderDone = true));
-  while (Date.now() < deadline) {
-    if (leaderDone && (!groupAlive(pgid, signaller) || !groupHasLiveMembers(pgid))) return { killed: false };
-    await delay(Math.min(25, Math.max(1, deadline - Date.now())));
+  while (clock.now() < deadline) {
+    if (leaderDone && (!groupAlive(pgid, signaller) || !liveMembers(pgid))) return { killed: false };
+    await sleep(clock, Math.min(25, Math.max(1, deadline - clock.now())));
   }
   signalGroup(pgid, "SIGKILL", signaller);
   // A SIGKILLed leader is reaped at once; bound the wait all the same so a stop always ends.
-  await Promise.race([options.leaderExited, delay(2000, true)]);
+  await Promise.race([options.leaderExited, sleep(clock, 2000, true)]);
   return { killed: true };
 }
 
 /** After a crash: whatever the dead leader left in its group is ended at once. */
 export function killLeftovers(pgid: number, signaller: Signaller = realSignaller): void {
   if (groupAlive(pgid, signaller)) signalGroup(pgid, "SIGKILL", signaller);
-}
-
-function delay(ms: number, unref = false): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    if (unref) timer.unref();
-  });
 }

@@ -5,6 +5,7 @@
  * is a spike, not a leak.
  */
 import { groupRss } from "../process/proc-stat.js";
+import type { Clock, ClockTimer } from "../time/clock.js";
 import type { Site } from "./site.js";
 
 export const MEMORY_SAMPLE_MS = 5000;
@@ -14,12 +15,20 @@ export interface MemoryWatch {
   stop(): void;
 }
 
-export function watchMemory(site: Site, sampleMs = MEMORY_SAMPLE_MS): MemoryWatch {
+export function watchMemory(site: Site, clock: Clock, sampleMs = MEMORY_SAMPLE_MS): MemoryWatch {
   const over = new Map<number, number>();
   let busy = false;
-  const timer = setInterval(() => {
+  let stopped = false;
+  let timer: ClockTimer;
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = clock.setTimeout(sample, sampleMs);
+    timer.unref();
+  };
+  const sample = (): void => {
+    schedule();
     const limit = site.config.maxMemoryBytes;
-    if (limit === undefined || busy || site.state !== "running") return;
+    if (limit === undefined || busy || site.state.kind !== "running") return;
     busy = true;
     void (async () => {
       for (const proc of site.processes()) {
@@ -33,7 +42,12 @@ export function watchMemory(site: Site, sampleMs = MEMORY_SAMPLE_MS): MemoryWatc
         }
       }
     })().finally(() => (busy = false));
-  }, sampleMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  };
+  schedule();
+  return {
+    stop: () => {
+      stopped = true;
+      clock.clearTimeout(timer);
+    },
+  };
 }

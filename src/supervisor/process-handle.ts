@@ -5,19 +5,42 @@
 import { parseNotifyLine, type NotifyMessage } from "../protocol/notify.js";
 import { killLeftovers, stopGroup } from "../process/kill.js";
 import type { ExitReason, SpawnedProcess } from "../process/spawn.js";
+import type { Clock } from "../time/clock.js";
 
 export interface ProcessHandleOptions {
   readonly site: string;
   /** 1-based process number within the site (`alpha.1`). */
   readonly index: number;
   readonly generation: number;
-  readonly startedAt: number;
+  readonly clock: Clock;
   readonly output: (line: string, stream: "out" | "err") => void;
 }
 
 type Listener<T> = (value: T) => void;
 
-export class ProcessHandle {
+/** What the slots, readiness and hot reload see of a process (tests give a fake one). */
+export interface ProcessHandle {
+  readonly pid: number;
+  readonly index: number;
+  readonly generation: number;
+  readonly startedAt: number;
+  /** Settles once the process has exited and all its output has been read. */
+  readonly exited: Promise<ExitReason>;
+  readonly exit: ExitReason | undefined;
+  /** Files the process reported loading (hot reload watches them). */
+  readonly loadedFiles: readonly string[];
+  readonly lastError: NotifyMessage | undefined;
+  onNotify(listener: Listener<NotifyMessage>): () => void;
+  onLine(listener: Listener<string>): () => void;
+  stop(signal: NodeJS.Signals, timeoutMs: number): Promise<{ killed: boolean }>;
+  /**
+   * SIGKILL to the whole group now, whatever stop is under way: after an unplanned exit (nothing
+   * the process started may live on holding the socket) and for a forced stop (a second SIGINT).
+   */
+  killGroup(): void;
+}
+
+export class ChildProcessHandle implements ProcessHandle {
   readonly pid: number;
   readonly index: number;
   readonly generation: number;
@@ -26,6 +49,7 @@ export class ProcessHandle {
   readonly exited: Promise<ExitReason>;
   #exit: ExitReason | undefined;
   #stopping: Promise<{ killed: boolean }> | undefined;
+  readonly #clock: Clock;
   readonly #notifyListeners = new Set<Listener<NotifyMessage>>();
   readonly #lineListeners = new Set<Listener<string>>();
   /** Files the process reported loading (hot reload watches them). */
@@ -36,7 +60,8 @@ export class ProcessHandle {
     this.pid = spawned.pid;
     this.index = options.index;
     this.generation = options.generation;
-    this.startedAt = options.startedAt;
+    this.#clock = options.clock;
+    this.startedAt = options.clock.now();
     const pumps = [
       spawned.forEachLine("stdout", (line) => this.#line(line, "out", options)),
       spawned.forEachLine("stderr", (line) => this.#line(line, "err", options)),
@@ -45,9 +70,9 @@ export class ProcessHandle {
     this.exited = spawned.exited.then(async (exit) => {
       // Output written just before the exit is still in the pipes; read it before reporting.
       // A grandchild that inherited the pipes can hold them open: wait a little, not forever.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(pumps), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
-      clearTimeout(timer);
+      let timer: unknown;
+      await Promise.race([Promise.all(pumps), new Promise((resolve) => (timer = options.clock.setTimeout(() => resolve(undefined), 500)))]);
+      options.clock.clearTimeout(timer);
       this.#exit = exit;
       return exit;
     });
@@ -67,17 +92,12 @@ export class ProcessHandle {
     return () => this.#lineListeners.delete(listener);
   }
 
-  /** Graceful stop of the whole group; memoised, so a second call joins the first. */
   stop(signal: NodeJS.Signals, timeoutMs: number): Promise<{ killed: boolean }> {
     if (this.pid === 0) return Promise.resolve({ killed: false });
-    this.#stopping ??= stopGroup(this.pid, { signal, timeoutMs, leaderExited: this.exited });
+    this.#stopping ??= stopGroup(this.pid, { signal, timeoutMs, leaderExited: this.exited, clock: this.#clock });
     return this.#stopping;
   }
 
-  /**
-   * SIGKILL to the whole group now, whatever stop is under way: after an unplanned exit (nothing
-   * the process started may live on holding the socket) and for a forced stop (a second SIGINT).
-   */
   killGroup(): void {
     if (this.pid !== 0) killLeftovers(this.pid);
   }

@@ -17,6 +17,8 @@ import type { ReadyRule } from "../config/types.js";
 import type { BoundSocket } from "../sockets/bind.js";
 import type { ExitReason } from "../process/spawn.js";
 import { describeReported } from "../protocol/notify.js";
+import type { Clock, ClockTimer } from "../time/clock.js";
+import type { SupervisorEvent } from "./events.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { waitReady } from "./readiness.js";
 import type { ProcessEnd, RestartDecision } from "./restart-policy.js";
@@ -25,7 +27,7 @@ export type SlotState =
   | { readonly kind: "idle" }
   | { readonly kind: "starting"; readonly proc: ProcessHandle; readonly abort: AbortController }
   | { readonly kind: "running"; readonly proc: ProcessHandle; readonly readyAt: number }
-  | { readonly kind: "backoff"; readonly timer: NodeJS.Timeout; readonly until: number; readonly lastExit: string }
+  | { readonly kind: "backoff"; readonly timer: ClockTimer; readonly until: number; readonly lastExit: string }
   | { readonly kind: "stopping"; readonly proc: ProcessHandle | undefined }
   | { readonly kind: "stopped" }
   | { readonly kind: "exited"; readonly lastExit: string }
@@ -46,8 +48,9 @@ export interface SlotDeps {
   readonly stopSignal: () => { signal: NodeJS.Signals; timeoutMs: number };
   /** The site's restart policy applied to its shared crash history. */
   readonly decide: (end: ProcessEnd) => RestartDecision;
-  readonly changed: (slot: ProcessSlot, message: string, level?: "info" | "warn" | "error") => void;
-  readonly now: () => number;
+  readonly changed: (slot: ProcessSlot, message: string, level?: "info" | "warn" | "error", fields?: Record<string, unknown>) => void;
+  readonly emit: (event: SupervisorEvent) => void;
+  readonly clock: Clock;
 }
 
 export class ProcessSlot {
@@ -86,7 +89,7 @@ export class ProcessSlot {
 
   start(): void {
     if (this.#state.kind !== "idle" && this.#state.kind !== "backoff") return;
-    this.#lastStartedAt = this.deps.now();
+    this.#lastStartedAt = this.deps.clock.now();
     const spawned = this.deps.spawn();
     if (!spawned.ok) {
       this.#ended({ clean: false, uptimeMs: 0 }, spawned.message);
@@ -94,16 +97,21 @@ export class ProcessSlot {
     }
     const proc = spawned.proc;
     const abort = new AbortController();
-    this.#set({ kind: "starting", proc, abort }, `started pid ${proc.pid}`);
+    const ref = { site: this.deps.site, index: this.deps.index, generation: this.deps.generation, pid: proc.pid };
+    this.deps.emit({ type: "process-started", ...ref, proc, at: proc.startedAt });
+    this.#set({ kind: "starting", proc, abort }, `started pid ${proc.pid}`, "info", { event: "process-started", ...ref });
     void proc.exited.then((exit) => this.#exited(proc, exit));
-    void waitReady(proc, { ...this.deps.ready(), signal: abort.signal }).then((outcome) => {
+    void waitReady(proc, { ...this.deps.ready(), signal: abort.signal, clock: this.deps.clock }).then((outcome) => {
       if (this.#state.kind !== "starting" || this.#state.proc !== proc) return;
       if (outcome.ok) {
-        this.#set({ kind: "running", proc, readyAt: this.deps.now() }, `pid ${proc.pid} ready`);
+        const at = this.deps.clock.now();
+        this.#set({ kind: "running", proc, readyAt: at }, `pid ${proc.pid} ready`, "info", { event: "process-ready", ...ref });
+        this.deps.emit({ type: "process-ready", ...ref, proc, startMs: at - proc.startedAt, at });
         this.#settle({ ok: true });
         return;
       }
       if (outcome.reason === "exited" || outcome.reason === "cancelled") return; // handled by #exited / stop()
+      this.deps.emit({ type: "process-not-ready", ...ref, reason: outcome.reason, message: outcome.message });
       this.deps.changed(this, `pid ${proc.pid} ${outcome.message}`, "warn");
       const end = (): void => {
         if (this.#state.kind !== "starting" || this.#state.proc !== proc) return;
@@ -112,11 +120,11 @@ export class ProcessSlot {
         const { signal, timeoutMs } = this.deps.stopSignal();
         void proc
           .stop(signal, timeoutMs)
-          .then(() => this.#ended({ clean: false, uptimeMs: this.deps.now() - this.#lastStartedAt }, outcome.message));
+          .then(() => this.#ended({ clean: false, uptimeMs: this.deps.clock.now() - this.#lastStartedAt }, outcome.message));
       };
       // A process that reported its own failure exits by itself; #exited then handles it (and
       // kills what it left in its group at once). Only one that lingers is stopped.
-      if (outcome.reason === "error") setTimeout(end, 2000).unref();
+      if (outcome.reason === "error") this.deps.clock.setTimeout(end, 2000).unref();
       else end();
     });
   }
@@ -133,7 +141,7 @@ export class ProcessSlot {
         this.#settle({ ok: false, reason: "stopped" });
         return;
       case "backoff":
-        clearTimeout(state.timer);
+        this.deps.clock.clearTimeout(state.timer);
         this.#set({ kind: "stopped" }, "");
         this.#settle({ ok: false, reason: "stopped" });
         return;
@@ -151,7 +159,17 @@ export class ProcessSlot {
     this.#state = { kind: "stopping", proc };
     this.#settle({ ok: false, reason: "stopped" });
     const { signal, timeoutMs } = this.deps.stopSignal();
+    const stopStarted = this.deps.clock.now();
     const outcome = await proc.stop(signal, timeoutMs);
+    this.deps.emit({
+      type: "process-stopped",
+      site: this.deps.site,
+      index: this.deps.index,
+      generation: this.deps.generation,
+      pid: proc.pid,
+      killed: outcome.killed,
+      ms: this.deps.clock.now() - stopStarted,
+    });
     this.#set(
       { kind: "stopped" },
       outcome.killed ? `pid ${proc.pid} did not stop within ${timeoutMs} ms of ${signal}: killed` : `pid ${proc.pid} stopped`,
@@ -167,7 +185,10 @@ export class ProcessSlot {
     proc.killGroup();
     const clean = exit.reason === "exit-code" && exit.code === 0;
     const reported = proc.lastError?.type === "error" ? `: ${describeReported(proc.lastError)}` : "";
-    this.#ended({ clean, uptimeMs: this.deps.now() - proc.startedAt }, `pid ${proc.pid} ${describeExit(exit)}${reported}`);
+    const uptimeMs = this.deps.clock.now() - proc.startedAt;
+    const ref = { site: this.deps.site, index: this.deps.index, generation: this.deps.generation, pid: proc.pid };
+    this.deps.emit({ type: "process-exited", ...ref, exit, uptimeMs, at: this.deps.clock.now() });
+    this.#ended({ clean, uptimeMs }, `pid ${proc.pid} ${describeExit(exit)}${reported}`);
   }
 
   #ended(end: ProcessEnd, what: string): void {
@@ -179,12 +200,23 @@ export class ProcessSlot {
     const decision = this.deps.decide(end);
     switch (decision.action) {
       case "restart": {
-        const until = this.deps.now() + decision.delayMs;
-        const timer = setTimeout(() => {
+        const until = this.deps.clock.now() + decision.delayMs;
+        const timer = this.deps.clock.setTimeout(() => {
           this.restarts += 1;
           this.start();
         }, decision.delayMs);
-        this.#set({ kind: "backoff", timer, until, lastExit: what }, `${what}; restarting in ${decision.delayMs} ms`, "warn");
+        this.deps.emit({
+          type: "restart-scheduled",
+          site: this.deps.site,
+          index: this.deps.index,
+          generation: this.deps.generation,
+          delayMs: decision.delayMs,
+          reason: what,
+        });
+        this.#set({ kind: "backoff", timer, until, lastExit: what }, `${what}; restarting in ${decision.delayMs} ms`, "warn", {
+          event: "restart-scheduled",
+          delayMs: decision.delayMs,
+        });
         // Whoever waits on this start hears of the failure now, not after the backoff; the
         // slot keeps trying on its own (a no-op once it has been ready before).
         this.#settle({ ok: false, reason: `${what}; restarting in ${decision.delayMs} ms` });
@@ -206,9 +238,9 @@ export class ProcessSlot {
     }
   }
 
-  #set(state: SlotState, message: string, level: "info" | "warn" | "error" = "info"): void {
+  #set(state: SlotState, message: string, level: "info" | "warn" | "error" = "info", fields?: Record<string, unknown>): void {
     this.#state = state;
-    this.deps.changed(this, message, level);
+    this.deps.changed(this, message, level, fields);
   }
 }
 

@@ -11,6 +11,7 @@ import http from "node:http";
 import type { ReadyRule } from "../config/types.js";
 import { describeReported } from "../protocol/notify.js";
 import type { BoundSocket } from "../sockets/bind.js";
+import { sleep, type Clock } from "../time/clock.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { connectionOwnedByGroup } from "./socket-owner.js";
 
@@ -22,6 +23,7 @@ export interface ReadyContext {
   readonly socket: BoundSocket | undefined;
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
+  readonly clock: Clock;
 }
 
 export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<ReadyOutcome> {
@@ -34,11 +36,12 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
       for (const cleanup of cleanups) cleanup();
       resolve(outcome);
     };
-    const timer = setTimeout(
+    const clock = context.clock;
+    const timer = clock.setTimeout(
       () => finish({ ok: false, reason: "timeout", message: `not ready within ${context.timeoutMs} ms (startTimeout)` }),
       context.timeoutMs,
     );
-    cleanups.push(() => clearTimeout(timer));
+    cleanups.push(() => clock.clearTimeout(timer));
     const onAbort = (): void => finish({ ok: false, reason: "cancelled", message: "cancelled" });
     context.signal.addEventListener("abort", onAbort);
     cleanups.push(() => context.signal.removeEventListener("abort", onAbort));
@@ -69,8 +72,8 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
         break;
       }
       case "delay": {
-        const delayTimer = setTimeout(() => finish({ ok: true }), rule.ms);
-        cleanups.push(() => clearTimeout(delayTimer));
+        const delayTimer = clock.setTimeout(() => finish({ ok: true }), rule.ms);
+        cleanups.push(() => clock.clearTimeout(delayTimer));
         break;
       }
       case "http": {
@@ -82,7 +85,7 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
         const loop = async (): Promise<void> => {
           while (!settled) {
             if (await probeOnce(socket, rule.path, proc.pid)) return finish({ ok: true });
-            await new Promise((r) => setTimeout(r, 100));
+            await sleep(clock, 100);
           }
         };
         void loop();

@@ -1,71 +1,63 @@
 /**
- * One site: its socket, its generations of processes, and the operations on them.
+ * One site: its socket, its generations of processes, and the operations on them. Its state
+ * (`site-state.ts`, with the diagram) is derived from the slots and the operation under way.
  *
- * ```
- *            start                 every process ready
- *  stopped ────────► starting ─────────────────────────► running ◄───────────┐
- *     ▲                 ▲ │ a process waits to restart      │ reload         │ new generation ready
- *     │           timer │ ▼                                 ▼                │ (or failed: old kept)
- *     │               backoff                           reloading ───────────┘
- *     │ stop                                                │
- *  stopping ◄──────────────── stop (from any state) ────────┘
- *  exited: every process ended and stays down (restart: never / on-failure after exit 0)
- *  fatal:  a process crashed more than maxRestarts allows; the site's other processes are stopped
- * ```
+ * Operations run one at a time. Reloads are single-flight: a reload asked for while another is
+ * *queued* joins that one; asked for while one is *running*, it queues exactly one more (the
+ * running one may already have read the files or config that changed since), which later asks
+ * join in turn. `stop` cancels a start's or reload's wait instead of queueing behind it.
  *
- * The state is derived from what the generation's slots are doing plus the operation under
- * way, so it can never disagree with them. Operations run one at a time; a reload asked for
- * while one is queued or running joins it (single-flight), and `stop` cancels a reload's wait.
+ * A generation's slots can grow and shrink while it serves (`addProcess`/`removeProcess`): a
+ * new generation starts with `processes` slots.
  */
 import type { ResolvedSite } from "../config/types.js";
-import { wsgiPreflight } from "../kinds/wsgi-preflight.js";
+import { kindOf } from "../kinds/registry.js";
 import type { Log } from "../logging/logger.js";
 import { resolveAccounts } from "../process/accounts.js";
 import { bindSocket, type BoundSocket } from "../sockets/bind.js";
+import type { Clock } from "../time/clock.js";
+import type { SupervisorEvents } from "./events.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { ProcessSlot, type SlotSettle, type SpawnOutcome } from "./process-slot.js";
 import { decideRestart, EMPTY_HISTORY, type CrashHistory } from "./restart-policy.js";
 import { siteSnapshot, type SiteSnapshot } from "./site-snapshot.js";
-import { spawnSiteProcess } from "./spawn-site-process.js";
+import { deriveSiteState, type FatalCause, type Operation, type SiteState } from "./site-state.js";
+import { spawnSiteProcess, type SpawnSiteProcess } from "./spawn-site-process.js";
 
-export type SiteStateName = "stopped" | "starting" | "running" | "reloading" | "backoff" | "stopping" | "exited" | "fatal";
+export type { SiteState, SiteStateName } from "./site-state.js";
 
 export type OpResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
 
 export interface SiteDeps {
   readonly log: Log;
-  readonly now: () => number;
+  readonly clock: Clock;
   readonly random: () => number;
-  /** A process started or ended somewhere (the state file follows). */
-  readonly processesChanged?: () => void;
+  readonly events: SupervisorEvents;
+  /** Spawns one process (tests give fake processes); the real spawn by default. */
+  readonly spawn?: (request: SpawnSiteProcess) => SpawnOutcome;
 }
 
 interface Generation {
   readonly id: number;
-  readonly slots: readonly ProcessSlot[];
+  /** Grows and shrinks at run time (`addProcess`/`removeProcess`). */
+  readonly slots: ProcessSlot[];
 }
-
-type Operation = "none" | "stopping" | "reloading";
 
 export class Site {
   #config: ResolvedSite;
   #socket: BoundSocket | undefined;
   #current: Generation | undefined;
   #next: Generation | undefined;
-  #operation: Operation = "none";
+  #operation: Operation = { kind: "none" };
   #history: CrashHistory = EMPTY_HISTORY;
   #generationCount = 0;
-  #reason: string | undefined;
-  #lastState: SiteStateName = "stopped";
+  #fatal: { cause: FatalCause; reason: string } | undefined;
+  #lastState: SiteState = { kind: "stopped" };
   #queue: Promise<unknown> = Promise.resolve();
   #queuedReload: Promise<OpResult> | undefined;
   /** Aborts the wait of a start or reload under way (a stop must not queue behind it). */
   #waitAbort: AbortController | undefined;
   readonly #deps: SiteDeps;
-  /** Called with every process that became ready (hot reload watches its loaded files). */
-  onProcessReady: ((proc: ProcessHandle) => void) | undefined;
-  /** Called with every process spawned, ready or not (hot reload hears what it loaded). */
-  onProcessStarted: ((proc: ProcessHandle) => void) | undefined;
 
   constructor(config: ResolvedSite, deps: SiteDeps) {
     this.#config = config;
@@ -80,17 +72,14 @@ export class Site {
     return this.#config;
   }
 
-  get state(): SiteStateName {
-    if (this.#operation === "stopping") return "stopping";
-    if (this.#operation === "reloading") return "reloading";
+  get state(): SiteState {
     const gen = this.#current;
-    if (gen === undefined) return this.#reason === undefined ? "stopped" : "fatal";
-    const kinds = gen.slots.map((slot) => slot.state.kind);
-    if (kinds.includes("fatal")) return "fatal";
-    if (kinds.every((kind) => kind === "running")) return "running";
-    if (kinds.includes("backoff")) return "backoff";
-    if (kinds.every((kind) => kind === "exited" || kind === "failed" || kind === "stopped")) return "exited";
-    return "starting";
+    return deriveSiteState({
+      operation: this.#operation,
+      current: gen === undefined ? undefined : { id: gen.id, slots: gen.slots.map((slot) => slot.state) },
+      fatal: this.#fatal,
+      idle: false,
+    });
   }
 
   /** Pids of the processes now serving (or starting), current generation only. */
@@ -111,11 +100,11 @@ export class Site {
   snapshot(): SiteSnapshot {
     return siteSnapshot({
       name: this.name,
-      state: this.state,
+      state: this.state.kind,
       config: this.#config,
       generation: this.#current?.id ?? 0,
       slots: this.#current?.slots ?? [],
-      reason: this.#reason,
+      reason: this.#fatal?.reason,
     });
   }
 
@@ -132,17 +121,18 @@ export class Site {
     this.#waitAbort?.abort();
     return this.#enqueue(async () => {
       const before = this.pids();
-      const started = Date.now();
+      const started = this.#now();
       await this.#stop(false);
       const result = await this.#start();
       return result.ok
-        ? { ok: true, message: `${this.name} restarted in ${Date.now() - started} ms: pids ${list(before)} → ${list(this.pids())}` }
+        ? { ok: true, message: `${this.name} restarted in ${this.#now() - started} ms: pids ${list(before)} → ${list(this.pids())}` }
         : result;
     });
   }
 
   /** Graceful: the new generation first, the old one stopped only once the new one serves. */
   reload(reason?: string): Promise<OpResult> {
+    // Joins a queued reload only: a running one may have read the old files (see the top).
     if (this.#queuedReload !== undefined) return this.#queuedReload;
     const queued = this.#enqueue(() => {
       this.#queuedReload = undefined;
@@ -167,6 +157,35 @@ export class Site {
     });
   }
 
+  /** One more process in the serving generation, started at once (on-demand scaling). */
+  addProcess(): Promise<OpResult> {
+    return this.#enqueue(async () => {
+      const gen = this.#current;
+      if (gen === undefined || this.#operation.kind !== "none") return { ok: false, message: `${this.name} is ${this.state.kind}` };
+      const slot = this.#addSlot(gen, false);
+      slot.start();
+      const settle = await slot.settled;
+      return settle.ok
+        ? { ok: true, message: `${slot.label} started: pid ${slot.proc?.pid ?? "none"}` }
+        : { ok: false, message: `${slot.label} did not start: ${settle.reason}` };
+    });
+  }
+
+  /** Stops and removes the serving generation's highest-numbered process (never the last). */
+  removeProcess(): Promise<OpResult> {
+    return this.#enqueue(async () => {
+      const gen = this.#current;
+      const slot = gen?.slots.at(-1);
+      if (gen === undefined || slot === undefined || gen.slots.length < 2 || this.#operation.kind !== "none") {
+        return { ok: false, message: `${this.name} has no process to remove (${this.state.kind})` };
+      }
+      gen.slots.splice(gen.slots.indexOf(slot), 1);
+      await slot.stop();
+      this.#changed();
+      return { ok: true, message: `${slot.label} stopped and removed` };
+    });
+  }
+
   /** Stops everything and releases the socket for good (site removed, supervisor exiting). */
   remove(): Promise<OpResult> {
     this.#waitAbort?.abort();
@@ -183,20 +202,26 @@ export class Site {
     return run;
   }
 
+  #now(): number {
+    return this.#deps.clock.now();
+  }
+
   async #start(): Promise<OpResult> {
-    if (this.#current !== undefined && this.state !== "exited" && this.state !== "fatal") {
-      return { ok: true, message: `${this.name} is already ${this.state}` };
+    const state = this.state;
+    if (this.#current !== undefined && state.kind !== "exited" && state.kind !== "fatal") {
+      return { ok: true, message: `${this.name} is already ${state.kind}` };
     }
     if (this.#current !== undefined) await this.#stopGeneration(this.#current);
     this.#current = undefined;
-    this.#reason = undefined;
+    this.#fatal = undefined;
     this.#history = EMPTY_HISTORY;
-    const started = Date.now();
+    const started = this.#now();
     const problem = await this.#prepare();
     if (problem !== undefined) {
-      this.#reason = problem;
+      this.#fatal = { cause: "preparation", reason: problem };
       this.#releaseSocket();
       this.#changed(`cannot start: ${problem}`, "error");
+      this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms: this.#now() - started, error: problem });
       return { ok: false, message: `${this.name}: ${problem}` };
     }
     const gen = this.#newGeneration(false);
@@ -207,20 +232,25 @@ export class Site {
     // cancels this wait rather than queue behind it.
     const settles = await this.#settled(gen);
     const failed = settles.find((s) => !s.ok);
+    const ms = this.#now() - started;
     if (failed !== undefined && !failed.ok) {
+      this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms, error: failed.reason });
       return { ok: false, message: `${this.name} did not start: ${failed.reason}` };
     }
-    return { ok: true, message: `${this.name} started in ${Date.now() - started} ms: pids ${list(this.pids())}` };
+    this.#deps.events.emit({ type: "start-finished", site: this.name, ok: true, ms, error: undefined });
+    return { ok: true, message: `${this.name} started in ${ms} ms: pids ${list(this.pids())}` };
   }
 
   async #reload(reason: string | undefined): Promise<OpResult> {
     const old = this.#current;
-    if (old === undefined || this.state === "exited" || this.state === "fatal") return this.#start();
-    const started = Date.now();
+    const state = this.state;
+    if (old === undefined || state.kind === "exited" || state.kind === "fatal") return this.#start();
+    const started = this.#now();
     const before = this.pids();
-    this.#operation = "reloading";
     const next = this.#newGeneration(true);
+    this.#operation = { kind: "reloading", next: next.id, reason };
     this.#next = next;
+    this.#deps.events.emit({ type: "reload-started", site: this.name, generation: next.id, previous: old.id, reason });
     this.#changed(`reloading${reason === undefined ? "" : ` (${reason})`}: starting generation ${next.id}`);
     for (const slot of next.slots) slot.start();
     const settles = await this.#settled(next);
@@ -228,15 +258,28 @@ export class Site {
     const failed = settles.find((s) => !s.ok);
     if (failed !== undefined && !failed.ok) {
       await this.#stopGeneration(next);
-      this.#operation = "none";
+      this.#operation = { kind: "none" };
       const message = `${this.name} reload failed, old generation keeps serving (pids ${list(before)}): ${failed.reason}`;
       this.#changed(message, "error");
+      const ms = this.#now() - started;
+      this.#deps.events.emit({
+        type: "reload-finished",
+        site: this.name,
+        generation: next.id,
+        ok: false,
+        ms,
+        reason,
+        error: failed.reason,
+      });
       return { ok: false, message };
     }
     for (const slot of next.slots) slot.promote();
     this.#current = next;
-    this.#operation = "none";
-    const ms = Date.now() - started;
+    this.#operation = { kind: "none" };
+    // Timed to the moment the new generation served (its last process ready), not to the end
+    // of the old generation's drain.
+    const ms = this.#now() - started;
+    this.#deps.events.emit({ type: "reload-finished", site: this.name, generation: next.id, ok: true, ms, reason, error: undefined });
     this.#changed(`generation ${next.id} serving; stopping generation ${old.id}`);
     await this.#stopGeneration(old);
     return { ok: true, message: `${this.name} reloaded in ${ms} ms: pids ${list(before)} → ${list(this.pids())}` };
@@ -262,17 +305,18 @@ export class Site {
       if (releaseSocket) this.#releaseSocket();
       return { ok: true, message: `${this.name} is already stopped` };
     }
-    const started = Date.now();
+    const started = this.#now();
     const before = this.pids();
-    this.#operation = "stopping";
+    this.#operation = { kind: "stopping" };
     this.#changed("stopping");
     await this.#stopGeneration(gen);
     this.#current = undefined;
-    this.#operation = "none";
-    this.#reason = undefined;
+    this.#operation = { kind: "none" };
+    this.#fatal = undefined;
     if (releaseSocket) this.#releaseSocket();
-    this.#changed(`stopped in ${Date.now() - started} ms`);
-    return { ok: true, message: `${this.name} stopped in ${Date.now() - started} ms (pids ${list(before)})` };
+    const ms = this.#now() - started;
+    this.#changed(`stopped in ${ms} ms`);
+    return { ok: true, message: `${this.name} stopped in ${ms} ms (pids ${list(before)})` };
   }
 
   async #stopGeneration(gen: Generation): Promise<void> {
@@ -289,11 +333,8 @@ export class Site {
       if (!bound.ok) return bound.message.replace(`${this.name}: `, "");
       this.#socket = bound.socket;
     }
-    if (config.kind.type === "wsgi") {
-      const check = await wsgiPreflight(config);
-      if (!check.ok) return check.message;
-    }
-    return undefined;
+    const check = await kindOf(config).preflight();
+    return check.ok ? undefined : check.message;
   }
 
   #releaseSocket(): void {
@@ -303,51 +344,60 @@ export class Site {
 
   #newGeneration(candidate: boolean): Generation {
     this.#generationCount += 1;
-    const id = this.#generationCount;
-    const slots = Array.from({ length: this.#config.processes }, (_, i) => {
-      const index = i + 1;
-      return new ProcessSlot(
-        {
-          site: this.name,
-          index,
-          generation: id,
-          spawn: () => this.#spawn(index, id),
-          ready: () => ({ rule: this.#config.ready, socket: this.#socket, timeoutMs: this.#config.startTimeoutMs }),
-          stopSignal: () => ({ signal: this.#config.stopSignal, timeoutMs: this.#config.stopTimeoutMs }),
-          decide: (end) => {
-            const decision = decideRestart(
-              { mode: this.#config.restart, backoff: this.#config.backoff, maxRestarts: this.#config.maxRestarts },
-              this.#history,
-              end,
-              this.#deps.now(),
-              this.#deps.random(),
-            );
-            this.#history = decision.history;
-            return decision;
-          },
-          changed: (slot, message, level) => this.#slotChanged(slot, message, level),
-          now: this.#deps.now,
-        },
-        candidate,
-      );
-    });
-    return { id, slots };
+    const gen: Generation = { id: this.#generationCount, slots: [] };
+    for (let i = 0; i < this.#config.processes; i++) this.#addSlot(gen, candidate);
+    return gen;
   }
 
-  #slotChanged(slot: ProcessSlot, message: string, level: "info" | "warn" | "error" = "info"): void {
-    this.#deps.processesChanged?.();
-    if (message !== "") this.#deps.log.event(level, `[${slot.deps.index}] ${message}`, this.name);
-    if (slot.state.kind === "running" && slot.proc !== undefined) this.onProcessReady?.(slot.proc);
+  /** A new slot in `gen` at the lowest free process number (not started). */
+  #addSlot(gen: Generation, candidate: boolean): ProcessSlot {
+    const taken = new Set(gen.slots.map((slot) => slot.deps.index));
+    let index = 1;
+    while (taken.has(index)) index += 1;
+    const id = gen.id;
+    const slot = new ProcessSlot(
+      {
+        site: this.name,
+        index,
+        generation: id,
+        spawn: () => this.#spawn(index, id),
+        ready: () => ({ rule: this.#config.ready, socket: this.#socket, timeoutMs: this.#config.startTimeoutMs }),
+        stopSignal: () => ({ signal: this.#config.stopSignal, timeoutMs: this.#config.stopTimeoutMs }),
+        decide: (end) => {
+          const decision = decideRestart(
+            { mode: this.#config.restart, backoff: this.#config.backoff, maxRestarts: this.#config.maxRestarts },
+            this.#history,
+            end,
+            this.#now(),
+            this.#deps.random(),
+          );
+          this.#history = decision.history;
+          return decision;
+        },
+        changed: (slot, message, level, fields) => this.#slotChanged(slot, message, level, fields),
+        emit: (event) => this.#deps.events.emit(event),
+        clock: this.#deps.clock,
+      },
+      candidate,
+    );
+    gen.slots.push(slot);
+    return slot;
+  }
+
+  #slotChanged(slot: ProcessSlot, message: string, level: "info" | "warn" | "error" = "info", fields?: Record<string, unknown>): void {
+    this.#deps.events.emit({ type: "processes-changed", site: this.name });
+    if (message !== "") this.#deps.log.event(level, `[${slot.deps.index}] ${message}`, this.name, fields);
     if (slot.state.kind === "fatal" && this.#current?.slots.includes(slot)) {
       // The site gave up: its other processes are stopped too, and the socket released.
-      this.#reason = slot.state.reason;
+      const fatal = { cause: "crash-loop" as const, reason: slot.state.reason };
+      this.#fatal = fatal;
       const gen = this.#current;
       void this.#enqueue(async () => {
         if (this.#current === gen) {
           await this.#stopGeneration(gen);
           this.#current = undefined;
           this.#releaseSocket();
-          this.#changed(`fatal: ${this.#reason ?? ""}`, "error");
+          this.#changed(`fatal: ${fatal.reason}`, "error");
         }
         return { ok: true, message: "" };
       });
@@ -357,13 +407,15 @@ export class Site {
 
   #changed(message?: string, level: "info" | "warn" | "error" = "info"): void {
     const state = this.state;
-    if (state !== this.#lastState) {
-      this.#deps.log.event(level, `${this.#lastState} → ${state}${message === undefined ? "" : `: ${message}`}`, this.name, {
-        event: "state",
-        from: this.#lastState,
-        to: state,
-      });
+    const from = this.#lastState;
+    if (state.kind !== from.kind) {
       this.#lastState = state;
+      this.#deps.log.event(level, `${from.kind} → ${state.kind}${message === undefined ? "" : `: ${message}`}`, this.name, {
+        event: "state",
+        from: from.kind,
+        to: state.kind,
+      });
+      this.#deps.events.emit({ type: "state", site: this.name, from, to: state, at: this.#now() });
     } else if (message !== undefined) {
       this.#deps.log.event(level, message, this.name);
     }
@@ -372,16 +424,14 @@ export class Site {
   #spawn(index: number, generation: number): SpawnOutcome {
     const log = this.#deps.log;
     const config = this.#config;
-    const spawned = spawnSiteProcess({
+    return (this.#deps.spawn ?? spawnSiteProcess)({
       site: config,
       socket: this.#socket,
       index,
       generation,
-      now: this.#deps.now,
+      clock: this.#deps.clock,
       output: (line, stream) => log.output(config.name, index, stream, line),
     });
-    if (spawned.ok) this.onProcessStarted?.(spawned.proc);
-    return spawned;
   }
 }
 

@@ -4,13 +4,14 @@
  * privileges dropped, and the LISTEN_PID trampoline.
  */
 import type { ResolvedSite } from "../config/types.js";
-import { launchPlan } from "../kinds/launch.js";
+import { kindOf } from "../kinds/registry.js";
 import { resolveAccounts } from "../process/accounts.js";
 import { resolveProgram } from "../process/resolve-program.js";
 import { spawnProcess } from "../process/spawn.js";
 import { LISTEN_FD, NOTIFY_FD } from "../protocol/notify.js";
 import type { BoundSocket } from "../sockets/bind.js";
-import { ProcessHandle } from "./process-handle.js";
+import type { Clock } from "../time/clock.js";
+import { ChildProcessHandle } from "./process-handle.js";
 import type { SpawnOutcome } from "./process-slot.js";
 
 export interface SpawnSiteProcess {
@@ -19,7 +20,7 @@ export interface SpawnSiteProcess {
   /** 1-based process number within the site. */
   readonly index: number;
   readonly generation: number;
-  readonly now: () => number;
+  readonly clock: Clock;
   readonly output: (line: string, stream: "out" | "err") => void;
 }
 
@@ -32,7 +33,8 @@ const LISTEN_PID_TRAMPOLINE = 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"'
 
 export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
   const { site, socket, index, generation } = request;
-  const plan = launchPlan(site);
+  const kind = kindOf(site);
+  const plan = kind.launch();
   const env: Record<string, string> = {
     ...site.env,
     ...plan.env,
@@ -51,13 +53,12 @@ export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
   if (!accounts.ok) return { ok: false, message: accounts.message };
   let file = program.path;
   let args = [...plan.args];
-  // gunicorn's bootstrap sets LISTEN_PID itself; every other kind goes through the trampoline.
-  if (socket !== undefined && site.kind.type !== "wsgi") {
+  if (socket !== undefined && !kind.setsListenPid) {
     args = ["-c", LISTEN_PID_TRAMPOLINE, file, ...args];
     file = "/bin/sh";
   }
   const spawned = spawnProcess({ file, args, cwd: site.cwd, env, listenFd: socket?.fd, uid: accounts.uid, gid: accounts.gid });
   if (spawned.pid === 0) return { ok: false, message: "could not spawn the process" };
-  const proc = new ProcessHandle(spawned, { site: site.name, index, generation, startedAt: request.now(), output: request.output });
+  const proc = new ChildProcessHandle(spawned, { site: site.name, index, generation, clock: request.clock, output: request.output });
   return { ok: true, proc };
 }

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { processStartTime, sameProcess } from "../process/proc-stat.js";
 import { signalGroup } from "../process/kill.js";
+import { sleep, type Clock } from "../time/clock.js";
 
 export interface StateEntry {
   readonly site: string;
@@ -29,17 +30,19 @@ export function stateFilePath(controlSocket: string): string {
 export class StateFile {
   readonly #file: string;
   readonly #list: () => readonly { site: string; pid: number }[];
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   readonly #starts = new Map<number, string>();
+  readonly #clock: Clock;
 
-  constructor(file: string, list: () => readonly { site: string; pid: number }[]) {
+  constructor(file: string, list: () => readonly { site: string; pid: number }[], clock: Clock) {
     this.#file = file;
     this.#list = list;
+    this.#clock = clock;
   }
 
   /** Something changed: write soon (once for a burst of changes). */
   touch(): void {
-    this.#timer ??= setTimeout(() => {
+    this.#timer ??= this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.writeNow();
     }, 50);
@@ -71,7 +74,7 @@ export class StateFile {
 
   /** At a clean exit nothing is left to clean up. */
   remove(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     fs.rmSync(this.#file, { force: true });
   }
 }
@@ -87,7 +90,7 @@ export interface Leftovers {
  * those still there after `graceMs`. Call only after the control socket was claimed — that is
  * the proof no live supervisor owns these processes.
  */
-export async function stopLeftovers(file: string, graceMs: number): Promise<Leftovers | undefined> {
+export async function stopLeftovers(file: string, graceMs: number, clock: Clock): Promise<Leftovers | undefined> {
   let document: StateDocument;
   try {
     document = JSON.parse(fs.readFileSync(file, "utf8")) as StateDocument;
@@ -102,11 +105,11 @@ export async function stopLeftovers(file: string, graceMs: number): Promise<Left
     signalGroup(entry.pid, "SIGTERM");
     signalGroup(entry.pid, "SIGCONT");
   }
-  const deadline = Date.now() + graceMs;
+  const deadline = clock.now() + graceMs;
   // Only a leader that is provably the same process is signalled again: its group id cannot
   // have been reused while it lives.
   const stillThere = (): StateEntry[] => alive.filter((entry) => sameProcess(entry.pid, entry.startTime));
-  while (stillThere().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (stillThere().length > 0 && clock.now() < deadline) await sleep(clock, 50);
   const killed = stillThere();
   for (const entry of killed) signalGroup(entry.pid, "SIGKILL");
   fs.rmSync(file, { force: true });

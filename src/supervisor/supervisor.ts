@@ -6,6 +6,8 @@
 import { diffConfigs } from "../config/diff.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import type { Log } from "../logging/logger.js";
+import type { Clock } from "../time/clock.js";
+import { SupervisorEvents } from "./events.js";
 import { MEMORY_SAMPLE_MS, watchMemory, type MemoryWatch } from "./memory-watch.js";
 import { Site, type OpResult, type SiteDeps } from "./site.js";
 
@@ -21,8 +23,10 @@ export interface SupervisorOptions {
   readonly log: Log;
   /** `--only`: the sites to supervise; the others in the file are ignored. */
   readonly only: ReadonlySet<string> | undefined;
-  readonly now?: () => number;
+  readonly clock: Clock;
   readonly random?: () => number;
+  /** Spawns one process (tests give fake processes); the real spawn by default. */
+  readonly spawn?: SiteDeps["spawn"];
 }
 
 export class Supervisor {
@@ -31,20 +35,18 @@ export class Supervisor {
   readonly #memory = new Map<Site, MemoryWatch>();
   readonly #options: SupervisorOptions;
   readonly #deps: SiteDeps;
-  /** Called for each site created (hot reload attaches its watcher). */
-  onSiteAdded: ((site: Site) => void) | undefined;
-  onSiteRemoved: ((site: Site) => void) | undefined;
-  /** A process of some site started or ended. */
-  onProcessesChanged: (() => void) | undefined;
+  /** Everything every site does, for the log, the state file, hot reload and tests. */
+  readonly events = new SupervisorEvents();
 
   constructor(config: ResolvedConfig, options: SupervisorOptions) {
     this.#options = options;
     this.#config = this.#filter(config);
     this.#deps = {
       log: options.log,
-      now: options.now ?? Date.now,
+      clock: options.clock,
       random: options.random ?? Math.random,
-      processesChanged: () => this.onProcessesChanged?.(),
+      events: this.events,
+      ...(options.spawn === undefined ? {} : { spawn: options.spawn }),
     };
   }
 
@@ -94,15 +96,14 @@ export class Supervisor {
         this.#sites.delete(config.name);
         this.#memory.get(site)?.stop();
         this.#memory.delete(site);
-        this.onSiteRemoved?.(site);
+        this.events.emit({ type: "site-removed", site: config.name });
       }),
       ...diff.changed.map(async (change) => {
         const site = this.#sites.get(change.after.name);
         if (site === undefined) return;
         results[change.after.name] = await site.update(change.after, change.socketChanged);
         this.#watchMemory(site);
-        this.onSiteRemoved?.(site);
-        this.onSiteAdded?.(site);
+        this.events.emit({ type: "site-updated", site: site.name });
       }),
     ]);
     return {
@@ -116,18 +117,19 @@ export class Supervisor {
 
   /** Stops every site in parallel and releases every socket. */
   async stopAll(): Promise<{ names: string[]; ms: number }> {
-    const started = Date.now();
+    const clock = this.#options.clock;
+    const started = clock.now();
     const sites = this.sites();
     for (const watch of this.#memory.values()) watch.stop();
     await Promise.all(sites.map((site) => site.remove()));
-    return { names: sites.map((site) => site.name), ms: Date.now() - started };
+    return { names: sites.map((site) => site.name), ms: clock.now() - started };
   }
 
   #add(config: ResolvedSite): Site {
     const site = new Site(config, this.#deps);
     this.#sites.set(config.name, site);
     this.#watchMemory(site);
-    this.onSiteAdded?.(site);
+    this.events.emit({ type: "site-added", site: config.name });
     return site;
   }
 
@@ -137,7 +139,7 @@ export class Supervisor {
     this.#memory.delete(site);
     if (site.config.maxMemoryBytes === undefined) return;
     // TSGI_MEMORY_SAMPLE_MS shortens the sampling period (tests, aggressive limits).
-    this.#memory.set(site, watchMemory(site, Number(process.env["TSGI_MEMORY_SAMPLE_MS"]) || MEMORY_SAMPLE_MS));
+    this.#memory.set(site, watchMemory(site, this.#options.clock, Number(process.env["TSGI_MEMORY_SAMPLE_MS"]) || MEMORY_SAMPLE_MS));
   }
 
   #filter(config: ResolvedConfig): ResolvedConfig {

@@ -3,15 +3,9 @@
  * every path changed meanwhile. Timers are injected so tests run on virtual time.
  */
 
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import { realClock, type Timers } from "../time/clock.js";
 
-export const realTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export type { Timers };
 
 export class Debouncer {
   #pending = new Set<string>();
@@ -20,7 +14,7 @@ export class Debouncer {
   readonly #flush: (paths: string[]) => void;
   readonly #timers: Timers;
 
-  constructor(delayMs: number, flush: (paths: string[]) => void, timers: Timers = realTimers) {
+  constructor(delayMs: number, flush: (paths: string[]) => void, timers: Timers = realClock) {
     this.#delayMs = delayMs;
     this.#flush = flush;
     this.#timers = timers;

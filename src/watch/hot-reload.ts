@@ -14,9 +14,11 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ReloadConfigOutcome } from "../control/server.js";
 import type { Log } from "../logging/logger.js";
+import type { EventOf } from "../supervisor/events.js";
 import type { ProcessHandle } from "../supervisor/process-handle.js";
 import type { Site } from "../supervisor/site.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
+import type { Clock } from "../time/clock.js";
 import { Debouncer } from "./debounce.js";
 import { createFileWatcher, NO_WATCHER, type FileWatcher } from "./file-watcher.js";
 import { ReloadQueue } from "./reload-queue.js";
@@ -32,6 +34,7 @@ const MIN_DEBOUNCE_MS = 50;
 export interface HotReloadOptions {
   readonly supervisor: Supervisor;
   readonly log: Log;
+  readonly clock: Clock;
   readonly watchAll: boolean;
   readonly configFile: string;
   readonly reloadConfig: () => Promise<ReloadConfigOutcome>;
@@ -45,10 +48,13 @@ interface SiteWatch {
   readonly watcher: FileWatcher;
   readonly debouncer: Debouncer;
   readonly queue: ReloadQueue;
+  /** Stops listening to the site's process events. */
+  readonly unlisten: () => void;
 }
 
 export function startHotReload(options: HotReloadOptions): HotReload {
-  const { supervisor, log } = options;
+  const { supervisor, log, clock } = options;
+  const events = supervisor.events;
   const debounceMs = (): number => Math.max(MIN_DEBOUNCE_MS, supervisor.config.watchDebounceMs);
   const watches = new Map<Site, SiteWatch>();
 
@@ -63,9 +69,8 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     if (plan === undefined) return;
     const extra = new Set<string>();
     const temp = new TempFiles();
-    const readyAt = new Map<number, { generation: number; at: number }>();
-    const queue = new ReloadQueue((paths) => reload(site, paths, readyAt));
-    const debouncer = new Debouncer(debounceMs(), (paths) => queue.push(temp.settle(paths, fs.existsSync)));
+    const queue = new ReloadQueue((paths) => reload(site, paths));
+    const debouncer = new Debouncer(debounceMs(), (paths) => queue.push(temp.settle(paths, fs.existsSync)), clock);
     const watcher = createFileWatcher({
       roots: plan.roots,
       ignored: (file) => plan.ignored(file),
@@ -74,30 +79,32 @@ export function startHotReload(options: HotReloadOptions): HotReload {
       },
       onWarning: (message) => log.event("warn", message, site.name),
     });
-    watches.set(site, { watcher, debouncer, queue });
+    const seen = new WeakSet<ProcessHandle>();
+    const ready = (proc: ProcessHandle): void => {
+      if (seen.has(proc)) return;
+      seen.add(proc);
+      // The worker reports its modules just after `ready`; either may be read first.
+      void watchLoaded(site, plan, extra, watcher, proc.loadedFiles);
+    };
+    const unlisten = [
+      events.on("process-ready", (event) => event.site === site.name && ready(event.proc)),
+      // Every process, even one that fails to start, reports the modules it loaded.
+      events.on("process-started", (event) => {
+        if (event.site !== site.name) return;
+        event.proc.onNotify((message) => {
+          if (message.type === "loaded") void watchLoaded(site, plan, extra, watcher, message.files);
+        });
+      }),
+    ];
+    watches.set(site, { watcher, debouncer, queue, unlisten: () => unlisten.forEach((off) => off()) });
     void watcher.ready.then(() => {
       if (watches.get(site)?.watcher !== watcher) return;
       const roots = plan.roots.map((root) => (root === site.config.cwd ? root : relative(site.config.cwd, root))).join(", ");
       log.event("info", `watching ${roots} for changes${watcher.polling ? " (polling)" : ""}`, site.name, { event: "watching" });
     });
-
-    const seen = new WeakSet<ProcessHandle>();
-    site.onProcessReady = (proc) => {
-      if (seen.has(proc)) return;
-      seen.add(proc);
-      readyAt.set(proc.pid, { generation: proc.generation, at: Date.now() });
-      // The worker reports its modules just after `ready`; either may be read first.
-      void watchLoaded(site, plan, extra, watcher, proc.loadedFiles);
-    };
-    // Every process, even one that fails to start, reports the modules it loaded.
-    site.onProcessStarted = (proc) => {
-      proc.onNotify((message) => {
-        if (message.type === "loaded") void watchLoaded(site, plan, extra, watcher, message.files);
-      });
-    };
     // Re-attached after a config change: the processes already serving reported their modules
     // to the previous watcher.
-    for (const proc of site.processes()) site.onProcessReady(proc);
+    for (const proc of site.processes()) ready(proc);
   };
 
   const watchLoaded = async (
@@ -127,19 +134,22 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     const existing = watches.get(site);
     if (existing === undefined) return;
     watches.delete(site);
-    site.onProcessReady = undefined;
-    site.onProcessStarted = undefined;
+    existing.unlisten();
     existing.debouncer.cancel();
     existing.queue.close();
     await existing.watcher.close();
   };
 
-  const reload = async (site: Site, paths: readonly string[], readyAt: Map<number, { generation: number; at: number }>): Promise<void> => {
+  const reload = async (site: Site, paths: readonly string[]): Promise<void> => {
     // A site someone stopped stays stopped: a save is no reason to start it.
-    if (site.state === "stopped" || site.state === "stopping") return;
+    const state = site.state.kind;
+    if (state === "stopped" || state === "stopping") return;
     const changed = paths.map((file) => relative(site.config.cwd, file));
     const what = describeFiles(site.config.cwd, paths);
-    const started = Date.now();
+    const started = clock.now();
+    // The reload's own account of when its new generation served (the drain not included).
+    let finished: EventOf<"reload-finished"> | undefined;
+    const off = events.on("reload-finished", (event) => event.site === site.name && (finished = event));
     try {
       const result = await site.reload(`changed ${what}`);
       if (!result.ok) {
@@ -150,32 +160,46 @@ export function startHotReload(options: HotReloadOptions): HotReload {
         });
         return;
       }
-      // Timed to the moment the new generation served (its last process ready), not to the
-      // end of the old generation's drain.
-      const pids = site.pids();
-      const times = pids.map((pid) => readyAt.get(pid)?.at).filter((at): at is number => at !== undefined);
-      const served = times.length === pids.length && times.length > 0 ? Math.max(...times) : Date.now();
-      const generation = Math.max(0, ...pids.map((pid) => readyAt.get(pid)?.generation ?? 0));
-      for (const [pid, entry] of readyAt) if (entry.generation < generation) readyAt.delete(pid);
-      const ms = Math.max(0, served - started);
+      // A reload of a site that was down is a start: timed to its end.
+      const ms = finished?.ok === true ? finished.ms : Math.max(0, clock.now() - started);
       log.event("info", `${site.name} reloaded in ${ms} ms — changed ${what}`, site.name, { event: "hot-reload", ok: true, ms, changed });
     } catch (error) {
       log.event("error", `hot reload: internal error: ${error instanceof Error ? error.message : String(error)}`, site.name);
+    } finally {
+      off();
     }
   };
 
-  supervisor.onSiteAdded = attach;
-  supervisor.onSiteRemoved = (site) => void detach(site);
+  const byName = (name: string): Site | undefined => [...watches.keys()].find((site) => site.name === name) ?? supervisor.site(name);
+  const unlistenSites = [
+    events.on("site-added", (event) => {
+      const site = supervisor.site(event.site);
+      if (site !== undefined) attach(site);
+    }),
+    // A changed site: what to watch may have changed with it.
+    events.on("site-updated", (event) => {
+      const site = supervisor.site(event.site);
+      if (site !== undefined) attach(site);
+    }),
+    events.on("site-removed", (event) => {
+      const site = byName(event.site);
+      if (site !== undefined) void detach(site);
+    }),
+  ];
   for (const site of supervisor.sites()) attach(site);
 
   let configWatcher: FileWatcher = NO_WATCHER;
   let configDebouncer: Debouncer | undefined;
   if (options.watchAll) {
     const file = path.resolve(options.configFile);
-    const debouncer = (configDebouncer = new Debouncer(debounceMs(), () => {
-      log.event("info", `${path.basename(file)} changed: applying the difference`);
-      void options.reloadConfig();
-    }));
+    const debouncer = (configDebouncer = new Debouncer(
+      debounceMs(),
+      () => {
+        log.event("info", `${path.basename(file)} changed: applying the difference`);
+        void options.reloadConfig();
+      },
+      clock,
+    ));
     configWatcher = createFileWatcher({
       roots: [file],
       ignored: () => false,
@@ -189,8 +213,7 @@ export function startHotReload(options: HotReloadOptions): HotReload {
 
   return {
     async close() {
-      supervisor.onSiteAdded = undefined;
-      supervisor.onSiteRemoved = undefined;
+      for (const off of unlistenSites) off();
       configDebouncer?.cancel();
       await configWatcher.close();
       await Promise.all([...watches.keys()].map((site) => detach(site)));

@@ -54,6 +54,7 @@ describe("restart policy", () => {
     assert.equal(decision.action, "restart");
     if (decision.action === "restart") assert.equal(decision.delayMs, 0);
     const again = decideRestart(policy("always", 100), decision.history, crash, 100_050, 0.5);
+    assert.equal(again.action, "restart");
     if (again.action === "restart") assert.equal(again.delayMs, 100, "a crash right after that waits initial");
   });
 
