@@ -4,16 +4,15 @@
  * - `notify`: the process's own notify pipe says `ready` (tsgi's worker, gunicorn's hook);
  * - `log`: a line of this process's own output matches;
  * - `delay`: the process stayed up that long;
- * - `http`: a probe through the site's socket answers below 500 *and* the connection was
- *   accepted by this process's group (checked in /proc — see `socket-owner.ts`).
+ * - `http`: a probe through the site's socket was accepted by this process's group (checked in
+ *   /proc before the request is sent — see `http-probe.ts`) and answers below 500.
  */
-import http from "node:http";
 import type { ReadyRule } from "../config/types.js";
 import { describeReported } from "../protocol/notify.js";
 import type { BoundSocket } from "../sockets/bind.js";
 import { sleep, type Clock } from "../time/clock.js";
 import type { ProcessHandle } from "./process-handle.js";
-import { connectionOwnedByGroup } from "./socket-owner.js";
+import { probeHttp } from "./http-probe.js";
 
 export type ReadyOutcome =
   { readonly ok: true } | { readonly ok: false; readonly reason: "exited" | "timeout" | "error" | "cancelled"; readonly message: string };
@@ -84,7 +83,7 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
         const socket = context.socket;
         const loop = async (): Promise<void> => {
           while (!settled) {
-            if (await probeOnce(socket, rule.path, proc.pid)) return finish({ ok: true });
+            if (await probeHttp(socket.address, rule.path, proc.pid, clock)) return finish({ ok: true });
             await sleep(clock, 100);
           }
         };
@@ -94,38 +93,5 @@ export function waitReady(proc: ProcessHandle, context: ReadyContext): Promise<R
       default:
         throw new Error(`unknown ready rule ${JSON.stringify(rule satisfies never)}`);
     }
-  });
-}
-
-/** One probe: true when this process's group accepted the connection and answered below 500. */
-function probeOnce(socket: BoundSocket, path: string, pgid: number): Promise<boolean> {
-  const address = socket.address;
-  return new Promise((resolve) => {
-    const request = http.request(
-      {
-        ...(address.type === "tcp" ? { host: address.host, port: address.port } : { socketPath: address.path }),
-        path,
-        method: "GET",
-        agent: false,
-        timeout: 2000,
-        // keep-alive: the server must keep its side open until the owner check has read /proc.
-        headers: { "user-agent": "tsgi-ready-probe", connection: "keep-alive" },
-      },
-      (response) => {
-        const status = response.statusCode ?? 500;
-        const local = response.socket.localPort;
-        // Checked while the connection is still open, so its server side is still in /proc.
-        const owned =
-          address.type === "tcp" && local !== undefined ? connectionOwnedByGroup(address.port, local, pgid) : Promise.resolve(true);
-        void owned.then((ok) => {
-          response.resume();
-          request.destroy();
-          resolve(ok && status < 500);
-        });
-      },
-    );
-    request.on("timeout", () => request.destroy());
-    request.on("error", () => resolve(false));
-    request.end();
   });
 }

@@ -10,15 +10,19 @@
 import fs from "node:fs/promises";
 import { groupMembers } from "../process/proc-stat.js";
 
-export async function connectionOwnedByGroup(serverPort: number, clientPort: number, pgid: number): Promise<boolean> {
+/**
+ * Who holds the server side of the connection `clientPort → serverPort`: a process of group
+ * `pgid`, another process, or nobody yet (still in the accept queue, where it has no inode).
+ */
+export async function connectionOwner(serverPort: number, clientPort: number, pgid: number): Promise<"group" | "other" | "pending"> {
   const inode = await serverSideInode(serverPort, clientPort);
-  if (inode === undefined) return false;
+  if (inode === undefined || inode === "0") return "pending";
   // Usually the leader itself accepted: look there before scanning every process for the group.
-  if (await hasSocket(pgid, inode)) return true;
+  if (await hasSocket(pgid, inode)) return "group";
   for (const pid of await groupMembers(pgid)) {
-    if (await hasSocket(pid, inode)) return true;
+    if (await hasSocket(pid, inode)) return "group";
   }
-  return false;
+  return "other";
 }
 
 async function serverSideInode(serverPort: number, clientPort: number): Promise<string | undefined> {

@@ -103,9 +103,9 @@ export class SupervisorUnderTest {
       return;
     }
     this.events.push(event);
-    const started = /started pid (\d+)/.exec(event.message);
-    if (started?.[1] !== undefined) {
-      const pid = Number(started[1]);
+    // The structured event, not its wording: every process the supervisor spawned.
+    if (event["event"] === "process-started" && typeof event["pid"] === "number") {
+      const pid = event["pid"];
       const time = startTime(pid);
       if (time !== undefined) this.#sitePids.set(pid, time);
     }
