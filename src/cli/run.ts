@@ -41,7 +41,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
       const next = await loadConfig(config.file, { watchAll: command.watch });
       if (!next.ok) {
         const errors = formatIssues(next.errors);
-        log.event("error", `${config.file} has errors; nothing changed:\n${errors}`);
+        log.event("error", `${config.file} has errors; nothing changed:\n${errors}`, undefined, { event: "reload-config", ok: false });
         return { ok: false, errors };
       }
       const report = await supervisor.apply(next.config);
@@ -76,6 +76,13 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
       `stopped ${leftovers.stopped.length} process(es) left running by supervisor pid ${leftovers.supervisorPid}, which died without stopping them: ` +
         leftovers.stopped.map((e) => `${e.site} pid ${e.pid}`).join(", ") +
         (leftovers.killed.length > 0 ? ` (${leftovers.killed.length} needed SIGKILL)` : ""),
+      undefined,
+      {
+        event: "leftovers-stopped",
+        supervisorPid: leftovers.supervisorPid,
+        pids: leftovers.stopped.map((e) => e.pid),
+        killed: leftovers.killed.map((e) => e.pid),
+      },
     );
   }
   const state = new StateFile(
@@ -100,7 +107,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         return;
       }
       stopping = true;
-      log.event("info", `${signal}: stopping ${supervisor.sites().length} sites`);
+      log.event("info", `${signal}: stopping ${supervisor.sites().length} sites`, undefined, { event: "supervisor-stopping", signal });
       void (async () => {
         await hotReload.close();
         const { names: stopped, ms } = await supervisor.stopAll();
@@ -109,6 +116,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         log.event(
           "info",
           `stopped ${stopped.length} site${stopped.length === 1 ? "" : "s"} (${stopped.join(", ") || "none"}) in ${ms} ms; bye`,
+          undefined,
+          { event: "supervisor-stopped", sites: stopped, ms },
         );
         resolve(0);
       })();

@@ -174,6 +174,7 @@ export class ProcessSlot {
       { kind: "stopped" },
       outcome.killed ? `pid ${proc.pid} did not stop within ${timeoutMs} ms of ${signal}: killed` : `pid ${proc.pid} stopped`,
       outcome.killed ? "warn" : "info",
+      { event: "process-stopped", pid: proc.pid, killed: outcome.killed },
     );
   }
 

@@ -100,7 +100,11 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     void watcher.ready.then(() => {
       if (watches.get(site)?.watcher !== watcher) return;
       const roots = plan.roots.map((root) => (root === site.config.cwd ? root : relative(site.config.cwd, root))).join(", ");
-      log.event("info", `watching ${roots} for changes${watcher.polling ? " (polling)" : ""}`, site.name, { event: "watching" });
+      log.event("info", `watching ${roots} for changes${watcher.polling ? " (polling)" : ""}`, site.name, {
+        event: "watching",
+        roots: plan.roots,
+        polling: watcher.polling,
+      });
     });
     // Re-attached after a config change: the processes already serving reported their modules
     // to the previous watcher.

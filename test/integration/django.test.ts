@@ -367,7 +367,7 @@ sites:
       assert.equal(site.state, "fatal");
       assert.equal(site.restarts, 0);
       assert.deepEqual(site.pids, []);
-      assert.ok(!supervisor.events.some((e) => e.site === site.name && /started pid/.test(e.message)), `${site.name} never spawned`);
+      assert.ok(!supervisor.events.some((e) => e.site === site.name && e.event === "process-started"), `${site.name} never spawned`);
     }
     assert.equal((await getJson<WhoAmI>(good, "/whoami")).settings_module, "shop.settings");
     // The same sentence from the CLI that starts it again.

@@ -46,24 +46,28 @@ interface Reload {
   readonly message: string;
 }
 
-const RELOADED = /^(\S+) reloaded in (\d+) ms — changed (.+)$/;
-const FAILED = /reload failed.* — changed (.+); the next good save recovers$/;
-
-/** Hot reloads of `site` logged after event number `mark`. */
+/** Hot reloads of `site` logged after event number `mark`, read from the event's fields. */
 function reloadsSince(supervisor: SupervisorUnderTest, site: string, mark: number): Reload[] {
   return supervisor.events.slice(mark).flatMap((event): Reload[] => {
-    if (event.site !== site || event.kind !== "event") return [];
-    const ok = RELOADED.exec(event.message);
-    if (ok !== null && ok[1] === site) return [{ ok: true, ms: Number(ok[2]), changed: ok[3] ?? "", message: event.message }];
-    const failed = FAILED.exec(event.message);
-    if (failed !== null) return [{ ok: false, ms: undefined, changed: failed[1] ?? "", message: event.message }];
-    return [];
+    if (event.site !== site || event.event !== "hot-reload") return [];
+    const changed = Array.isArray(event["changed"]) ? (event["changed"] as string[]).join(", ") : "";
+    const ms = typeof event["ms"] === "number" ? event["ms"] : undefined;
+    return [{ ok: event["ok"] === true, ms, changed, message: event.message }];
   });
 }
 
 /** New generations the site started after `mark` (what a reload really costs). */
 function generationsSince(supervisor: SupervisorUnderTest, site: string, mark: number): number {
-  return supervisor.events.slice(mark).filter((e) => e.site === site && /starting generation \d+/.test(e.message)).length;
+  return supervisor.events.slice(mark).filter((e) => e.site === site && isReloadStart(e)).length;
+}
+
+function isReloadStart(event: LogEvent): boolean {
+  return event.event === "state" && event["to"] === "reloading";
+}
+
+/** The site's watcher is up (its folders, not the files its app loaded from outside them). */
+function isWatching(event: LogEvent, site: string | undefined): boolean {
+  return event.site === site && event.event === "watching" && event["files"] === undefined;
 }
 
 function waitForEventSince(
@@ -153,7 +157,7 @@ sites:
 `,
       );
       await supervisor.waitRunning(["web"]);
-      await supervisor.waitForEvent("web's folder watched", (e) => e.site === "web" && /^watching .* for changes/.test(e.message));
+      await supervisor.waitForEvent("web's folder watched", (e) => isWatching(e, "web"));
       // The worker reports what it loaded; the module outside cwd is then watched too.
       await supervisor.waitForEvent(
         "the outside module watched",
@@ -315,7 +319,7 @@ sites:
     listen: 127.0.0.1:${port}
 `,
       );
-      await supervisor.waitForEvent("broken's folder watched", (e) => e.site === "broken" && /^watching .* for changes/.test(e.message));
+      await supervisor.waitForEvent("broken's folder watched", (e) => isWatching(e, "broken"));
       await supervisor.waitForEvent(
         "the load error shown with its file",
         (e) => e.site === "broken" && /app\/message\.ts:1:\d+: SyntaxError/.test(e.message),
@@ -367,17 +371,12 @@ sites:
 `,
       );
       await supervisor.waitRunning(["slow"]);
-      await supervisor.waitForEvent("slow's folder watched", (e) => e.site === "slow" && /^watching .* for changes/.test(e.message));
+      await supervisor.waitForEvent("slow's folder watched", (e) => isWatching(e, "slow"));
       // A request in flight on the old generation: its drain must not count in the reload time.
       const inflight = get(port, "/slow?ms=4000", 10_000);
       const mark = supervisor.events.length;
       plainSave(message, moduleText("first"));
-      await waitForEventSince(
-        supervisor,
-        mark,
-        "the first reload started",
-        (e) => e.site === "slow" && /starting generation/.test(e.message),
-      );
+      await waitForEventSince(supervisor, mark, "the first reload started", (e) => e.site === "slow" && isReloadStart(e));
       // Two more saves while the new generation takes its 1 s to start: one more reload, not two.
       plainSave(path.join(dir, "app/other.ts"), "export const other = 1;\n");
       await new Promise((resolve) => setTimeout(resolve, 250)); // further apart than the 100 ms debounce
@@ -421,8 +420,8 @@ sites:
 `,
       );
       await supervisor.waitRunning(["cmd", "idle"]);
-      await supervisor.waitForEvent("cmd's folder watched", (e) => e.site === "cmd" && /^watching .* for changes/.test(e.message));
-      await supervisor.waitForEvent("idle's folder watched", (e) => e.site === "idle" && /^watching .* for changes/.test(e.message));
+      await supervisor.waitForEvent("cmd's folder watched", (e) => isWatching(e, "cmd"));
+      await supervisor.waitForEvent("idle's folder watched", (e) => isWatching(e, "idle"));
       const mark = supervisor.events.length;
       plainSave(message, `export const message = "cmd-plain";\n`);
       await waitServed(port, "cmd-plain", (s) => s.message === "cmd-plain");
@@ -464,7 +463,7 @@ sites:
 `,
       );
       await supervisor.waitRunning(["chatty"]);
-      await supervisor.waitForEvent("chatty's folder watched", (e) => e.site === "chatty" && /^watching .* for changes/.test(e.message));
+      await supervisor.waitForEvent("chatty's folder watched", (e) => isWatching(e, "chatty"));
       const mark = supervisor.events.length;
       const logFile = path.join(dir, ".tsgi/logs/chatty.log");
       await waitFor(
@@ -494,7 +493,7 @@ sites:
 `;
       const supervisor = start(dir, `version: 1\nsites:\n${site("one", portOne)}`);
       await supervisor.waitRunning(["one"]);
-      await supervisor.waitForEvent("sites.yaml watched", (e) => e.site === undefined && /^watching sites\.yaml/.test(e.message));
+      await supervisor.waitForEvent("sites.yaml watched", (e) => isWatching(e, undefined));
       const mark = supervisor.events.length;
       const onePids = (await supervisor.site("one")).pids;
 
@@ -516,7 +515,7 @@ sites:
         supervisor,
         mark,
         "the broken edit reported",
-        (e) => e.level === "error" && /has errors; nothing changed/.test(e.message),
+        (e) => e.event === "reload-config" && e["ok"] === false,
       );
       assert.match(error.message, /comand/);
       assert.match(error.message, /did you mean `command`/);

@@ -39,6 +39,23 @@ function exhaustedInotify(code: string): { factory: WatchFactory; calls: { usePo
   return { factory, calls };
 }
 
+/**
+ * Saves `file` (new content each time) until the watcher reports it. A poller (fs.watchFile)
+ * takes its baseline stat asynchronously after it is set up, on libuv's thread pool: a save
+ * made before that stat ran is part of the baseline and never reported. Under load the stat
+ * comes late, so one save right after `ready`/`add` was missed and the wait timed out. What the
+ * test proves is that saves after the poller's baseline are seen, so it keeps saving.
+ */
+async function savedUntilSeen(what: string, file: string, seen: readonly string[]): Promise<void> {
+  let n = 0;
+  await waitFor(what, async () => {
+    n += 1;
+    fs.writeFileSync(file, `export const a = ${n}; // save ${n}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    return seen.includes(file);
+  });
+}
+
 describe("file watcher", () => {
   it("sees a plain write and an atomic save (write temp, rename over) as changes", async () => {
     const dir = folder();
@@ -89,11 +106,9 @@ describe("file watcher", () => {
       calls.map((c) => c.usePolling),
       [false, true],
     );
-    fs.writeFileSync(file, "export const a = 2;\n");
-    await waitFor("the polling watcher sees the change", () => seen.includes(file), { timeoutMs: 5000 });
+    await savedUntilSeen("the polling watcher sees the change", file, seen);
     await watcher.add(extra);
-    fs.writeFileSync(extra, "export const a = 2;\n");
-    await waitFor("the polling watcher sees a file added later", () => seen.includes(extra), { timeoutMs: 5000 });
+    await savedUntilSeen("the polling watcher sees a file added later", extra, seen);
   });
 
   it("files added before the fallback are carried over to the polling watcher", async () => {
