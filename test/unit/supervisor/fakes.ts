@@ -158,14 +158,16 @@ export class FakeSpawner {
     this.#clock = clock;
   }
 
-  readonly spawn = (request: SpawnSiteProcess): SpawnOutcome => {
+  readonly spawn = (request: SpawnSiteProcess): SpawnOutcome => this.spawnOne(request.index, request.generation);
+
+  spawnOne(index: number, generation: number): SpawnOutcome {
     this.#pid += 1;
-    const proc = new FakeProcess(this.#pid, request.index, request.generation, this.#clock);
+    const proc = new FakeProcess(this.#pid, index, generation, this.#clock);
     this.spawned.push(proc);
     // After the slot has started listening, as a real process answers after its spawn.
     queueMicrotask(() => this.onSpawn(proc));
     return { ok: true, proc };
-  };
+  }
 
   live(): FakeProcess[] {
     return this.spawned.filter((proc) => proc.alive);
