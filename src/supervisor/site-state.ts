@@ -81,6 +81,6 @@ export function deriveSiteState(input: StateInput): SiteState {
   return { kind: "starting", generation: current.id };
 }
 
-export function unknownState(state: never): Error {
+function unknownState(state: never): Error {
   return new Error(`unknown state ${JSON.stringify(state)}`);
 }
