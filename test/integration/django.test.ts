@@ -464,7 +464,7 @@ describe("wsgi: hot reload under --watch", () => {
     fs.writeFileSync(view, `${original}\ndef broken(:\n`);
     const failure = await supervisor.waitForEvent(
       "the broken reload reported",
-      (e) => e.site === "blog" && /reload failed, old generation keeps serving/.test(e.message),
+      (e) => e.site === "blog" && e.event === "hot-reload" && e["ok"] === false,
     );
     assert.match(failure.message, /views\.py:\d+(:\d+)?: SyntaxError/);
     assert.equal((await get(ports.blog, "/")).body, served);
