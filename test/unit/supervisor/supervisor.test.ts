@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ResolvedConfig, ResolvedSite } from "../../../src/config/types.js";
+import { Supervisor } from "../../../src/supervisor/supervisor.js";
+import { resolvedSite } from "../../helpers/resolved-site.js";
+import { FakeSpawner, silentLog, VirtualClock } from "./fakes.js";
+
+function config(...sites: ResolvedSite[]): ResolvedConfig {
+  return { file: "/srv/sites.yaml", dir: "/srv", control: "/srv/.tsgi/control.sock", logs: false, watchDebounceMs: 100, sites };
+}
+
+const site = (name: string, overrides: Partial<ResolvedSite> = {}): ResolvedSite =>
+  resolvedSite({ name, ready: { type: "notify" }, ...overrides });
+
+describe("Supervisor.apply on virtual time", () => {
+  it("applies only the difference: adds, removes, reloads the changed site new generation first, leaves the rest alone", async () => {
+    const clock = new VirtualClock();
+    const spawner = new FakeSpawner(clock);
+    spawner.onSpawn = (proc) => proc.ready();
+    const supervisor = new Supervisor(config(site("keep"), site("drop"), site("edit")), {
+      log: silentLog(),
+      only: undefined,
+      clock,
+      spawn: spawner.spawn,
+    });
+    const lifecycle: string[] = [];
+    supervisor.events.on("site-added", (e) => lifecycle.push(`added ${e.site}`));
+    supervisor.events.on("site-removed", (e) => lifecycle.push(`removed ${e.site}`));
+    supervisor.events.on("site-updated", (e) => lifecycle.push(`updated ${e.site}`));
+    const started = await supervisor.startAll();
+    assert.deepEqual(
+      Object.values(started).map((r) => r.ok),
+      [true, true, true],
+    );
+    const keep = supervisor.site("keep")?.pids();
+    const edit = supervisor.site("edit")?.pids();
+
+    const report = await supervisor.apply(config(site("keep"), site("edit", { stopTimeoutMs: 2000 }), site("new")));
+    assert.deepEqual([report.added, report.removed, report.changed, report.unchanged], [["new"], ["drop"], ["edit"], ["keep"]]);
+    assert.deepEqual(lifecycle.slice(3).sort(), ["added new", "removed drop", "updated edit"]);
+    assert.deepEqual(supervisor.site("keep")?.pids(), keep, "an unchanged site keeps its processes");
+    assert.notDeepEqual(supervisor.site("edit")?.pids(), edit, "the changed site was reloaded");
+    assert.equal(supervisor.site("drop"), undefined);
+    assert.deepEqual(
+      supervisor.sites().map((s) => [s.name, s.state.kind]),
+      [
+        ["keep", "running"],
+        ["edit", "running"],
+        ["new", "running"],
+      ],
+    );
+    const stopped = await supervisor.stopAll();
+    assert.deepEqual(stopped.names, ["keep", "edit", "new"]);
+    assert.equal(spawner.live().length, 0);
+  });
+});
