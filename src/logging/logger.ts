@@ -8,6 +8,7 @@
  */
 import util from "node:util";
 import winston from "winston";
+import { CONSOLE_WINDOW_BYTES, ConsoleWindow } from "./console-window.js";
 import { OutputBatcher } from "./output-batch.js";
 import { RecentLines } from "./recent-lines.js";
 import { SiteFiles } from "./site-files.js";
@@ -25,8 +26,11 @@ export interface LogOptions {
 export interface Log {
   /** A supervisor event, about one site or about the supervisor itself. */
   event(level: Level, message: string, site?: string, fields?: Record<string, unknown>): void;
-  /** One line a site's process wrote. */
-  output(site: string, proc: number, stream: "out" | "err", line: string): void;
+  /**
+   * Lines a site's process wrote (one pipe read). A promise back means the site's log file lags:
+   * the caller pauses that pipe until it settles, so a flood waits in the site, not in memory.
+   */
+  output(site: string, proc: number, stream: "out" | "err", lines: string | string[]): void | Promise<void>;
   /** Points per-site files at a (new) log plan; `false` = console only. */
   setFiles(plan: LogPlan | false): void;
   /** Recent lines of each site, and live followers (`logs NAME -n N -f`). */
@@ -74,7 +78,7 @@ export function createLog(options: LogOptions): Log {
     const site = typeof info["site"] === "string" ? info["site"] : undefined;
     if (info["kind"] === "output") {
       const prefix = `${paint(site ?? "", `${site}.${String(info["proc"])}`.padEnd(10))} | `;
-      return (info["lines"] as string[]).map((line) => prefix + line).join("\n");
+      return prefix + (info["lines"] as string[]).join(`\n${prefix}`);
     }
     const tag = site === undefined ? "tsgi" : site;
     return `${site === undefined ? dim(tag.padEnd(10)) : paint(site, tag.padEnd(10))} ${dim("»")} ${levelMark(info.level)}${String(info.message)}`;
@@ -98,18 +102,31 @@ export function createLog(options: LogOptions): Log {
   });
   const recent = new RecentLines();
   const files = new SiteFiles((message) => logger.log({ level: "warn", message, kind: "event" }));
+  const consoleWindow = new ConsoleWindow(options.stream, CONSOLE_WINDOW_BYTES);
   const batcher = new OutputBatcher((batch) => {
-    logger.log({
-      level: batch.stream === "err" ? "warn" : "info",
-      message: "",
-      kind: "output",
-      site: batch.site,
-      proc: batch.proc,
-      stream: batch.stream,
-      lines: batch.lines,
-    });
+    // The console may lag (a slow reader on a socket): beyond a bounded window its lines are
+    // skipped and counted, never buffered without end — they are still in the site's file.
+    if (consoleWindow.admit(batch.site, batch.lines.length, files.has(batch.site))) {
+      logger.log({
+        level: batch.stream === "err" ? "warn" : "info",
+        message: "",
+        kind: "output",
+        site: batch.site,
+        proc: batch.proc,
+        stream: batch.stream,
+        lines: batch.lines,
+      });
+    }
     files.writeLines(batch.site, batch.lines);
   });
+  consoleWindow.onSkipped((site, count) =>
+    logger.log({
+      level: "warn",
+      kind: "event",
+      site,
+      message: `${count} line(s) of ${site} not shown: the console was not reading fast enough (the site's log file has them)`,
+    }),
+  );
 
   // Events can still arrive from processes that end during shutdown; after close they are dropped.
   let closed = false;
@@ -124,10 +141,12 @@ export function createLog(options: LogOptions): Log {
         recent.add(site, { time: Date.now(), proc: 0, stream: "tsgi", line });
       }
     },
-    output(site, proc, stream, line) {
+    output(site, proc, stream, lines) {
       if (closed) return;
-      batcher.push(site, proc, stream, line);
-      recent.add(site, { time: Date.now(), proc, stream, line });
+      const batch = typeof lines === "string" ? [lines] : lines;
+      batcher.push(site, proc, stream, batch);
+      recent.addLines(site, proc, stream, batch, Date.now());
+      return files.lagging(site);
     },
     recent,
     setFiles(plan) {

@@ -12,8 +12,16 @@ export interface OutputBatch {
   readonly lines: string[];
 }
 
+interface Pending {
+  readonly site: string;
+  readonly proc: number;
+  readonly stream: "out" | "err";
+  /** The pipe reads of this turn, as handed in (never mutated: others keep them too). */
+  readonly parts: string[][];
+}
+
 export class OutputBatcher {
-  #pending = new Map<string, OutputBatch>();
+  #pending = new Map<string, Pending>();
   #scheduled = false;
   readonly #flush: (batch: OutputBatch) => void;
 
@@ -21,11 +29,11 @@ export class OutputBatcher {
     this.#flush = flush;
   }
 
-  push(site: string, proc: number, stream: "out" | "err", line: string): void {
+  push(site: string, proc: number, stream: "out" | "err", lines: string[]): void {
     const key = `${site}\u0000${proc}\u0000${stream}`;
     const batch = this.#pending.get(key);
-    if (batch === undefined) this.#pending.set(key, { site, proc, stream, lines: [line] });
-    else batch.lines.push(line);
+    if (batch === undefined) this.#pending.set(key, { site, proc, stream, parts: [lines] });
+    else batch.parts.push(lines);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.flush());
@@ -38,6 +46,8 @@ export class OutputBatcher {
     if (this.#pending.size === 0) return;
     const batches = [...this.#pending.values()];
     this.#pending = new Map();
-    for (const batch of batches) this.#flush(batch);
+    for (const { site, proc, stream, parts } of batches) {
+      this.#flush({ site, proc, stream, lines: parts.length === 1 ? (parts[0] as string[]) : parts.flat() });
+    }
   }
 }

@@ -1,7 +1,10 @@
 /**
  * The last lines of each site, kept in memory for `logs NAME -n N`, and live followers for
- * `logs NAME -f`. A fixed-size ring per site, so a site that floods its output costs the
+ * `logs NAME -f`. A bounded window per site, so a site that floods its output costs the
  * supervisor a bounded amount of memory.
+ *
+ * Lines are kept as the batches they arrived in (one pipe read each), not one object per line:
+ * a flood then allocates nothing per line here; `last()` builds line objects only when asked.
  */
 
 export const RECENT_LINES = 1000;
@@ -13,46 +16,60 @@ export interface RecentLine {
   readonly line: string;
 }
 
-class Ring {
-  readonly #items: (RecentLine | undefined)[];
-  #next = 0;
-  #size = 0;
-  constructor(capacity: number) {
-    this.#items = new Array<RecentLine | undefined>(capacity);
-  }
-  push(item: RecentLine): void {
-    this.#items[this.#next] = item;
-    this.#next = (this.#next + 1) % this.#items.length;
-    this.#size = Math.min(this.#size + 1, this.#items.length);
+interface Batch {
+  readonly time: number;
+  readonly proc: number;
+  readonly stream: RecentLine["stream"];
+  readonly lines: readonly string[];
+}
+
+/** Batches whose lines add up to at least the window, the oldest dropped once not needed. */
+class Window {
+  readonly #batches: Batch[] = [];
+  #lines = 0;
+  push(batch: Batch): void {
+    this.#batches.push(batch);
+    this.#lines += batch.lines.length;
+    for (;;) {
+      const first = this.#batches[0];
+      if (first === undefined || this.#lines - first.lines.length < RECENT_LINES) break;
+      this.#batches.shift();
+      this.#lines -= first.lines.length;
+    }
   }
   last(n: number): RecentLine[] {
-    const count = Math.min(n, this.#size);
+    const count = Math.min(n, RECENT_LINES, this.#lines);
     const out: RecentLine[] = [];
-    for (let i = count; i > 0; i--) {
-      const item = this.#items[(this.#next - i + this.#items.length) % this.#items.length];
-      if (item !== undefined) out.push(item);
+    let skip = this.#lines - count;
+    for (const batch of this.#batches) {
+      if (skip >= batch.lines.length) {
+        skip -= batch.lines.length;
+        continue;
+      }
+      for (let i = skip; i < batch.lines.length; i++) {
+        out.push({ time: batch.time, proc: batch.proc, stream: batch.stream, line: batch.lines[i] as string });
+      }
+      skip = 0;
     }
     return out;
   }
 }
 
 export class RecentLines {
-  readonly #rings = new Map<string, Ring>();
+  readonly #windows = new Map<string, Window>();
   readonly #followers = new Map<string, Set<(line: RecentLine) => void>>();
 
   add(site: string, line: RecentLine): void {
-    let ring = this.#rings.get(site);
-    if (ring === undefined) {
-      ring = new Ring(RECENT_LINES);
-      this.#rings.set(site, ring);
-    }
-    ring.push(line);
-    const followers = this.#followers.get(site);
-    if (followers !== undefined) for (const follower of followers) follower(line);
+    this.#push(site, { time: line.time, proc: line.proc, stream: line.stream, lines: [line.line] });
+  }
+
+  /** A batch of one process's lines (one pipe read). */
+  addLines(site: string, proc: number, stream: "out" | "err", lines: readonly string[], time: number): void {
+    this.#push(site, { time, proc, stream, lines });
   }
 
   last(site: string, n: number): RecentLine[] {
-    return this.#rings.get(site)?.last(n) ?? [];
+    return this.#windows.get(site)?.last(n) ?? [];
   }
 
   follow(site: string, listener: (line: RecentLine) => void): () => void {
@@ -63,5 +80,20 @@ export class RecentLines {
     }
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  #push(site: string, batch: Batch): void {
+    let window = this.#windows.get(site);
+    if (window === undefined) {
+      window = new Window();
+      this.#windows.set(site, window);
+    }
+    window.push(batch);
+    const followers = this.#followers.get(site);
+    if (followers === undefined || followers.size === 0) return;
+    for (const line of batch.lines) {
+      const item: RecentLine = { time: batch.time, proc: batch.proc, stream: batch.stream, line };
+      for (const follower of followers) follower(item);
+    }
   }
 }

@@ -6,9 +6,10 @@
  * arrive while it renames files (a site flooding its output lost lines at every rotation);
  * rotating-file-stream holds them until the new file is open.
  *
- * Writes never block a site: winston's file stream is asynchronous and the site's pipe is read
- * regardless. A folder that cannot be written is reported once, then the site runs on with
- * console logging only.
+ * A file that falls behind (more than `LAG_BYTES` not yet written) makes `lagging()` answer a
+ * promise that settles on its next drain: the site's pipe is paused meanwhile, so a flooding
+ * site waits on its own output instead of filling the supervisor's memory. A folder that cannot
+ * be written is reported once, then the site runs on with console logging only.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -17,6 +18,9 @@ import winston from "winston";
 import type { LogPlan } from "../config/types.js";
 
 // Messages arrive already stamped, one line per line (see `writeLines`).
+/** Unwritten bytes (in the file stream, or batches still inside winston) that pause a site. */
+const LAG_BYTES = 256 * 1024;
+const LAG_BATCHES = 8;
 const lineFormat = winston.format.printf((info) => String(info.message));
 
 export function siteLogPath(dir: string, site: string): string {
@@ -28,6 +32,7 @@ export class SiteFiles {
   #plan: LogPlan | false = false;
   readonly #loggers = new Map<string, winston.Logger | null>();
   readonly #streams = new Map<string, RotatingFileStream>();
+  readonly #drains = new Map<string, Promise<void>>();
   readonly #reported = new Set<string>();
   readonly #report: (message: string) => void;
 
@@ -55,6 +60,37 @@ export class SiteFiles {
     logger.info(stamp + lines.join(`\n${stamp}`));
   }
 
+  /** Whether the site's output goes to a file (known once it has written something). */
+  has(site: string): boolean {
+    return (this.#loggers.get(site) ?? null) !== null;
+  }
+
+  /** A promise while the site's file lags behind its output, settled once it caught up. */
+  lagging(site: string): Promise<void> | undefined {
+    const existing = this.#drains.get(site);
+    if (existing !== undefined) return existing;
+    const stream = this.#streams.get(site);
+    const logger = this.#loggers.get(site);
+    if (stream === undefined || logger === undefined || logger === null) return undefined;
+    const behind = (): boolean => stream.writableLength > LAG_BYTES || logger.writableLength + logger.readableLength > LAG_BATCHES;
+    if (!behind()) return undefined;
+    const drained = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (behind() && this.#streams.get(site) === stream) return;
+        clearInterval(timer);
+        stream.off("drain", check);
+        this.#drains.delete(site);
+        resolve();
+      };
+      // 'drain' is the usual wake-up; the slow timer covers batches still inside winston, and a
+      // stream that errored or was closed (the site must never stay paused).
+      const timer = setInterval(check, 50);
+      stream.on("drain", check);
+    });
+    this.#drains.set(site, drained);
+    return drained;
+  }
+
   #loggerFor(site: string): winston.Logger | null {
     const existing = this.#loggers.get(site);
     if (existing !== undefined) return existing;
@@ -78,9 +114,11 @@ export class SiteFiles {
     });
     stream.on("error", (error: unknown) => this.#fail(site, file, error));
     this.#streams.set(site, stream);
-    const transport = new winston.transports.Stream({ stream, format: lineFormat });
+    const transport = new winston.transports.Stream({ stream });
     transport.on("error", (error: unknown) => this.#fail(site, file, error));
-    const logger = winston.createLogger({ level: "info", transports: [transport] });
+    // The format on the logger, not only on the transport: winston's default logger format is
+    // `json()`, which would serialise (and escape) every batch before the transport's own format.
+    const logger = winston.createLogger({ level: "info", format: lineFormat, transports: [transport] });
     this.#loggers.set(site, logger);
     return logger;
   }

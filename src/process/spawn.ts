@@ -3,11 +3,11 @@
  *
  * Every process gets its own process group (`detached`), so a stop or a crash clean-up can
  * signal the whole group and no grandchild outlives it. Stdin is closed; stdout and stderr are
- * read line by line; fd 3 is the site's listening socket (when it has one) and fd 4 the notify
+ * read a pipe-full of lines at a time through execa's own stream objects (`line-reader.ts`); fd 3 is the site's listening socket (when it has one) and fd 4 the notify
  * pipe (`protocol/notify.ts`).
  */
 import { execa, type ResultPromise } from "execa";
-import { NOTIFY_FD } from "../protocol/notify.js";
+import { readLines, type LinesSink } from "./line-reader.js";
 
 export interface SpawnRequest {
   readonly file: string;
@@ -31,10 +31,11 @@ export type OutputSource = "stdout" | "stderr" | "notify";
 export interface SpawnedProcess {
   readonly pid: number;
   /**
-   * Calls `onLine` for every line of that output (a partial last line included), resolving
-   * when the stream ends. Every stream must be read, or the site blocks on a full pipe.
+   * Hands every pipe read of that output to `sink` as its lines (a partial last line included),
+   * resolving when the stream ends. Every stream must be read, or the site blocks on a full
+   * pipe; a sink that answers with a promise pauses the pipe until it settles.
    */
-  forEachLine(from: OutputSource, onLine: (line: string) => void): Promise<void>;
+  forEachLines(from: OutputSource, sink: LinesSink): Promise<void>;
   readonly exited: Promise<ExitReason>;
 }
 
@@ -72,18 +73,11 @@ export function spawnProcess(request: SpawnRequest): SpawnedProcess {
     return { reason: "spawn-error", message };
   });
 
-  const fdName = { stdout: "stdout", stderr: "stderr", notify: `fd${NOTIFY_FD}` } as const;
+  const streams = { stdout: subprocess.stdout, stderr: subprocess.stderr, notify: subprocess.stdio[4] } as const;
   return {
     pid: subprocess.pid ?? 0,
-    async forEachLine(from, onLine) {
-      try {
-        for await (const line of subprocess.iterable({ from: fdName[from] as "stdout", preserveNewlines: false })) {
-          onLine(line);
-        }
-      } catch {
-        // A stream error ends that stream; the exit itself is reported through `exited`.
-      }
-    },
+    // A stream error ends that stream; the exit itself is reported through `exited`.
+    forEachLines: (from, sink) => readLines(streams[from], sink),
     exited,
   };
 }

@@ -13,7 +13,8 @@ export interface ProcessHandleOptions {
   readonly index: number;
   readonly generation: number;
   readonly clock: Clock;
-  readonly output: (line: string, stream: "out" | "err") => void;
+  /** A pipe read's lines; a promise back pauses that pipe until it settles (the log lags). */
+  readonly output: (lines: string[], stream: "out" | "err") => void | Promise<void>;
 }
 
 type Listener<T> = (value: T) => void;
@@ -63,9 +64,11 @@ export class ChildProcessHandle implements ProcessHandle {
     this.#clock = options.clock;
     this.startedAt = options.clock.now();
     const pumps = [
-      spawned.forEachLine("stdout", (line) => this.#line(line, "out", options)),
-      spawned.forEachLine("stderr", (line) => this.#line(line, "err", options)),
-      spawned.forEachLine("notify", (line) => this.#notify(line)),
+      spawned.forEachLines("stdout", (lines) => this.#lines(lines, "out", options)),
+      spawned.forEachLines("stderr", (lines) => this.#lines(lines, "err", options)),
+      spawned.forEachLines("notify", (lines) => {
+        for (const line of lines) this.#notify(line);
+      }),
     ];
     this.exited = spawned.exited.then(async (exit) => {
       // Output written just before the exit is still in the pipes; read it before reporting.
@@ -102,9 +105,10 @@ export class ChildProcessHandle implements ProcessHandle {
     if (this.pid !== 0) killLeftovers(this.pid);
   }
 
-  #line(line: string, stream: "out" | "err", options: ProcessHandleOptions): void {
-    options.output(line, stream);
-    for (const listener of this.#lineListeners) listener(line);
+  #lines(lines: string[], stream: "out" | "err", options: ProcessHandleOptions): void | Promise<void> {
+    const wait = options.output(lines, stream);
+    if (this.#lineListeners.size > 0) for (const line of lines) for (const listener of this.#lineListeners) listener(line);
+    return wait;
   }
 
   #notify(line: string): void {

@@ -430,7 +430,7 @@ export class Site {
       index,
       generation,
       clock: this.#deps.clock,
-      output: (line, stream) => log.output(config.name, index, stream, line),
+      output: (lines, stream) => log.output(config.name, index, stream, lines),
     });
   }
 }

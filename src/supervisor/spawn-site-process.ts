@@ -21,7 +21,7 @@ export interface SpawnSiteProcess {
   readonly index: number;
   readonly generation: number;
   readonly clock: Clock;
-  readonly output: (line: string, stream: "out" | "err") => void;
+  readonly output: (lines: string[], stream: "out" | "err") => void | Promise<void>;
 }
 
 /**

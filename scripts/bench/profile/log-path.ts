@@ -21,11 +21,11 @@ const dist = (file: string): string => pathToFileURL(path.join(REPO, "dist", fil
 
 interface Spawned {
   readonly pid: number;
-  forEachLine(from: "stdout" | "stderr" | "notify", onLine: (line: string) => void): Promise<void>;
+  forEachLines(from: "stdout" | "stderr" | "notify", sink: (lines: string[]) => void | Promise<void>): Promise<void>;
   readonly exited: Promise<unknown>;
 }
 interface LogLike {
-  output(site: string, proc: number, stream: "out" | "err", line: string): void;
+  output(site: string, proc: number, stream: "out" | "err", lines: string[]): void | Promise<void>;
   setFiles(plan: { dir: string; maxSizeBytes: number; keep: number } | false): void;
   close(): Promise<void>;
 }
@@ -56,7 +56,7 @@ function peakRss(): () => number {
   };
 }
 
-/** tsgi's path: execa's line iterable, then (optionally) the winston console and file loggers. */
+/** tsgi's path: lines a pipe read at a time, then (optionally) the winston console and file loggers. */
 async function viaTsgi(stage: "lines" | "console" | "console+file", dir: string): Promise<void> {
   const log = createLog({ format: "pretty", color: false, stream: fs.createWriteStream(path.join(dir, "console.out")) });
   if (stage === "console+file") log.setFiles({ dir: path.join(dir, "logs"), maxSizeBytes: 1024 ** 3, keep: 5 });
@@ -70,10 +70,10 @@ async function viaTsgi(stage: "lines" | "console" | "console+file", dir: string)
     gid: undefined,
   });
   let n = 0;
-  await child.forEachLine("stdout", (line) => {
-    n += 1;
-    if (stage !== "lines") log.output("lw", 1, "out", line);
-    if (line.startsWith("end-of-log-writer")) process.kill(child.pid, "SIGTERM");
+  await child.forEachLines("stdout", (lines) => {
+    n += lines.length;
+    if (lines.some((line) => line.startsWith("end-of-log-writer"))) process.kill(child.pid, "SIGTERM");
+    return stage === "lines" ? undefined : log.output("lw", 1, "out", lines);
   });
   await log.close();
   if (n < LINES) throw new Error(`only ${n} lines`);
@@ -124,9 +124,9 @@ async function chunked(dir: string): Promise<void> {
 }
 
 const variants: [string, (dir: string) => Promise<void>][] = [
-  ["execa line iterable only", (dir) => viaTsgi("lines", dir)],
+  ["line reader only", (dir) => viaTsgi("lines", dir)],
   ["+ winston console (pretty)", (dir) => viaTsgi("console", dir)],
-  ["+ winston per-site file (tsgi today)", (dir) => viaTsgi("console+file", dir)],
+  ["+ winston per-site file (tsgi)", (dir) => viaTsgi("console+file", dir)],
   ["chunked: split, prefix, 1 write per chunk, backpressure", (dir) => chunked(dir)],
 ];
 if (ONLY === undefined) {
