@@ -88,9 +88,12 @@ export function createLog(options: LogOptions): Log {
     if (info["kind"] !== "output") return jsonEvent.transform(info);
     const timestamp = new Date().toISOString();
     const { level, site, proc, stream } = info as unknown as { level: string; site: string; proc: number; stream: string };
-    const text = (info["lines"] as string[])
-      .map((message) => JSON.stringify({ kind: "output", level, message, proc, site, stream, timestamp }))
-      .join("\n");
+    // The same object per line but the message: its JSON written once around each line's.
+    const head = '{"kind":"output","level":' + JSON.stringify(level) + ',"message":';
+    const tail = `,"proc":${JSON.stringify(proc)},"site":${JSON.stringify(site)},"stream":${JSON.stringify(stream)},"timestamp":${JSON.stringify(timestamp)}}`;
+    const lines = info["lines"] as string[];
+    let text = "";
+    for (let i = 0; i < lines.length; i++) text += (i === 0 ? head : `\n${head}`) + JSON.stringify(lines[i]) + tail;
     (info as unknown as Record<symbol, unknown>)[Symbol.for("message")] = text;
     return info;
   })();
@@ -104,29 +107,17 @@ export function createLog(options: LogOptions): Log {
   const files = new SiteFiles((message) => logger.log({ level: "warn", message, kind: "event" }));
   const consoleWindow = new ConsoleWindow(options.stream, CONSOLE_WINDOW_BYTES);
   const batcher = new OutputBatcher((batch) => {
-    // The console may lag (a slow reader on a socket): beyond a bounded window its lines are
-    // skipped and counted, never buffered without end — they are still in the site's file.
-    if (consoleWindow.admit(batch.site, batch.lines.length, files.has(batch.site))) {
-      logger.log({
-        level: batch.stream === "err" ? "warn" : "info",
-        message: "",
-        kind: "output",
-        site: batch.site,
-        proc: batch.proc,
-        stream: batch.stream,
-        lines: batch.lines,
-      });
-    }
+    logger.log({
+      level: batch.stream === "err" ? "warn" : "info",
+      message: "",
+      kind: "output",
+      site: batch.site,
+      proc: batch.proc,
+      stream: batch.stream,
+      lines: batch.lines,
+    });
     files.writeLines(batch.site, batch.lines);
   });
-  consoleWindow.onSkipped((site, count) =>
-    logger.log({
-      level: "warn",
-      kind: "event",
-      site,
-      message: `${count} line(s) of ${site} not shown: the console was not reading fast enough (the site's log file has them)`,
-    }),
-  );
 
   // Events can still arrive from processes that end during shutdown; after close they are dropped.
   let closed = false;
@@ -146,7 +137,11 @@ export function createLog(options: LogOptions): Log {
       const batch = typeof lines === "string" ? [lines] : lines;
       batcher.push(site, proc, stream, batch);
       recent.addLines(site, proc, stream, batch, Date.now());
-      return files.lagging(site);
+      // A lagging file or console pauses this site's pipe (see console-window.ts, site-files.ts).
+      const file = files.lagging(site);
+      const console = consoleWindow.lagging();
+      if (file === undefined) return console;
+      return console === undefined ? file : Promise.all([file, console]).then(() => undefined);
     },
     recent,
     setFiles(plan) {

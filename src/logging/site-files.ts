@@ -60,11 +60,6 @@ export class SiteFiles {
     logger.info(stamp + lines.join(`\n${stamp}`));
   }
 
-  /** Whether the site's output goes to a file (known once it has written something). */
-  has(site: string): boolean {
-    return (this.#loggers.get(site) ?? null) !== null;
-  }
-
   /** A promise while the site's file lags behind its output, settled once it caught up. */
   lagging(site: string): Promise<void> | undefined {
     const existing = this.#drains.get(site);

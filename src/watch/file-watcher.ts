@@ -10,7 +10,7 @@
  * the real inotify table (which needs root to shrink).
  */
 import path from "node:path";
-import { watch } from "chokidar";
+import type { FSWatcher } from "chokidar";
 
 export type ChangeKind = "add" | "change" | "unlink";
 
@@ -58,29 +58,47 @@ export interface RawWatchSettings {
 
 export type WatchFactory = (roots: readonly string[], settings: RawWatchSettings, events: RawWatchEvents) => RawWatcher;
 
+/**
+ * chokidar is imported only when a first watcher opens: a supervisor that watches nothing (no
+ * `--watch`, no `watch:` key) never loads it. Until it is loaded, added files wait in a list.
+ */
 export const chokidarFactory: WatchFactory = (roots, settings, events) => {
-  const instance = watch([...roots], {
-    ignoreInitial: true,
-    ignored: (file: string) => settings.ignored(file),
-    // Editors save by writing a temp file and renaming it over the original (or by deleting
-    // and re-creating it); `atomic` folds such an unlink+add pair into one change event.
-    atomic: true,
-    usePolling: settings.usePolling,
-    interval: settings.intervalMs,
-    binaryInterval: settings.intervalMs,
-    ignorePermissionErrors: true,
-  });
-  for (const kind of ["add", "change", "unlink"] as const) instance.on(kind, (file: string) => events.change(file, kind));
-  instance.on("error", (error: unknown) => events.error(error));
-  instance.on("ready", () => events.ready());
+  let instance: FSWatcher | undefined;
+  let closed = false;
+  const pending = [...roots];
+  const loaded = import("chokidar").then(
+    ({ watch }) => {
+      if (closed) return;
+      instance = watch(pending, {
+        ignoreInitial: true,
+        ignored: (file: string) => settings.ignored(file),
+        // Editors save by writing a temp file and renaming it over the original (or by deleting
+        // and re-creating it); `atomic` folds such an unlink+add pair into one change event.
+        atomic: true,
+        usePolling: settings.usePolling,
+        interval: settings.intervalMs,
+        binaryInterval: settings.intervalMs,
+        ignorePermissionErrors: true,
+      });
+      for (const kind of ["add", "change", "unlink"] as const) instance.on(kind, (file: string) => events.change(file, kind));
+      instance.on("error", (error: unknown) => events.error(error));
+      instance.on("ready", () => events.ready());
+    },
+    (error: unknown) => events.error(error),
+  );
   return {
     add(file) {
-      instance.add(file);
+      if (instance === undefined) pending.push(file);
+      else instance.add(file);
     },
     has(file) {
-      return instance.getWatched()[path.dirname(file)]?.includes(path.basename(file)) ?? false;
+      return instance?.getWatched()[path.dirname(file)]?.includes(path.basename(file)) ?? false;
     },
-    close: () => instance.close(),
+    async close() {
+      closed = true;
+      await loaded;
+      await instance?.close();
+    },
   };
 };
 

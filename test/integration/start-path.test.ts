@@ -1,0 +1,117 @@
+/**
+ * A start-up regression guard that is not a stopwatch: the packages the supervisor loads before
+ * its first spawn, read from the module loader itself (an ESM loader hook and CommonJS's
+ * `Module._load`, see `test/fixtures/start-path/`). A change that pulls another dependency into
+ * the start path — chokidar without `--watch`, an exporter, the dashboard — fails here and has to
+ * update the list on purpose.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "../helpers/wait-for.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const FIXTURES = path.join(ROOT, "test/fixtures/start-path");
+
+/** Packages of the run path before the first spawn: the config (yaml), logs (winston), spawning (execa). */
+const START_PATH_PACKAGES = [
+  "@colors/colors",
+  "@dabh/diagnostics",
+  "@sec-ant/readable-stream",
+  "@sindresorhus/merge-streams",
+  "@so-ric/colorspace",
+  "async",
+  "cross-spawn",
+  "dotenv",
+  "enabled",
+  "execa",
+  "fecha",
+  "figures",
+  "fn.name",
+  "get-stream",
+  "human-signals",
+  "inherits",
+  "is-plain-obj",
+  "is-stream",
+  "is-unicode-supported",
+  "isexe",
+  "kuler",
+  "logform",
+  "npm-run-path",
+  "one-time",
+  "parse-ms",
+  "path-key",
+  "picomatch",
+  "pretty-ms",
+  "readable-stream",
+  "rotating-file-stream",
+  "safe-stable-stringify",
+  "shebang-command",
+  "shebang-regex",
+  "shell-quote",
+  "signal-exit",
+  "stack-trace",
+  "strip-final-newline",
+  "triple-beam",
+  "unicorn-magic",
+  "util-deprecate",
+  "which",
+  "winston",
+  "winston-transport",
+  "yaml",
+  "yoctocolors",
+];
+
+/** `node_modules/@scope/name/...` or `node_modules/name/...` → the package; project files → undefined. */
+function packageOf(file: string): string | undefined {
+  const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+  return match?.[1];
+}
+
+describe("start path", () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("loads only the pinned packages before the first site process is spawned", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-start-path-"));
+    dirs.push(dir);
+    const record = path.join(dir, "loaded.txt");
+    fs.writeFileSync(
+      path.join(dir, "sites.yaml"),
+      `version: 1\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"]\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", path.join(FIXTURES, "record-loads.mjs"), path.join(FIXTURES, "run-unbundled.mjs"), path.join(dir, "sites.yaml")],
+      { cwd: dir, env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1" }, stdio: "ignore" },
+    );
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const lines = await waitFor(
+        "the supervisor spawned its first site process",
+        () => {
+          const text = fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "";
+          const end = text.indexOf("SPAWN\n");
+          return end === -1 ? undefined : text.slice(0, end).split("\n");
+        },
+        { timeoutMs: 30_000 },
+      );
+      const loaded = [...new Set(lines.map(packageOf).filter((name): name is string => name !== undefined))].sort();
+      // Only additions fail: a package some dependency loads lazily may come just after the spawn.
+      const extra = loaded.filter((name) => !START_PATH_PACKAGES.includes(name));
+      assert.deepEqual(extra, [], "new packages on the start path: add them to START_PATH_PACKAGES only if start-up needs them");
+      for (const needed of ["execa", "winston", "yaml"])
+        assert.ok(loaded.includes(needed), `the record saw ${needed}, which the run path needs`);
+      assert.ok(!loaded.includes("chokidar"), "chokidar is loaded only when something is watched");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+});
