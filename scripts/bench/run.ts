@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--only crash,reload] [--peers tsgi,bare] [--keep] [--no-install]`
+ * `npm run bench [-- --quick] [--only crash,reload] [--merge] [--peers tsgi,bare] [--keep] [--no-install]`
  *
  * Runs every scenario for every peer (tsgi, the bare spawner, PM2 fork and cluster, supervisord,
  * nodemon) on 127.0.0.1, and writes a markdown table plus the raw JSON to bench-results/. A full
  * run of everything also updates BENCHMARKS.md (between its markers) and
- * scripts/bench/results/latest.json, which are committed.
+ * scripts/bench/results/latest.json, which are committed. `--only X --merge` (full mode, every peer)
+ * replaces just those scenarios' rows there and keeps the others: each scenario measures its
+ * peers and the bare floor side by side in its own run, so its ratios stand on their own.
  *
  * Everything it starts is stopped: after each scenario, on an error, and on SIGINT/SIGTERM.
  */
@@ -43,6 +45,7 @@ interface Options {
   readonly peers: readonly PeerName[];
   readonly keep: boolean;
   readonly install: boolean;
+  readonly merge: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -51,6 +54,7 @@ function parseArgs(argv: readonly string[]): Options {
   let peers: PeerName[] = [...PEER_NAMES];
   let keep = false;
   let install = true;
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -61,6 +65,7 @@ function parseArgs(argv: readonly string[]): Options {
     if (arg === "--quick") quick = true;
     else if (arg === "--keep") keep = true;
     else if (arg === "--no-install") install = false;
+    else if (arg === "--merge") merge = true;
     else if (arg === "--only") only = value().split(",");
     else if (arg === "--peers") {
       const names = value().split(",");
@@ -72,12 +77,13 @@ function parseArgs(argv: readonly string[]): Options {
   }
   const unknown = (only ?? []).filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0) usage(`unknown scenario ${unknown.join(", ")}; scenarios: ${SCENARIOS.map((s) => s.id).join(", ")}`);
-  return { quick, only, peers, keep, install };
+  if (merge && (quick || only === undefined)) usage("--merge goes with --only and a full (not --quick) run");
+  return { quick, only, peers, keep, install, merge };
 }
 
 function usage(message: string): never {
   console.error(
-    `bench: ${message}\nusage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.id).join(",")}] [--peers ${PEER_NAMES.join(",")}] [--keep] [--no-install]`,
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--only ${SCENARIOS.map((s) => s.id).join(",")}] [--merge] [--peers ${PEER_NAMES.join(",")}] [--keep] [--no-install]`,
   );
   process.exit(2);
 }
@@ -231,15 +237,43 @@ async function main(): Promise<number> {
   fs.writeFileSync(path.join(outDir, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(outDir, `${stamp}.md`), markdown);
   log(`wrote bench-results/${stamp}.json and .md`);
-  const complete = !options.quick && options.only === undefined && options.peers.length === PEER_NAMES.length;
-  if (complete) {
+  const allPeers = !options.quick && options.peers.length === PEER_NAMES.length;
+  const latestFile = path.join(BENCH, "results", "latest.json");
+  if (allPeers && (options.only === undefined || options.merge)) {
+    const kept = options.merge && fs.existsSync(latestFile) ? (JSON.parse(fs.readFileSync(latestFile, "utf8")) as Results) : undefined;
+    const merged = kept === undefined ? results : mergeResults(kept, results, new Set(chosen.map((s) => s.id)));
     fs.mkdirSync(path.join(BENCH, "results"), { recursive: true });
-    fs.writeFileSync(path.join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-    updateBenchmarksMd(markdown);
+    fs.writeFileSync(latestFile, `${JSON.stringify(merged, null, 2)}\n`);
+    const allTitles = Object.fromEntries(SCENARIOS.map((s) => [s.id, s.title]));
+    updateBenchmarksMd(kept === undefined ? markdown : renderMarkdown(merged, options.peers, allTitles));
     log("updated BENCHMARKS.md and scripts/bench/results/latest.json");
   }
   process.stdout.write(markdown);
   return 0;
+}
+
+/**
+ * The committed results with the scenarios just run replaced, in the harness's scenario order;
+ * each scenario's rows say when and with which command they were measured (its notes).
+ */
+function mergeResults(kept: Results, fresh: Results, ran: ReadonlySet<string>): Results {
+  const order = (id: string): number => SCENARIOS.findIndex((s) => s.id === id);
+  const metrics = [...kept.metrics.filter((m) => !ran.has(m.scenario)), ...fresh.metrics].sort(
+    (a, b) => order(a.scenario) - order(b.scenario),
+  );
+  const notes: Record<string, readonly string[]> = { ...kept.notes };
+  for (const id of ran)
+    notes[id] = [
+      ...(fresh.notes[id] ?? []),
+      `Measured on ${fresh.info.date} by \`${fresh.info.command}\` (tsgi ${fresh.info.versions["tsgi"] ?? "?"}).`,
+    ];
+  const keptIds = new Set(kept.metrics.map((m) => m.scenario).filter((id) => !ran.has(id)));
+  for (const id of keptIds) {
+    const note = `Measured on ${kept.info.date} by \`${kept.info.command}\`.`;
+    if (!(notes[id] ?? []).some((line) => line.startsWith("Measured on "))) notes[id] = [...(notes[id] ?? []), note];
+  }
+  // A full run reproduces every row; each scenario's notes say which run measured it.
+  return { info: { ...fresh.info, command: "npm run bench" }, metrics, notes };
 }
 
 const BEGIN = "<!-- bench:begin (generated by npm run bench; edit outside the markers) -->";
