@@ -8,7 +8,7 @@
 import type { PeerName } from "../peers/types.js";
 import { summarize, type Summary } from "./stats.js";
 
-export type Unit = "ms" | "requests" | "MiB" | "% of a core" | "req/s" | "lines/s" | "lines";
+export type Unit = "ms" | "requests" | "MiB" | "KiB" | "% of a core" | "req/s" | "lines/s" | "lines" | "×";
 
 export type Cell =
   | {
@@ -84,7 +84,8 @@ export function ratioToBare(metric: Metric, peer: PeerName): number | undefined 
 }
 
 export function formatNumber(value: number, unit: Unit): string {
-  if (unit === "MiB" || unit === "% of a core") return value < 10 ? value.toFixed(1) : Math.round(value).toString();
+  if (unit === "×") return `${value.toFixed(2)} ×`;
+  if (unit === "MiB" || unit === "KiB" || unit === "% of a core") return value < 10 ? value.toFixed(1) : Math.round(value).toString();
   const rounded = Math.round(value);
   return rounded >= 10_000 ? rounded.toLocaleString("en-US").replaceAll(",", " ") : rounded.toString();
 }

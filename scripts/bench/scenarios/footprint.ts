@@ -1,7 +1,7 @@
 /**
- * 1, 20 and 100 sites: cold start → every site serving; then, idle, the supervisor's resident
- * memory and CPU (its own processes only, not the sites'), and how long its status command
- * takes to list them all.
+ * 1, 20, 100 and 200 sites: cold start → every site serving; then, idle, the supervisor's
+ * resident memory and CPU (its own processes only, not the sites'), how much each extra site
+ * costs it (the 1 → 200-site slope), and how long its status command takes to list them all.
  */
 import { sleep } from "../lib/http.js";
 import { cpuPercent, rssBytes } from "../lib/proc.js";
@@ -9,13 +9,35 @@ import type { Cell } from "../lib/report.js";
 import type { PeerName } from "../peers/types.js";
 import { errorMessage, metric, nodeSites, ports, quietTrial, withPeer, type Scenario } from "./context.js";
 
-const COUNTS = [1, 20, 100] as const;
-/** `--quick` leaves out the 100-site rows (they take most of this scenario's time). */
+const COUNTS = [1, 20, 100, 200] as const;
+/** `--quick` leaves out the 100- and 200-site rows (they take most of this scenario's time). */
 const QUICK_COUNTS: readonly number[] = [1, 20];
+
+const STARTUP_GOAL: Readonly<Record<number, string>> = { 1: "≤ 1.5 × bare", 20: "≤ 1.2 × bare", 100: "≤ 1.1 × bare", 200: "≤ 1.1 × bare" };
+
+/** Per-peer growth per extra site, in KiB, from two memory rows. */
+function slope(
+  low: Partial<Record<PeerName, Cell>>,
+  high: Partial<Record<PeerName, Cell>>,
+  extra: number,
+): Partial<Record<PeerName, Cell>> {
+  const out: Partial<Record<PeerName, Cell>> = {};
+  for (const [name, cell] of Object.entries(high) as [PeerName, Cell][]) {
+    const base = low[name];
+    if (cell.kind !== "values" || base?.kind !== "values") {
+      out[name] = cell.kind === "values" ? (base ?? cell) : cell;
+      continue;
+    }
+    const a = base.values[0];
+    const b = cell.values[0];
+    if (a !== undefined && b !== undefined) out[name] = { kind: "values", values: [((b - a) * 1024) / extra] };
+  }
+  return out;
+}
 
 export const footprint: Scenario = {
   id: "footprint",
-  title: "Start-up, memory and idle CPU with 1, 20 and 100 sites",
+  title: "Start-up, memory and idle CPU with 1, 20, 100 and 200 sites",
   async run(ctx) {
     const idleMs = ctx.quick ? 2000 : 10_000;
     // Long enough for the start-up's last garbage collection to be over before idling is measured.
@@ -30,10 +52,10 @@ export const footprint: Scenario = {
       rss[count] = {};
       cpu[count] = {};
       status[count] = {};
-      const trials = ctx.quick ? 1 : count === 20 ? 3 : 2;
+      const trials = ctx.quick ? 1 : count === 20 ? 3 : count === 200 ? 1 : 2;
       for (const peer of ctx.peers) {
         if (ctx.quick && !QUICK_COUNTS.includes(count)) {
-          const cell: Cell = { kind: "lacks", why: "100 sites: full run only (`npm run bench`), left out of `--quick`" };
+          const cell: Cell = { kind: "lacks", why: `${count} sites: full run only (\`npm run bench\`), left out of \`--quick\`` };
           for (const cells of [startup, rss, cpu, status]) (cells[count] ?? {})[peer.name] = cell;
           continue;
         }
@@ -97,7 +119,7 @@ export const footprint: Scenario = {
               title: `start-up of ${sites(n)} → all serving`,
               unit: "ms",
               ratioToBare: true,
-              goal: n === 1 ? undefined : "≤ 1.2 × bare",
+              goal: STARTUP_GOAL[n],
               command,
             },
             startup[n] ?? {},
@@ -110,7 +132,8 @@ export const footprint: Scenario = {
               scenario: "footprint",
               title: `supervisor resident memory, ${sites(n)}`,
               unit: "MiB",
-              goal: n === 20 ? "≤ ½ of PM2's daemon" : undefined,
+              ratioToBare: true,
+              goal: n === 20 ? "≤ 1.2 × bare" : undefined,
               command,
             },
             rss[n] ?? {},
@@ -122,8 +145,29 @@ export const footprint: Scenario = {
             cpu[n] ?? {},
           ),
         ),
+        metric(
+          {
+            id: "rss-per-site",
+            scenario: "footprint",
+            title: "supervisor memory per extra site (1 → 200 sites)",
+            unit: "KiB",
+            goal: "≤ 100 KiB",
+            command,
+          },
+          slope(rss[1] ?? {}, rss[200] ?? {}, 199),
+        ),
         ...COUNTS.filter((n) => n > 1).map((n) =>
-          metric({ id: `status-${n}`, scenario: "footprint", title: `status command, ${sites(n)}`, unit: "ms", command }, status[n] ?? {}),
+          metric(
+            {
+              id: `status-${n}`,
+              scenario: "footprint",
+              title: `status command, ${sites(n)}`,
+              unit: "ms",
+              goal: n === 100 ? "≤ 1.1 × PM2's jlist" : undefined,
+              command,
+            },
+            status[n] ?? {},
+          ),
         ),
       ],
       notes: [
@@ -132,7 +176,8 @@ export const footprint: Scenario = {
         "Status: wall time of `tsgi-supervise status --json`, `pm2 jlist`, `supervisorctl status` (each tool's own start-up included), 3 runs.",
         ctx.quick
           ? "Trials: 1 per count (`--quick`); memory and CPU from it."
-          : "Trials: 2 with 1 site, 3 with 20, 2 with 100; memory, CPU and status from the last.",
+          : "Trials: 2 with 1 site, 3 with 20, 2 with 100, 1 with 200; memory, CPU and status from the last.",
+        "Memory per extra site: (resident memory with 200 sites − with 1 site) / 199, per peer.",
       ],
     };
   },

@@ -149,6 +149,8 @@ export const reload: Scenario = {
             scenario: "reload",
             title: `\`reload\` → new pid serving, app boot ${boot === 0 ? "0 ms" : `${boot / 1000} s`}`,
             unit: "ms",
+            ratioToBare: boot === 0,
+            ...(boot === 0 ? { goal: "≤ 1.5 × bare" } : {}),
             command,
           },
           durations[`reload-${boot}`] ?? {},
