@@ -7,7 +7,7 @@ import { statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { IssueList } from "./errors.js";
 import type { Pos } from "./tree.js";
-import type { ListenAddress, LogPlan, ReadyRule, ResolvedConfig, ResolvedSite, SiteKind } from "./types.js";
+import type { BeforeTask, HealthPlan, ListenAddress, LogPlan, ReadyRule, ResolvedConfig, ResolvedSite, SiteKind } from "./types.js";
 import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
 import type { SiteFields, SiteValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
 import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
@@ -15,6 +15,7 @@ import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
 import { formatListen, listenConflicts } from "./listen.js";
 import { formatDuration } from "./units.js";
 import { SITE_KINDS } from "../kinds/registry.js";
+import { checkDependencies } from "./dependencies.js";
 
 export const DEFAULTS = {
   control: ".tsgi/control.sock",
@@ -28,11 +29,14 @@ export const DEFAULTS = {
   commandReadyDelayMs: 1000,
   stopTimeoutMs: 10_000,
   python: "python3",
+  beforeTimeoutMs: 10 * 60_000,
+  health: { everyMs: 10_000, timeoutMs: 2000, failures: 3 },
 } as const;
 
 /** Linux's `sun_path` holds 108 bytes with the terminating NUL. */
 const UNIX_PATH_MAX = 107;
 const MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const CALLABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?$/;
 const MODULE_EXTENSIONS = ["", ".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"];
 
 export interface ResolveOptions {
@@ -84,30 +88,66 @@ function pick<K extends SiteKey>(site: ValidSite, defaults: SiteFields, key: K):
   return only === undefined || only.includes(site.kind) ? defaults[key] : undefined;
 }
 
+/** `python:` as written (looked up on PATH at start), or a path relative to `cwd` that must exist. */
+function resolvePython(site: ValidSite, defaults: SiteFields, cwd: string, issues: IssueList): string | undefined {
+  const python = pick(site, defaults, "python");
+  const interpreter: string = python?.value ?? DEFAULTS.python;
+  if (python === undefined || !interpreter.includes("/")) return interpreter;
+  const path = resolve(cwd, interpreter);
+  if (exists(path, "file")) return path;
+  issues.add(
+    python.node.pos,
+    `site \`${site.name}\`: python \`${python.value}\` not found (${path})`,
+    `\`python\` is relative to the site's cwd (${cwd}); create the virtualenv or fix the path`,
+  );
+  return undefined;
+}
+
+/** `wsgi`/`asgi` middleware: dotted paths of callables (imported by the server's boot). */
+function pythonMiddleware(site: ValidSite, defaults: SiteFields, issues: IssueList): readonly string[] | undefined {
+  const field = pick(site, defaults, "middleware");
+  const paths = field?.value ?? [];
+  let ok = true;
+  paths.forEach((entry, index) => {
+    if (CALLABLE.test(entry)) return;
+    const node = field?.node.kind === "seq" ? field.node.items[index] : undefined;
+    issues.add(
+      node?.pos ?? site.namePos,
+      `site \`${site.name}\`: middleware \`${entry}\` is not a dotted path to a callable`,
+      "write it like `werkzeug.middleware.proxy_fix.ProxyFix` or `mysite.wrappers:HelloWorldApplication`",
+    );
+    ok = false;
+  });
+  return ok ? paths : undefined;
+}
+
 function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: string, issues: IssueList): SiteKind | undefined {
   const scope = `site \`${site.name}\``;
   switch (site.kind) {
     case "command":
       return { type: "command", argv: site.fields.command?.value ?? [] };
     case "wsgi": {
-      const python = pick(site, defaults, "python");
-      let interpreter: string = python?.value ?? DEFAULTS.python;
-      if (python !== undefined && interpreter.includes("/")) {
-        interpreter = resolve(cwd, interpreter);
-        if (!exists(interpreter, "file")) {
-          issues.add(
-            python.node.pos,
-            `${scope}: python \`${python.value}\` not found (${interpreter})`,
-            `\`python\` is relative to the site's cwd (${cwd}); create the virtualenv or fix the path`,
-          );
-          return undefined;
-        }
-      }
+      const python = resolvePython(site, defaults, cwd, issues);
+      const middleware = pythonMiddleware(site, defaults, issues);
+      if (python === undefined || middleware === undefined) return undefined;
       return {
         type: "wsgi",
         target: site.fields.wsgi?.value ?? "",
-        python: interpreter,
+        python,
         threads: pick(site, defaults, "threads")?.value ?? 1,
+        middleware,
+      };
+    }
+    case "asgi": {
+      const python = resolvePython(site, defaults, cwd, issues);
+      const middleware = pythonMiddleware(site, defaults, issues);
+      if (python === undefined || middleware === undefined) return undefined;
+      return {
+        type: "asgi",
+        target: site.fields.asgi?.value ?? "",
+        python,
+        server: pick(site, defaults, "asgiServer")?.value ?? "uvicorn",
+        middleware,
       };
     }
     case "app": {
@@ -166,6 +206,54 @@ function resolveReady(site: ValidSite, defaults: SiteFields, hasListen: boolean,
   }
   if (rule.log !== undefined) return { type: "log", pattern: rule.log };
   return { type: "delay", ms: rule.delay ?? DEFAULTS.commandReadyDelayMs };
+}
+
+function resolveBefore(site: ValidSite, defaults: SiteFields, issues: IssueList): BeforeTask[] {
+  const field = pick(site, defaults, "before");
+  return (field?.value ?? []).flatMap((item, index) => {
+    if (Array.isArray(item)) return [{ argv: item as readonly string[], timeoutMs: DEFAULTS.beforeTimeoutMs }];
+    const task = item as { readonly command?: readonly string[]; readonly timeout?: number };
+    if (task.command === undefined) {
+      const node = field?.node.kind === "seq" ? field.node.items[index] : undefined;
+      issues.add(
+        node?.pos ?? site.namePos,
+        `site \`${site.name}\`: \`before[${index}]\` has no \`command\``,
+        "write `{command: [python3, manage.py, migrate, --noinput], timeout: 5m}`",
+      );
+      return [];
+    }
+    if (task.timeout === 0) {
+      issues.add(field?.node.pos ?? site.namePos, `site \`${site.name}\`: \`before[${index}].timeout\` is 0`, "write e.g. `10m`");
+    }
+    return [{ argv: task.command, timeoutMs: task.timeout ?? DEFAULTS.beforeTimeoutMs }];
+  });
+}
+
+function resolveHealth(site: ValidSite, defaults: SiteFields, hasListen: boolean, issues: IssueList): HealthPlan | undefined {
+  const field = pick(site, defaults, "health");
+  if (field === undefined) return undefined;
+  const value = field.value;
+  if (value.http === undefined) {
+    issues.add(field.node.pos, `site \`${site.name}\`: \`health\` has no \`http\` path to probe`, "write `health: {http: /health}`");
+    return undefined;
+  }
+  if (!hasListen) {
+    issues.add(
+      field.node.pos,
+      `site \`${site.name}\`: \`health: {http: ${value.http}}\` probes the site's \`listen\` address, and it has none`,
+      "add `listen:` to the site, or remove `health:`",
+    );
+  }
+  const plan = {
+    path: value.http,
+    everyMs: value.every ?? DEFAULTS.health.everyMs,
+    timeoutMs: value.timeout ?? DEFAULTS.health.timeoutMs,
+    failures: value.failures ?? DEFAULTS.health.failures,
+  };
+  if (plan.everyMs === 0 || plan.timeoutMs === 0) {
+    issues.add(field.node.pos, `site \`${site.name}\`: \`health.every\` and \`health.timeout\` must be longer than 0`, "write e.g. `{every: 10s, timeout: 2s}`");
+  }
+  return plan;
 }
 
 function resolveSite(
@@ -244,6 +332,8 @@ function resolveSite(
   if (startTimeout?.value === 0)
     issues.add(startTimeout.node.pos, `${scope}\`startTimeout\` is 0: no process could ever start`, "write e.g. `30s`");
   const ready = resolveReady(site, defaults, listen !== undefined, issues);
+  const beforeTasks = resolveBefore(site, defaults, issues);
+  const health = resolveHealth(site, defaults, listen !== undefined, issues);
 
   if (
     !site.complete ||
@@ -287,6 +377,10 @@ function resolveSite(
     user: pick(site, defaults, "user")?.value,
     group: pick(site, defaults, "group")?.value,
     autostart: pick(site, defaults, "autostart")?.value ?? true,
+    before: beforeTasks,
+    // Checked against the other sites (unknown names, cycles) in `start-order.ts`.
+    dependsOn: [...new Set(site.fields.dependsOn?.value ?? [])],
+    health,
   };
 }
 
@@ -358,6 +452,7 @@ export function resolveConfig(valid: ValidConfig, options: ResolveOptions, issue
   const defaultsEnv = expandEnv(valid.defaults.env, options.env, "", issues);
   const sites = valid.sites.flatMap((site) => resolveSite(site, valid, defaultsEnv, options, issues) ?? []);
   checkAddresses(sites, valid, supervisor.control, issues);
+  checkDependencies(valid, issues);
   if (issues.size > 0) return undefined;
   return deepFreeze({ file: options.file, dir, ...supervisor, sites });
 }

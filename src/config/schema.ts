@@ -8,8 +8,8 @@
 import { DURATION_PATTERN, SIZE_PATTERN } from "./units.js";
 import { ENV_GLOB_PATTERN, ENV_NAME_PATTERN } from "../env/build-env.js";
 
-export type KindName = "command" | "wsgi" | "app";
-export const KIND_KEYS: readonly KindName[] = ["wsgi", "app", "command"];
+export type KindName = "command" | "wsgi" | "app" | "asgi";
+export const KIND_KEYS: readonly KindName[] = ["wsgi", "app", "command", "asgi"];
 
 export type TypeSpec =
   /**
@@ -64,6 +64,9 @@ export const SITE_NAME_MAX = 63;
 const MODULE_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
 const WSGI_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(\\(.*\\))?$";
 
+/** A dotted path to a callable: `pkg.module.Name` or `pkg.module:Name`. */
+const CALLABLE_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*)?$";
+
 const str: TypeSpec = { type: "string" };
 const strings: TypeSpec = { type: "list", items: str };
 const duration: TypeSpec = { type: "duration" };
@@ -87,6 +90,17 @@ export const SITE_KEYS = {
     type: str,
     description: "A JS/TS module exporting a TSGI application, served by tsgi's own worker; relative to `cwd`.",
     notInDefaults: true,
+  },
+  asgi: {
+    type: { type: "string", pattern: WSGI_PATTERN, patternHelp: "`module.path:callable`, e.g. `mysite.asgi:application`" },
+    description: "`module:callable` of an ASGI application, served by `asgiServer` (uvicorn) on the site's socket.",
+    notInDefaults: true,
+  },
+  asgiServer: {
+    type: { type: "enum", values: ["uvicorn", "hypercorn", "daphne", "gunicorn"] },
+    description: "The ASGI server: `uvicorn`, `hypercorn`, `daphne`, or `gunicorn` with uvicorn's worker class.",
+    default: "`uvicorn`",
+    only: ["asgi"],
   },
   cwd: { type: str, description: "Working directory, relative to the file's folder.", default: "the file's folder" },
   settings: {
@@ -142,9 +156,9 @@ export const SITE_KEYS = {
   threads: { type: { type: "integer", min: 1, max: 1024 }, description: "Threads per process.", default: "`1`", only: ["wsgi"] },
   python: {
     type: str,
-    description: "Interpreter that runs gunicorn, e.g. a virtualenv's `bin/python` (a path with `/` is relative to `cwd`).",
+    description: "Interpreter that runs the server (gunicorn, uvicorn…), e.g. a virtualenv's `bin/python` (a path with `/` is relative to `cwd`).",
     default: "`python3`",
-    only: ["wsgi"],
+    only: ["wsgi", "asgi"],
   },
   restart: {
     type: { type: "enum", values: ["always", "on-failure", "never"] },
@@ -202,9 +216,9 @@ export const SITE_KEYS = {
   middleware: {
     type: strings,
     description:
-      "Modules wrapping the application, applied in order: package names, or paths (starting with `.` or `/`) relative to `cwd`.",
+      "Wrappers of the application, applied in order (the first listed wraps the application). `app`: modules — package names, or paths (starting with `.` or `/`) relative to `cwd`. `wsgi`/`asgi`: dotted paths of callables that take the application and return one (`werkzeug.middleware.proxy_fix.ProxyFix`).",
     default: "`[]`",
-    only: ["app"],
+    only: ["app", "wsgi", "asgi"],
   },
   stopSignal: { type: { type: "signal" }, description: "Graceful stop signal (`TERM` or `SIGTERM`).", default: "`SIGTERM`" },
   stopTimeout: {
@@ -227,6 +241,60 @@ export const SITE_KEYS = {
   user: { type: { type: "string", scalars: true }, description: "Drop to this account (supervisor running as root).", default: "none" },
   group: { type: { type: "string", scalars: true }, description: "Drop to this group (supervisor running as root).", default: "none" },
   autostart: { type: { type: "boolean" }, description: "Start with the supervisor.", default: "`true`" },
+  before: {
+    type: {
+      type: "list",
+      items: {
+        type: "anyOf",
+        options: [
+          { type: "shell-words" },
+          { type: "list", items: { type: "string", scalars: true }, minItems: 1 },
+          {
+            type: "object",
+            keys: {
+              command: {
+                type: {
+                  type: "anyOf",
+                  options: [{ type: "shell-words" }, { type: "list", items: { type: "string", scalars: true }, minItems: 1 }],
+                },
+                description: "The task: an argv list or a string split like a shell would.",
+                required: true,
+              },
+              timeout: { type: duration, description: "Longest run, then the task is killed and the start fails.", default: "`10m`" },
+            },
+            example: "{command: [python3, manage.py, migrate, --noinput], timeout: 5m}",
+          },
+        ],
+      },
+    },
+    description:
+      "One-shot tasks run in order, in the site's cwd and environment, before each new generation (start, restart, reload, hot reload; not a crash restart). A failing task fails that start; a reload keeps the old generation serving.",
+    default: "`[]`",
+  },
+  dependsOn: {
+    type: { type: "list", items: { type: "string", pattern: SITE_NAME_PATTERN, patternHelp: "a site name" } },
+    description: "Sites that must be ready before this one starts; it stops before them. A cycle is an error.",
+    default: "`[]`",
+  },
+  health: {
+    type: {
+      type: "object",
+      keys: {
+        http: {
+          type: { type: "string", pattern: "^/", patternHelp: "a URL path starting with `/`" },
+          description: "Path probed on the site's `listen` address; refused, timed out or 5xx is a failure.",
+          required: true,
+        },
+        every: { type: duration, description: "Time between probes.", default: "`10s`" },
+        timeout: { type: duration, description: "Time a probe may take.", default: "`2s`" },
+        failures: { type: { type: "integer", min: 1, max: 100 }, description: "Failed probes in a row that replace the processes.", default: "`3`" },
+      },
+      example: "{http: /health, every: 10s, timeout: 2s, failures: 3}",
+    },
+    description:
+      "Liveness after readiness: after `failures` failed probes in a row the site's processes are replaced gracefully (new first), counted as a restart with reason `unhealthy`.",
+    default: "none",
+  },
 } as const satisfies KeyTable;
 
 export type SiteKey = keyof typeof SITE_KEYS;

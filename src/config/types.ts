@@ -18,6 +18,18 @@ export type SiteKind =
       /** Interpreter that runs gunicorn, as written (`python3`) or absolute (a virtualenv). */
       readonly python: string;
       readonly threads: number;
+      /** Dotted paths of callables wrapping the application, applied in order. */
+      readonly middleware: readonly string[];
+    }
+  | {
+      readonly type: "asgi";
+      /** `module:callable` */
+      readonly target: string;
+      /** Interpreter that runs the server, as written (`python3`) or absolute (a virtualenv). */
+      readonly python: string;
+      readonly server: AsgiServer;
+      /** Dotted paths of callables wrapping the application, applied in order. */
+      readonly middleware: readonly string[];
     }
   | {
       readonly type: "app";
@@ -26,6 +38,22 @@ export type SiteKind =
       /** Absolute paths (or bare package names) of middleware modules, applied in order. */
       readonly middleware: readonly string[];
     };
+
+export type AsgiServer = "uvicorn" | "hypercorn" | "daphne" | "gunicorn";
+
+/** A `before:` task: run to completion before a new generation starts. */
+export interface BeforeTask {
+  readonly argv: readonly string[];
+  readonly timeoutMs: number;
+}
+
+/** `health:` — liveness probing once the site is ready. */
+export interface HealthPlan {
+  readonly path: string;
+  readonly everyMs: number;
+  readonly timeoutMs: number;
+  readonly failures: number;
+}
 
 export type ListenAddress =
   { readonly type: "tcp"; readonly host: string; readonly port: number } | { readonly type: "unix"; readonly path: string };
@@ -87,6 +115,11 @@ export interface ResolvedSite {
   readonly user: string | undefined;
   readonly group: string | undefined;
   readonly autostart: boolean;
+  /** One-shot tasks before each new generation, in order. */
+  readonly before: readonly BeforeTask[];
+  /** Sites that must be ready before this one starts. */
+  readonly dependsOn: readonly string[];
+  readonly health: HealthPlan | undefined;
 }
 
 export interface LogPlan {

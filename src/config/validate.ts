@@ -5,7 +5,7 @@
  */
 import type { MapEntry, MapNode, Pos, TreeNode } from "./tree.js";
 import type { IssueList } from "./errors.js";
-import type { ListenAddress, RestartMode } from "./types.js";
+import type { AsgiServer, ListenAddress, RestartMode } from "./types.js";
 import {
   DEFAULTS_KEYS,
   EXTENSION_KEY_PREFIX,
@@ -51,6 +51,11 @@ export interface SiteValues {
   user: string;
   group: string;
   autostart: boolean;
+  asgi: string;
+  asgiServer: AsgiServer;
+  before: readonly (readonly string[] | { readonly command?: readonly string[]; readonly timeout?: number })[];
+  dependsOn: readonly string[];
+  health: { readonly http?: string; readonly every?: number; readonly timeout?: number; readonly failures?: number };
 }
 
 export interface SupervisorValues {
@@ -162,7 +167,7 @@ function kindOf(name: string, namePos: Pos, node: MapNode, issues: IssueList): K
 
 /** "an `app`", "a `wsgi`". */
 function a(kind: KindName): string {
-  return `${kind === "app" ? "an" : "a"} \`${kind}\``;
+  return `${kind === "app" || kind === "asgi" ? "an" : "a"} \`${kind}\``;
 }
 
 /** Keys that only mean something for one kind of site, written on another kind. */
@@ -185,7 +190,7 @@ function checkKindKeys(name: string, kind: KindName, node: MapNode, issues: Issu
       );
     }
   }
-  if ((kind === "wsgi" || kind === "app") && !node.entries.some((entry) => entry.key === "listen")) {
+  if ((kind === "wsgi" || kind === "app" || kind === "asgi") && !node.entries.some((entry) => entry.key === "listen")) {
     issues.add(
       node.entries.find((entry) => entry.key === kind)?.keyPos ?? node.pos,
       `site \`${name}\` is ${a(kind)} site without \`listen\`; tsgi must know where it serves`,

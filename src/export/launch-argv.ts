@@ -8,11 +8,16 @@
  *   natively, and in a pod gunicorn binds its port itself (`--bind`).
  * - `app`: tsgi's worker, at the installed package's `dist/worker/main.js` (the export may run
  *   from the sources, where `launchPlan` would name a file that is never built).
+ * - `asgi`: the server's own command line adopting fd 3 (`uvicorn --fd 3`, `hypercorn --bind
+ *   fd://3`, `daphne --fd 3`, gunicorn with uvicorn's worker), or binding the pod's port.
+ *   `middleware:` is applied by tsgi's boots only: the exporters warn about it.
  * - `command`: the user's argv, as is.
  */
 import { fileURLToPath } from "node:url";
 import type { ResolvedSite } from "../config/types.js";
-import { gunicornArgs } from "../kinds/gunicorn-boot.js";
+import type { AsgiServer } from "../config/types.js";
+import { UVICORN_WORKER } from "../kinds/asgi.js";
+import { gunicornArgs, gunicornArgsFor } from "../kinds/gunicorn-boot.js";
 import { launchPlan, WORKER_MAIN } from "../kinds/launch.js";
 
 /** The worker of the installed package: `<package>/dist/worker/main.js`, from `src/` or `dist/`. */
@@ -42,6 +47,14 @@ export function exportLaunch(site: ResolvedSite, options: LaunchOptions): Export
       const bind = options.gunicornBind === undefined ? [] : ["--bind", options.gunicornBind];
       return { argv: [kind.python, "-m", "gunicorn", ...bind, ...gunicornArgs(site, kind)], env: plan.env };
     }
+    case "asgi": {
+      const bind = options.gunicornBind;
+      if (kind.server === "gunicorn") {
+        const args = gunicornArgsFor(site, 1, kind.target, ["--worker-class", UVICORN_WORKER]);
+        return { argv: [kind.python, "-m", "gunicorn", ...(bind === undefined ? [] : ["--bind", bind]), ...args], env: plan.env };
+      }
+      return { argv: [kind.python, "-m", kind.server, ...asgiBind(kind.server, bind), kind.target], env: plan.env };
+    }
     case "app":
       return {
         argv: [options.node, ...plan.args.map((arg) => (arg === WORKER_MAIN ? options.workerMain : arg))],
@@ -49,5 +62,20 @@ export function exportLaunch(site: ResolvedSite, options: LaunchOptions): Export
       };
     default:
       throw new Error(`unknown site kind ${JSON.stringify(kind satisfies never)}`);
+  }
+}
+
+/** How each ASGI server adopts fd 3 (systemd's socket) or binds `HOST:PORT` itself (a pod). */
+function asgiBind(server: Exclude<AsgiServer, "gunicorn">, bind: string | undefined): string[] {
+  const [host = "0.0.0.0", port = "8000"] = bind === undefined ? [] : [bind.slice(0, bind.lastIndexOf(":")), bind.slice(bind.lastIndexOf(":") + 1)];
+  switch (server) {
+    case "uvicorn":
+      return bind === undefined ? ["--fd", "3", "--lifespan", "off"] : ["--host", host, "--port", port, "--lifespan", "off"];
+    case "hypercorn":
+      return ["--bind", bind === undefined ? "fd://3" : bind];
+    case "daphne":
+      return bind === undefined ? ["--fd", "3"] : ["--bind", host, "--port", port];
+    default:
+      throw new Error(`unknown ASGI server ${String(server satisfies never)}`);
   }
 }

@@ -16,6 +16,7 @@
  * stdlib's or installed packages') so hot reload watches those outside the site's folder too.
  */
 import type { ResolvedSite, SiteKind } from "../config/types.js";
+import { PY_MIDDLEWARE } from "./python-middleware.js";
 
 export const GUNICORN_BOOT = `
 import json, os, stat, sys
@@ -80,7 +81,17 @@ def _ready(worker, user_hook):
         raise
     _notify({"type": "loaded", "files": _own_files()})
     _notify({"type": "ready", "pid": os.getpid()})
+${PY_MIDDLEWARE}
 class _TsgiApplication(WSGIApplication):
+    def load(self):
+        # In each worker, after it imported the application: \`middleware:\` wraps it here.
+        app = super().load()
+        try:
+            return _tsgi_wrap(app)
+        except _TsgiMiddlewareError as error:
+            _notify({"type": "error", "message": str(error)})
+            sys.stderr.write("tsgi: %s\\n" % error)
+            raise
     def load_config(self):
         super().load_config()
         user_hook = self.cfg.post_worker_init
@@ -90,16 +101,22 @@ _TsgiApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 `.trim();
 
 export function gunicornArgs(site: ResolvedSite, kind: Extract<SiteKind, { type: "wsgi" }>): string[] {
+  return gunicornArgsFor(site, kind.threads, kind.target);
+}
+
+/** gunicorn's options for one site; `extra` goes before the application (a worker class). */
+export function gunicornArgsFor(site: ResolvedSite, threads: number, target: string, extra: readonly string[] = []): string[] {
   return [
     "--workers",
     "1",
     "--threads",
-    String(kind.threads),
+    String(threads),
     // gunicorn's own graceful timeout matches the site's, so it finishes requests as tsgi expects.
     "--graceful-timeout",
     String(Math.max(1, Math.ceil(site.stopTimeoutMs / 1000))),
     "--name",
     site.name,
-    kind.target,
+    ...extra,
+    target,
   ];
 }

@@ -1,6 +1,7 @@
 /** Every kind of site tsgi runs, by the key that names it in `sites.yaml`. */
 import type { ResolvedSite } from "../config/types.js";
 import { appKind } from "./app.js";
+import { asgiKind } from "./asgi.js";
 import { commandKind } from "./command.js";
 import type { LaunchPlan, PreflightResult, SiteKind } from "./site-kind.js";
 import { wsgiKind } from "./wsgi.js";
@@ -11,6 +12,7 @@ export const SITE_KINDS: { readonly [T in KindConfig["type"]]: SiteKind<Extract<
   command: commandKind,
   wsgi: wsgiKind,
   app: appKind,
+  asgi: asgiKind,
 };
 
 /** A site's kind with its methods bound to the site. */

@@ -6,6 +6,7 @@
 import type { ResolvedSite } from "../config/types.js";
 import { gunicornArgs, GUNICORN_BOOT } from "./gunicorn-boot.js";
 import type { SiteKind } from "./site-kind.js";
+import { middlewareEnv } from "./python-middleware.js";
 import { wsgiPreflight } from "./wsgi-preflight.js";
 
 export const wsgiKind: SiteKind<Extract<ResolvedSite["kind"], { type: "wsgi" }>> = {
@@ -20,7 +21,7 @@ export const wsgiKind: SiteKind<Extract<ResolvedSite["kind"], { type: "wsgi" }>>
       file: kind.python,
       args: ["-c", GUNICORN_BOOT, ...args],
       // Unbuffered, so a traceback reaches the log before the process dies.
-      env: { PYTHONUNBUFFERED: "1" },
+      env: { PYTHONUNBUFFERED: "1", ...middlewareEnv(kind.middleware) },
       display: [kind.python, "-c", "<tsgi gunicorn bootstrap>", ...args],
     };
   },

@@ -36,6 +36,9 @@ export function site(overrides: Partial<ResolvedSite> & Pick<ResolvedSite, "name
     user: undefined,
     group: undefined,
     autostart: true,
+    before: [],
+    dependsOn: [],
+    health: undefined,
     ...overrides,
   };
 }

@@ -131,7 +131,7 @@ describe("export kubernetes: objects", () => {
   it("probes readiness the way the site's ready rule says", () => {
     const tcp = { type: "tcp" as const, host: "127.0.0.1", port: 8001 };
     const result = exported([
-      { name: "wsgi", kind: { type: "wsgi", target: "m:app", python: "python3", threads: 1 }, listen: tcp, ready: { type: "notify" } },
+      { name: "wsgi", kind: { type: "wsgi", target: "m:app", python: "python3", threads: 1, middleware: [] }, listen: tcp, ready: { type: "notify" } },
       { name: "http", listen: tcp, ready: { type: "http", path: "/health" }, startTimeoutMs: 45_000 },
       { name: "delay", ready: { type: "delay", ms: 1500 } },
       { name: "log", listen: tcp, ready: { type: "log", pattern: "ready" } },
@@ -161,7 +161,7 @@ describe("export kubernetes: objects", () => {
     const result = exported([
       {
         name: "shop",
-        kind: { type: "wsgi", target: "shop.wsgi:application", python: "/srv/venv/bin/python", threads: 2 },
+        kind: { type: "wsgi", target: "shop.wsgi:application", python: "/srv/venv/bin/python", threads: 2, middleware: [] },
         listen: { type: "tcp", host: "127.0.0.1", port: 8001 },
         stopTimeoutMs: 10_000,
       },

@@ -24,6 +24,9 @@ export function resolvedSite(overrides: Partial<ResolvedSite> = {}): ResolvedSit
     user: undefined,
     group: undefined,
     autostart: true,
+    before: [],
+    dependsOn: [],
+    health: undefined,
     ...overrides,
   };
 }

@@ -43,7 +43,7 @@ test("the JSON Schema has exactly the keys of the table, at every level", () => 
 });
 
 /** A valid value for every site key, and the kind of site it fits. Exhaustive by type. */
-const SAMPLES: Record<SiteKey, readonly [kind: "command" | "wsgi" | "app", yaml: string]> = {
+const SAMPLES: Record<SiteKey, readonly [kind: "command" | "wsgi" | "app" | "asgi", yaml: string]> = {
   command: ["command", "command: [python3, worker.py]"],
   wsgi: ["wsgi", "wsgi: blog.wsgi:application"],
   app: ["app", "app: ./server.ts"],
@@ -71,9 +71,19 @@ const SAMPLES: Record<SiteKey, readonly [kind: "command" | "wsgi" | "app", yaml:
   user: ["command", "user: nobody"],
   group: ["command", "group: nogroup"],
   autostart: ["command", "autostart: false"],
+  asgi: ["asgi", "asgi: blog.asgi:application"],
+  asgiServer: ["asgi", "asgiServer: hypercorn"],
+  before: ["command", "before: [[python3, manage.py, migrate], {command: make, timeout: 1m}, echo hi]"],
+  dependsOn: ["command", "dependsOn: []"],
+  health: ["asgi", "health: {http: /health, every: 5s, timeout: 1s, failures: 2}"],
 };
 
-const BASE = { command: "command: [run]", wsgi: "wsgi: s.wsgi:app\n    listen: 9200", app: "app: ./server.ts\n    listen: 9200" };
+const BASE = {
+  command: "command: [run]",
+  wsgi: "wsgi: s.wsgi:app\n    listen: 9200",
+  app: "app: ./server.ts\n    listen: 9200",
+  asgi: "asgi: s.asgi:app\n    listen: 9200",
+};
 const FILES = { "server.ts": "", ".env": "" };
 
 test("every site key in the table is accepted in a site", async () => {

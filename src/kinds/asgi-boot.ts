@@ -1,0 +1,107 @@
+/**
+ * How an `asgi:` site runs its server: the site's interpreter runs `-c ASGI_BOOT SERVER TARGET`,
+ * never a shell. The bootstrap imports the application, wraps it in the site's `middleware:`
+ * (`python-middleware.ts`), adopts fd 3 and serves it with the chosen server, each its own way:
+ *
+ * - uvicorn: `Server.run(sockets=[...])` with the socket taken from fd 3 with its real family.
+ *   (uvicorn's own `--fd 3` wraps the fd as AF_UNIX whatever it is: on Linux a TCP socket is
+ *   still served, since accept() works on the fd, but the client address in the ASGI scope is
+ *   lost — so tsgi hands uvicorn a correctly typed socket instead.) WebSockets use wsproto when
+ *   installed: uvicorn's wsproto protocol closes them with 1012 on shutdown.
+ * - hypercorn: `bind = ["fd://3"]`, hypercorn's own way (it detects the family).
+ * - daphne: Twisted's `systemd:domain=INET|INET6|UNIX:index=0` endpoint (daphne's `--fd 3` makes
+ *   an `fd:` endpoint string that Debian's Twisted has no parser for); on the stop signal the boot stops listening, closes WebSockets with
+ *   1012 and waits for the open requests before stopping the reactor (daphne alone stops at once).
+ * - gunicorn: not here — the gunicorn boot with `-k uvicorn.workers.UvicornWorker`.
+ *
+ * Readiness is an HTTP probe of the new generation (Django implements no ASGI lifespan, so
+ * uvicorn's is turned off); an import or middleware error is also reported on the notify pipe,
+ * so a failed start names it in one sentence.
+ */
+import { PY_MIDDLEWARE } from "./python-middleware.js";
+
+export const ASGI_BOOT = `
+import json, os, signal, socket, stat, sys
+_NOTIFY_FD = int(os.environ.pop("TSGI_NOTIFY_FD", "-1"))
+try:
+    if _NOTIFY_FD < 0 or not (stat.S_ISFIFO(os.fstat(_NOTIFY_FD).st_mode) or stat.S_ISSOCK(os.fstat(_NOTIFY_FD).st_mode)):
+        _NOTIFY_FD = -1
+except OSError:
+    _NOTIFY_FD = -1
+def _notify(message):
+    if _NOTIFY_FD < 0:
+        return
+    try:
+        os.write(_NOTIFY_FD, (json.dumps(message) + "\\n").encode())
+    except OSError:
+        pass
+def _fail(message):
+    _notify({"type": "error", "message": message})
+    sys.stderr.write("tsgi: %s\\n" % message)
+    sys.exit(3)
+${PY_MIDDLEWARE}
+_SERVER, _TARGET = sys.argv[1], sys.argv[2]
+_STOP_SECONDS = float(os.environ.get("TSGI_STOP_SECONDS", "10"))
+sys.path.insert(0, os.getcwd())
+_module_name, _, _attr = _TARGET.partition(":")
+try:
+    import importlib
+    _app = importlib.import_module(_module_name)
+    for _part in _attr.split("."):
+        _app = getattr(_app, _part)
+except Exception as error:
+    import traceback
+    traceback.print_exc()
+    _fail("%s cannot import %s (%s: %s) - check asgi:, cwd: and settings:" % (sys.executable, _TARGET, type(error).__name__, error))
+try:
+    _app = _tsgi_wrap(_app)
+except _TsgiMiddlewareError as error:
+    _fail(str(error))
+_sock = socket.socket(fileno=3)
+def _uvicorn():
+    import uvicorn
+    try:
+        import wsproto
+        ws = "wsproto"
+    except ImportError:
+        ws = "auto"
+    config = uvicorn.Config(_app, lifespan="off", ws=ws, log_level="info", access_log=False)
+    uvicorn.Server(config).run(sockets=[_sock])
+def _hypercorn():
+    import asyncio
+    from hypercorn.config import Config
+    from hypercorn.asyncio import serve
+    config = Config()
+    config.bind = ["fd://3"]
+    config.graceful_timeout = _STOP_SECONDS
+    asyncio.run(serve(_app, config))
+def _daphne():
+    # Twisted reads LISTEN_FDS/LISTEN_PID when its endpoints module is imported.
+    os.environ["LISTEN_FDS"] = "1"
+    os.environ["LISTEN_PID"] = str(os.getpid())
+    # daphne.server installs Twisted's asyncio reactor: it must come before any reactor import.
+    from daphne.server import Server
+    from twisted.internet import reactor
+    domain = {socket.AF_INET: "INET", socket.AF_INET6: "INET6", socket.AF_UNIX: "UNIX"}[_sock.family]
+    server = Server(application=_app, endpoints=["systemd:domain=%s:index=0" % domain], signal_handlers=False)
+    def drain():
+        for listener in server.listeners:
+            listener.stopListening()
+        for protocol in list(server.connections):
+            if hasattr(protocol, "sendClose"):
+                protocol.sendClose(code=1012)
+        def check(left):
+            # daphne keeps a closed connection in the table (marked disconnected) for a while.
+            if all(d.get("disconnected") for d in server.connections.values()) or left <= 0:
+                reactor.stop()
+            else:
+                reactor.callLater(0.05, check, left - 0.05)
+        check(_STOP_SECONDS)
+    for name in ("SIGTERM", "SIGINT"):
+        signal.signal(getattr(signal, name), lambda *_: reactor.callFromThread(drain))
+    server.run()
+try:
+    {"uvicorn": _uvicorn, "hypercorn": _hypercorn, "daphne": _daphne}[_SERVER]()
+except ImportError as error:
+    _fail("%s cannot import %s (%s) - install it into that environment" % (sys.executable, _SERVER, error))
+`.trim();

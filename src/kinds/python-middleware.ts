@@ -1,0 +1,44 @@
+/**
+ * `middleware:` of `wsgi:` and `asgi:` sites: a Python snippet every server boot of tsgi
+ * includes (gunicorn's, the ASGI servers', uWSGI's), so the wrapping is one piece of code.
+ *
+ * `_tsgi_wrap(app)` reads the dotted paths from `TSGI_PY_MIDDLEWARE` (a JSON list) and applies
+ * them in order — `app = wrapper(app)`, so the first listed wraps the application itself, as
+ * `application = HelloWorldApplication(application)` at the bottom of `wsgi.py` would. A
+ * wrapper that cannot be imported, or raises, becomes `_TsgiMiddlewareError` with one sentence
+ * naming it; the boots report that on the notify pipe, so the start (or reload) fails with it.
+ */
+
+export const MIDDLEWARE_VAR = "TSGI_PY_MIDDLEWARE";
+
+export const PY_MIDDLEWARE = `
+class _TsgiMiddlewareError(Exception):
+    pass
+def _tsgi_import(path):
+    import importlib
+    if ":" in path:
+        module, _, attr = path.partition(":")
+    else:
+        module, _, attr = path.rpartition(".")
+    found = importlib.import_module(module)
+    for part in attr.split("."):
+        found = getattr(found, part)
+    return found
+def _tsgi_wrap(app):
+    import json, os
+    for path in json.loads(os.environ.get("${MIDDLEWARE_VAR}") or "[]"):
+        try:
+            wrapper = _tsgi_import(path)
+        except Exception as error:
+            raise _TsgiMiddlewareError("middleware %s cannot be imported (%s: %s) - check the dotted path and that its package is installed for %s" % (path, type(error).__name__, error, __import__("sys").executable))
+        try:
+            app = wrapper(app)
+        except Exception as error:
+            raise _TsgiMiddlewareError("middleware %s raised %s: %s when wrapping the application" % (path, type(error).__name__, error))
+    return app
+`.trim();
+
+/** The variable carrying a site's middleware to `_tsgi_wrap`; none when the site has none. */
+export function middlewareEnv(paths: readonly string[]): Record<string, string> {
+  return paths.length === 0 ? {} : { [MIDDLEWARE_VAR]: JSON.stringify(paths) };
+}
