@@ -109,7 +109,8 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   const results: Record<string, OpResult> = {};
   await Promise.all(
     targets.map(async (site) => {
-      results[site.name] = await site[action]();
+      // `start` brings up what the site depends on first (`dependsOn`).
+      results[site.name] = action === "start" ? await supervisor.start(site.name) : await site[action]();
     }),
   );
   const ok = Object.values(results).every((r) => r.ok);

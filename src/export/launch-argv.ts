@@ -67,7 +67,8 @@ export function exportLaunch(site: ResolvedSite, options: LaunchOptions): Export
 
 /** How each ASGI server adopts fd 3 (systemd's socket) or binds `HOST:PORT` itself (a pod). */
 function asgiBind(server: Exclude<AsgiServer, "gunicorn">, bind: string | undefined): string[] {
-  const [host = "0.0.0.0", port = "8000"] = bind === undefined ? [] : [bind.slice(0, bind.lastIndexOf(":")), bind.slice(bind.lastIndexOf(":") + 1)];
+  const [host = "0.0.0.0", port = "8000"] =
+    bind === undefined ? [] : [bind.slice(0, bind.lastIndexOf(":")), bind.slice(bind.lastIndexOf(":") + 1)];
   switch (server) {
     case "uvicorn":
       return bind === undefined ? ["--fd", "3", "--lifespan", "off"] : ["--host", host, "--port", port, "--lifespan", "off"];

@@ -19,7 +19,8 @@ export const UVICORN_WORKER = "uvicorn.workers.UvicornWorker";
 
 /** The server's own argv for one site (also what `export` writes). */
 export function asgiArgs(site: ResolvedSite, kind: AsgiConfig): { boot: "asgi" | "gunicorn"; args: string[] } {
-  if (kind.server === "gunicorn") return { boot: "gunicorn", args: gunicornArgsFor(site, 1, kind.target, ["--worker-class", UVICORN_WORKER]) };
+  if (kind.server === "gunicorn")
+    return { boot: "gunicorn", args: gunicornArgsFor(site, 1, kind.target, ["--worker-class", UVICORN_WORKER]) };
   return { boot: "asgi", args: [kind.server, kind.target] };
 }
 

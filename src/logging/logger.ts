@@ -14,6 +14,9 @@ import { RecentLines } from "./recent-lines.js";
 import { SiteFiles } from "./site-files.js";
 import type { LogPlan } from "../config/types.js";
 
+/** The process number of a site's `before:` tasks' output (its processes count from 1). */
+export const BEFORE_PROC = 0;
+
 export type LogFormat = "pretty" | "json";
 export type Level = "info" | "warn" | "error";
 
@@ -27,7 +30,8 @@ export interface Log {
   /** A supervisor event, about one site or about the supervisor itself. */
   event(level: Level, message: string, site?: string, fields?: Record<string, unknown>): void;
   /**
-   * Lines a site's process wrote (one pipe read). A promise back means the site's log file lags:
+   * Lines a site's process wrote (one pipe read); `proc` 0 is one of its `before:` tasks, shown
+   * `NAME:before`. A promise back means the site's log file lags:
    * the caller pauses that pipe until it settles, so a flood waits in the site, not in memory.
    */
   output(site: string, proc: number, stream: "out" | "err", lines: string | string[]): void | Promise<void>;
@@ -77,7 +81,8 @@ export function createLog(options: LogOptions): Log {
   const prettyFormat = winston.format.printf((info) => {
     const site = typeof info["site"] === "string" ? info["site"] : undefined;
     if (info["kind"] === "output") {
-      const prefix = `${paint(site ?? "", `${site}.${String(info["proc"])}`.padEnd(10))} | `;
+      const label = info["proc"] === BEFORE_PROC ? `${site}:before` : `${site}.${String(info["proc"])}`;
+      const prefix = `${paint(site ?? "", label.padEnd(10))} | `;
       return prefix + (info["lines"] as string[]).join(`\n${prefix}`);
     }
     const tag = site === undefined ? "tsgi" : site;

@@ -35,6 +35,8 @@ export interface SnapshotInput {
   readonly generation: number;
   readonly slots: readonly ProcessSlot[];
   readonly reason: string | undefined;
+  /** Restarts not of a slot's own (a `health:` replacement), added to theirs. */
+  readonly extraRestarts?: number;
 }
 
 export function siteSnapshot(input: SnapshotInput): SiteSnapshot {
@@ -44,7 +46,7 @@ export function siteSnapshot(input: SnapshotInput): SiteSnapshot {
     kind: input.config.kind.type,
     address: input.config.listen === undefined ? undefined : formatAddress(input.config.listen),
     generation: input.generation,
-    restarts: input.slots.reduce((sum, slot) => sum + slot.restarts, 0),
+    restarts: input.slots.reduce((sum, slot) => sum + slot.restarts, 0) + (input.extraRestarts ?? 0),
     reason: input.reason,
     processes: input.slots.map((slot) => {
       const state = slot.state;

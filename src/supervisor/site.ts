@@ -15,8 +15,9 @@ import { kindOf } from "../kinds/registry.js";
 import type { Log } from "../logging/logger.js";
 import { resolveAccounts } from "../process/accounts.js";
 import { bindSocket, type BoundSocket } from "../sockets/bind.js";
-import type { Clock } from "../time/clock.js";
+import { sleep, type Clock } from "../time/clock.js";
 import type { SupervisorEvents } from "./events.js";
+import { runBeforeTasks, type BeforeOutcome } from "./before-tasks.js";
 import type { ProcessHandle } from "./process-handle.js";
 import { ProcessSlot, type SlotSettle, type SpawnOutcome } from "./process-slot.js";
 import { decideRestart, EMPTY_HISTORY, type CrashHistory } from "./restart-policy.js";
@@ -57,6 +58,10 @@ export class Site {
   #queuedReload: Promise<OpResult> | undefined;
   /** Aborts the wait of a start or reload under way (a stop must not queue behind it). */
   #waitAbort: AbortController | undefined;
+  /** The last `before:` failure, for `status`, until a start or reload gets past the tasks. */
+  #beforeFailure: string | undefined;
+  /** Graceful replacements for `health:` (restarts with reason `unhealthy`). */
+  #unhealthyRestarts = 0;
   readonly #deps: SiteDeps;
 
   constructor(config: ResolvedSite, deps: SiteDeps) {
@@ -104,7 +109,8 @@ export class Site {
       config: this.#config,
       generation: this.#current?.id ?? 0,
       slots: this.#current?.slots ?? [],
-      reason: this.#fatal?.reason,
+      reason: this.#fatal?.reason ?? this.#beforeFailure,
+      extraRestarts: this.#unhealthyRestarts,
     });
   }
 
@@ -186,6 +192,61 @@ export class Site {
     });
   }
 
+  /** The generation serving while the site is `running` (what `health:` probes); else undefined. */
+  servingGeneration(): number | undefined {
+    return this.state.kind === "running" ? this.#current?.id : undefined;
+  }
+
+  /**
+   * `health:` gave up on the serving processes: a graceful replacement (new generation first,
+   * no `before:` tasks — the code did not change), counted as a restart with reason
+   * `unhealthy` under the site's backoff and crash-loop limits (whatever its `restart:` mode:
+   * the processes did not exit, health replaces them).
+   */
+  replaceUnhealthy(reason: string): Promise<OpResult> {
+    return this.#enqueue(async () => {
+      const gen = this.#current;
+      const first = gen?.slots[0];
+      if (gen === undefined || first === undefined || this.state.kind !== "running") {
+        return { ok: false, message: `${this.name} is ${this.state.kind}: nothing to replace` };
+      }
+      const now = this.#now();
+      const oldest = Math.min(...gen.slots.map((slot) => slot.proc?.startedAt ?? now));
+      const decision = decideRestart(
+        { mode: "always", backoff: this.#config.backoff, maxRestarts: this.#config.maxRestarts },
+        this.#history,
+        { clean: false, uptimeMs: now - oldest },
+        now,
+        this.#deps.random(),
+      );
+      this.#history = decision.history;
+      this.#unhealthyRestarts += 1;
+      if (decision.action === "give-up") {
+        this.#fatal = { cause: "crash-loop", reason: `${reason}; ${decision.reason}` };
+        await this.#stopGeneration(gen);
+        this.#current = undefined;
+        this.#releaseSocket();
+        this.#changed(`fatal: ${this.#fatal.reason}`, "error");
+        return { ok: false, message: `${this.name}: ${this.#fatal.reason}` };
+      }
+      const delayMs = decision.action === "restart" ? decision.delayMs : 0;
+      this.#deps.events.emit({
+        type: "restart-scheduled",
+        site: this.name,
+        index: first.deps.index,
+        generation: gen.id,
+        delayMs,
+        reason: "unhealthy",
+      });
+      this.#deps.log.event("warn", `${reason}; replacing its processes${delayMs > 0 ? ` in ${delayMs} ms` : ""}`, this.name, {
+        event: "unhealthy",
+      });
+      if (delayMs > 0) await sleep(this.#deps.clock, delayMs);
+      if (this.#current !== gen) return { ok: false, message: `${this.name} changed meanwhile; not replaced` };
+      return this.#reload("unhealthy", false);
+    });
+  }
+
   /** Stops everything and releases the socket for good (site removed, supervisor exiting). */
   remove(): Promise<OpResult> {
     this.#waitAbort?.abort();
@@ -224,6 +285,14 @@ export class Site {
       this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms: this.#now() - started, error: problem });
       return { ok: false, message: `${this.name}: ${problem}` };
     }
+    const before = await this.#runBefore();
+    if (!before.ok) {
+      this.#fatal = { cause: "preparation", reason: before.message };
+      this.#releaseSocket();
+      this.#changed(`cannot start: ${before.message}`, "error");
+      this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms: this.#now() - started, error: before.message });
+      return { ok: false, message: `${this.name}: ${before.message}` };
+    }
     const gen = this.#newGeneration(false);
     this.#current = gen;
     this.#changed("starting");
@@ -241,7 +310,11 @@ export class Site {
     return { ok: true, message: `${this.name} started in ${ms} ms: pids ${list(this.pids())}` };
   }
 
-  async #reload(reason: string | undefined): Promise<OpResult> {
+  /**
+   * `beforeTasks: false` for a replacement of the same code (`health:`): `before:` tasks belong
+   * to a new version, not to a hung process.
+   */
+  async #reload(reason: string | undefined, beforeTasks = true): Promise<OpResult> {
     const old = this.#current;
     const state = this.state;
     if (old === undefined || state.kind === "exited" || state.kind === "fatal") return this.#start();
@@ -249,9 +322,25 @@ export class Site {
     const before = this.pids();
     const next = this.#newGeneration(true);
     this.#operation = { kind: "reloading", next: next.id, reason };
-    this.#next = next;
     this.#deps.events.emit({ type: "reload-started", site: this.name, generation: next.id, previous: old.id, reason });
     this.#changed(`reloading${reason === undefined ? "" : ` (${reason})`}: starting generation ${next.id}`);
+    const tasks = beforeTasks ? await this.#runBefore() : ({ ok: true, ms: 0 } as const);
+    if (!tasks.ok) {
+      this.#operation = { kind: "none" };
+      const message = `${this.name} reload failed, old generation keeps serving (pids ${list(before)}): ${tasks.message}`;
+      this.#changed(message, "error");
+      this.#deps.events.emit({
+        type: "reload-finished",
+        site: this.name,
+        generation: next.id,
+        ok: false,
+        ms: this.#now() - started,
+        reason,
+        error: tasks.message,
+      });
+      return { ok: false, message };
+    }
+    this.#next = next;
     for (const slot of next.slots) slot.start();
     const settles = await this.#settled(next);
     this.#next = undefined;
@@ -283,6 +372,20 @@ export class Site {
     this.#changed(`generation ${next.id} serving; stopping generation ${old.id}`);
     await this.#stopGeneration(old);
     return { ok: true, message: `${this.name} reloaded in ${ms} ms: pids ${list(before)} → ${list(this.pids())}` };
+  }
+
+  /** The site's `before:` tasks; a stop asked for meanwhile kills the one under way. */
+  async #runBefore(): Promise<BeforeOutcome> {
+    if (this.#config.before.length === 0) return { ok: true, ms: 0 };
+    const abort = new AbortController();
+    this.#waitAbort = abort;
+    try {
+      const outcome = await runBeforeTasks(this.#config, { log: this.#deps.log, clock: this.#deps.clock, signal: abort.signal });
+      this.#beforeFailure = outcome.ok ? undefined : outcome.message;
+      return outcome;
+    } finally {
+      if (this.#waitAbort === abort) this.#waitAbort = undefined;
+    }
   }
 
   /** Every slot's first settle, or `cancelled` as soon as a stop aborts the wait. */

@@ -8,8 +8,10 @@ import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import type { Log } from "../logging/logger.js";
 import type { Clock } from "../time/clock.js";
 import { SupervisorEvents } from "./events.js";
+import { watchHealth, type HealthWatch } from "./health-watch.js";
 import { MEMORY_SAMPLE_MS, watchMemory, type MemoryWatch } from "./memory-watch.js";
 import { Site, type OpResult, type SiteDeps } from "./site.js";
+import { dependencyGraph, dependents, inDependencyOrder, withDependencies } from "./start-order.js";
 
 export interface ApplyReport {
   readonly added: readonly string[];
@@ -33,6 +35,7 @@ export class Supervisor {
   #config: ResolvedConfig;
   readonly #sites = new Map<string, Site>();
   readonly #memory = new Map<Site, MemoryWatch>();
+  readonly #health = new Map<Site, HealthWatch>();
   readonly #options: SupervisorOptions;
   readonly #deps: SiteDeps;
   /** Everything every site does, for the log, the state file, hot reload and tests. */
@@ -40,7 +43,7 @@ export class Supervisor {
 
   constructor(config: ResolvedConfig, options: SupervisorOptions) {
     this.#options = options;
-    this.#config = this.#filter(config);
+    this.#config = this.#filter(config, true);
     this.#deps = {
       log: options.log,
       clock: options.clock,
@@ -66,15 +69,39 @@ export class Supervisor {
   async startAll(): Promise<Record<string, OpResult>> {
     this.#options.log.setFiles(this.#config.logs);
     for (const config of this.#config.sites) this.#add(config);
-    const entries = await Promise.all(
-      this.#config.sites.map(async (config) => {
-        const site = this.#sites.get(config.name);
-        if (site === undefined) return [config.name, { ok: false, message: "missing" }] as const;
-        const result = config.autostart ? await site.start() : { ok: true, message: `${config.name} not started (autostart: false)` };
-        return [config.name, result] as const;
-      }),
+    // Each site as soon as what it depends on is ready; independent sites in parallel.
+    const graph = dependencyGraph(this.#config.sites);
+    const order = await inDependencyOrder(
+      this.#config.sites.map((config) => config.name),
+      (name) => graph.get(name) ?? [],
+      async (name): Promise<OpResult> => {
+        const site = this.#sites.get(name);
+        if (site === undefined) return { ok: false, message: "missing" };
+        return site.config.autostart ? site.start() : { ok: true, message: `${name} not started (autostart: false)` };
+      },
+      (result) => result.ok,
     );
-    return Object.fromEntries(entries);
+    return Object.fromEntries([...order].map(([name, outcome]) => [name, this.#ordered(name, outcome)]));
+  }
+
+  /** `start NAME`: what it depends on first (each once ready), then the site. */
+  async start(name: string): Promise<OpResult> {
+    const graph = dependencyGraph(this.#config.sites);
+    const needed = withDependencies([name], graph);
+    const order = await inDependencyOrder(
+      [...needed],
+      (other) => graph.get(other) ?? [],
+      async (other): Promise<OpResult> => this.#sites.get(other)?.start() ?? { ok: false, message: `no site ${other}` },
+      (result) => result.ok,
+    );
+    const outcome = order.get(name);
+    return outcome === undefined ? { ok: false, message: `no site ${name}` } : this.#ordered(name, outcome);
+  }
+
+  #ordered(name: string, outcome: { ran: true; result: OpResult } | { ran: false; blockedBy: string }): OpResult {
+    return outcome.ran
+      ? outcome.result
+      : { ok: false, message: `${name} not started: it depends on ${outcome.blockedBy}, which did not start` };
   }
 
   /** `reload-config`: only the difference is applied; unchanged sites keep their processes. */
@@ -96,6 +123,8 @@ export class Supervisor {
         this.#sites.delete(config.name);
         this.#memory.get(site)?.stop();
         this.#memory.delete(site);
+        this.#health.get(site)?.stop();
+        this.#health.delete(site);
         this.events.emit({ type: "site-removed", site: config.name });
       }),
       ...diff.changed.map(async (change) => {
@@ -103,6 +132,7 @@ export class Supervisor {
         if (site === undefined) return;
         results[change.after.name] = await site.update(change.after, change.socketChanged);
         this.#watchMemory(site);
+        this.#watchHealth(site);
         this.events.emit({ type: "site-updated", site: site.name });
       }),
     ]);
@@ -120,8 +150,15 @@ export class Supervisor {
     const clock = this.#options.clock;
     const started = clock.now();
     const sites = this.sites();
-    for (const watch of this.#memory.values()) watch.stop();
-    await Promise.all(sites.map((site) => site.remove()));
+    for (const watch of [...this.#memory.values(), ...this.#health.values()]) watch.stop();
+    // Reverse order: a site stops before the sites it depends on.
+    const users = dependents(dependencyGraph(sites.map((site) => site.config)));
+    await inDependencyOrder(
+      sites.map((site) => site.name),
+      (name) => users.get(name) ?? [],
+      async (name) => this.#sites.get(name)?.remove(),
+      () => true,
+    );
     return { names: sites.map((site) => site.name), ms: clock.now() - started };
   }
 
@@ -129,6 +166,7 @@ export class Supervisor {
     const site = new Site(config, this.#deps);
     this.#sites.set(config.name, site);
     this.#watchMemory(site);
+    this.#watchHealth(site);
     this.events.emit({ type: "site-added", site: config.name });
     return site;
   }
@@ -142,9 +180,23 @@ export class Supervisor {
     this.#memory.set(site, watchMemory(site, this.#options.clock, Number(process.env["TSGI_MEMORY_SAMPLE_MS"]) || MEMORY_SAMPLE_MS));
   }
 
-  #filter(config: ResolvedConfig): ResolvedConfig {
+  /** `--only`, with what those sites depend on (said once, at start: `announce`). */
+  /** A liveness prober only for sites with `health:`. */
+  #watchHealth(site: Site): void {
+    this.#health.get(site)?.stop();
+    this.#health.delete(site);
+    if (site.config.health === undefined) return;
+    this.#health.set(site, watchHealth(site, this.#options.clock));
+  }
+
+  #filter(config: ResolvedConfig, announce = false): ResolvedConfig {
     const only = this.#options.only;
     if (only === undefined) return config;
-    return { ...config, sites: config.sites.filter((site) => only.has(site.name)) };
+    const kept = withDependencies(only, dependencyGraph(config.sites));
+    const added = [...kept].filter((name) => !only.has(name));
+    if (announce && added.length > 0) {
+      this.#options.log.event("info", `--only ${[...only].join(",")}: also supervising ${added.join(", ")} (dependsOn)`);
+    }
+    return { ...config, sites: config.sites.filter((site) => kept.has(site.name)) };
   }
 }
