@@ -103,9 +103,12 @@ function resolvePython(site: ValidSite, defaults: SiteFields, cwd: string, issue
   return undefined;
 }
 
-/** `wsgi`/`asgi` middleware: dotted paths of callables (imported by the server's boot). */
-function pythonMiddleware(site: ValidSite, defaults: SiteFields, issues: IssueList): readonly string[] | undefined {
-  const field = pick(site, defaults, "middleware");
+/**
+ * `wsgi`/`asgi` middleware: dotted paths of callables (imported by the server's boot). The
+ * site's own list only: `defaults.middleware` names JS modules of `app` sites, another thing.
+ */
+function pythonMiddleware(site: ValidSite, issues: IssueList): readonly string[] | undefined {
+  const field = site.fields.middleware;
   const paths = field?.value ?? [];
   let ok = true;
   paths.forEach((entry, index) => {
@@ -128,7 +131,7 @@ function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: st
       return { type: "command", argv: site.fields.command?.value ?? [] };
     case "wsgi": {
       const python = resolvePython(site, defaults, cwd, issues);
-      const middleware = pythonMiddleware(site, defaults, issues);
+      const middleware = pythonMiddleware(site, issues);
       if (python === undefined || middleware === undefined) return undefined;
       return {
         type: "wsgi",
@@ -140,7 +143,7 @@ function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: st
     }
     case "asgi": {
       const python = resolvePython(site, defaults, cwd, issues);
-      const middleware = pythonMiddleware(site, defaults, issues);
+      const middleware = pythonMiddleware(site, issues);
       if (python === undefined || middleware === undefined) return undefined;
       return {
         type: "asgi",

@@ -216,7 +216,7 @@ export const SITE_KEYS = {
   middleware: {
     type: strings,
     description:
-      "Wrappers of the application, applied in order (the first listed wraps the application). `app`: modules — package names, or paths (starting with `.` or `/`) relative to `cwd`. `wsgi`/`asgi`: dotted paths of callables that take the application and return one (`werkzeug.middleware.proxy_fix.ProxyFix`).",
+      "Wrappers of the application, applied in order (the first listed wraps the application). `app`: modules — package names, or paths (starting with `.` or `/`) relative to `cwd`. `wsgi`/`asgi`: dotted paths of callables that take the application and return one (`werkzeug.middleware.proxy_fix.ProxyFix`); `defaults.middleware` applies to `app` sites only.",
     default: "`[]`",
     only: ["app", "wsgi", "asgi"],
   },

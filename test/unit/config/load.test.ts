@@ -66,6 +66,7 @@ sites:
     target: "blog.wsgi:application",
     python: join(dir, "sites/blog/.venv/bin/python"),
     threads: 4,
+    middleware: [],
   });
   assert.equal(blog.cwd, join(dir, "sites/blog"));
   assert.equal(blog.env.FROM_FILE, "1");
@@ -88,7 +89,7 @@ sites:
 test("python without a slash stays a command name; logs: false turns file logs off", async () => {
   const { config } = await loadOk("version: 1\nsupervisor: {logs: false}\nsites:\n  b:\n    wsgi: b.wsgi:app\n    listen: 8001\n");
   assert.equal(config.logs, false);
-  assert.deepEqual(site(config, "b").kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 1 });
+  assert.deepEqual(site(config, "b").kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 1, middleware: [] });
 });
 
 test("defaults: a site's own value wins, env maps merge, kind-specific defaults apply to their kind only", async () => {
@@ -122,7 +123,7 @@ sites:
   assert.equal(a.env.OWN, "1");
   const b = site(config, "b");
   assert.equal(b.restart, "always");
-  assert.deepEqual(b.kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 8 });
+  assert.deepEqual(b.kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 8, middleware: [] });
   assert.deepEqual(b.ready, { type: "notify" }, "a `ready` default does not reach a wsgi site");
   assert.equal(b.env.OWN, undefined, "one site's env never reaches another");
   assert.equal(b.env.OVERRIDE, "from-defaults");
