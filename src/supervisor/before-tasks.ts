@@ -72,15 +72,15 @@ async function runTask(
     gid: accounts.gid,
   });
   const lines: string[] = [];
-  const keep = (stream: "out" | "err") => (line: string) => {
-    deps.log.output(site.name, BEFORE_PROC, stream, line);
-    lines.push(line);
-    if (lines.length > LAST_LINES) lines.shift();
+  const keep = (stream: "out" | "err") => (batch: readonly string[]) => {
+    lines.push(...batch);
+    lines.splice(0, Math.max(0, lines.length - LAST_LINES));
+    return deps.log.output(site.name, BEFORE_PROC, stream, [...batch]);
   };
   const streams = Promise.all([
-    proc.forEachLine("stdout", keep("out")),
-    proc.forEachLine("stderr", keep("err")),
-    proc.forEachLine("notify", () => undefined),
+    proc.forEachLines("stdout", keep("out")),
+    proc.forEachLines("stderr", keep("err")),
+    proc.forEachLines("notify", () => undefined),
   ]);
   let why: string | undefined;
   const kill = (reason: string): void => {
