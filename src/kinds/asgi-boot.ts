@@ -83,6 +83,9 @@ def _daphne():
     from daphne.server import Server
     from twisted.internet import reactor
     domain = {socket.AF_INET: "INET", socket.AF_INET6: "INET6", socket.AF_UNIX: "UNIX"}[_sock.family]
+    # tsgi binds without listening (the first process's listen() starts the queue); Twisted
+    # adopts a socket as it is, and accept() on a bound-only socket fails with EINVAL.
+    _sock.listen(socket.SOMAXCONN)
     server = Server(application=_app, endpoints=["systemd:domain=%s:index=0" % domain], signal_handlers=False)
     def drain():
         for listener in server.listeners:
