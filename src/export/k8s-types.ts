@@ -55,6 +55,7 @@ export interface Container {
   readonly ports?: ReadonlyArray<{ readonly name: string; readonly containerPort: number; readonly protocol: "TCP" }>;
   readonly readinessProbe?: Probe;
   readonly startupProbe?: Probe;
+  readonly livenessProbe?: Probe & { readonly timeoutSeconds: number };
   readonly resources?: { readonly limits: { readonly memory: string } };
   readonly lifecycle?: { readonly preStop: { readonly exec: { readonly command: readonly string[] } } };
 }
@@ -63,6 +64,8 @@ export interface PodSpec {
   readonly enableServiceLinks: boolean;
   readonly terminationGracePeriodSeconds: number;
   readonly securityContext?: { readonly runAsUser?: number; readonly runAsGroup?: number };
+  /** `before:` tasks, run to completion in order before the site's container starts. */
+  readonly initContainers?: readonly Container[];
   readonly containers: readonly Container[];
 }
 

@@ -111,6 +111,35 @@ export function podPlan(input: PodInput): PodPlan {
   }
   restartNotes(site, warn);
 
+  const livenessProbe = healthProbe(site, port, warn);
+  const initContainers = site.before.map((task, index): Container => ({
+    name: `${input.name}-before-${index + 1}`,
+    image: input.image,
+    command: task.argv,
+    workingDir: site.cwd,
+    env: env.vars,
+    envFrom: [{ configMapRef: { name: input.configMap } }],
+  }));
+  if (site.before.length > 0) {
+    notes.push("before: init containers, run in order before each new pod (not on a container restart, as tsgi).");
+    warn(
+      "before",
+      "an init container has no timeout of its own (tsgi kills a task after its `timeout`), and a failing one keeps the new pod from starting while the old pods of the rollout keep serving",
+    );
+  }
+  if (site.dependsOn.length > 0) {
+    warn(
+      "dependsOn",
+      `Kubernetes has no start order between Deployments: ${site.name} may start before ${site.dependsOn.join(", ")} is ready (retry at start, or an init container that waits for their Services)`,
+    );
+  }
+  if ((site.kind.type === "wsgi" || site.kind.type === "asgi") && site.kind.middleware.length > 0) {
+    warn(
+      "middleware",
+      `the server's own command line does not wrap the application: wrap it at the bottom of its ${site.kind.type}.py instead`,
+    );
+  }
+
   const container: Container = {
     name: input.name,
     image: input.image,
@@ -121,6 +150,7 @@ export function podPlan(input: PodInput): PodPlan {
     ...(port === undefined ? {} : { ports: [{ name: PORT_NAME, containerPort: port, protocol: "TCP" as const }] }),
     ...(readinessProbe === undefined ? {} : { readinessProbe }),
     ...(startupProbe === undefined ? {} : { startupProbe }),
+    ...(livenessProbe === undefined ? {} : { livenessProbe }),
     ...(resources === undefined ? {} : { resources }),
     ...(lifecycle === undefined ? {} : { lifecycle }),
   };
@@ -131,6 +161,7 @@ export function podPlan(input: PodInput): PodPlan {
     enableServiceLinks: false,
     terminationGracePeriodSeconds: Math.max(1, Math.ceil(site.stopTimeoutMs / 1000)),
     ...(securityContext === undefined ? {} : { securityContext }),
+    ...(initContainers.length === 0 ? {} : { initContainers }),
     containers: [container],
   };
   return { pod, port, configMapData: env.configMap, omitted: env.omitted, secret: env.secret, minReadySeconds, notes, warnings };
@@ -234,4 +265,21 @@ export function quantity(bytes: number): string {
     if (bytes % size === 0) return `${bytes / size}${suffix}`;
   }
   return String(bytes);
+}
+
+/** `health:` → a liveness probe: the kubelet restarts the container after `failures` in a row. */
+function healthProbe(
+  site: ResolvedSite,
+  port: number | undefined,
+  warn: (key: string, message: string) => void,
+): Container["livenessProbe"] {
+  const health = site.health;
+  if (health === undefined || port === undefined) return undefined;
+  warn("health", "the kubelet restarts the unhealthy container in place (no new one first, unlike tsgi's graceful replacement)");
+  return {
+    httpGet: { path: health.path, port: PORT_NAME },
+    periodSeconds: Math.max(1, Math.round(health.everyMs / 1000)),
+    timeoutSeconds: Math.max(1, Math.round(health.timeoutMs / 1000)),
+    failureThreshold: health.failures,
+  };
 }

@@ -42,6 +42,8 @@ export interface ServiceUnitInput {
   readonly socket: string | undefined;
   readonly target: string;
   readonly configFile: string;
+  /** The units of the sites this one `dependsOn`. */
+  readonly dependsOn?: readonly string[];
 }
 
 export interface ServiceUnit {
@@ -76,7 +78,31 @@ export function serviceUnit(input: ServiceUnitInput, options: ServiceOptions): S
     setting("StartLimitBurst", String(site.maxRestarts.count + 1)),
   );
 
-  const service: UnitLine[] = [...readiness(site, warn), setting("ExecStart", execLine(argv))];
+  for (const dep of input.dependsOn ?? []) unit.push(setting("Requires", dep), setting("After", dep));
+  if ((input.dependsOn ?? []).length > 0 && site.kind.type === "command") {
+    warn("dependsOn", "After= waits for the dependency's start as systemd sees it (Type=), not for tsgi's readiness check");
+  }
+
+  const service: UnitLine[] = [...readiness(site, warn)];
+  for (const task of site.before) service.push(setting("ExecStartPre", execLine(task.argv)));
+  if (site.before.length > 0) {
+    const message =
+      "ExecStartPre= runs before every start, a restart after a crash included (tsgi: only before a new generation); systemctl reload runs none, and TimeoutStartSec= covers the tasks and the start together";
+    warn("before", message);
+    service.push(...note(`before: ${message}.`));
+  }
+  service.push(setting("ExecStart", execLine(argv)));
+  if (site.health !== undefined) {
+    const message = `systemd has no HTTP liveness probe: \`health: {http: ${site.health.path}}\` is not exported (WatchdogSec= needs the program to send WATCHDOG=1)`;
+    warn("health", message);
+    service.push(...note(`health: ${message}.`));
+  }
+  if ((site.kind.type === "wsgi" || site.kind.type === "asgi") && site.kind.middleware.length > 0) {
+    warn(
+      "middleware",
+      `the server's own command line does not wrap the application: wrap it at the bottom of its ${site.kind.type}.py instead`,
+    );
+  }
   if (site.kind.type === "command" && site.ready.type === "delay") {
     service.push(
       ...note(`ready: {delay: ${timespan(site.ready.ms)}} — active once the program has run that long`),

@@ -46,7 +46,15 @@ export function exportSystemd(config: ResolvedConfig, sites: readonly ResolvedSi
     const socketName = site.listen === undefined ? undefined : `${base}.socket`;
     const instances = template ? Array.from({ length: site.processes }, (_, i) => `${base}@${i + 1}.service`) : [serviceName];
 
-    const service = serviceUnit({ site, name: serviceName, base, template, socket: socketName, target, configFile: config.file }, options);
+    const dependsOn = site.dependsOn.flatMap((name) => {
+      const dep = sites.find((other) => other.name === name);
+      if (dep === undefined) return [];
+      return [dep.processes > 1 ? `${options.prefix}-${name}@1.service` : `${options.prefix}-${name}.service`];
+    });
+    const service = serviceUnit(
+      { site, name: serviceName, base, template, socket: socketName, target, configFile: config.file, dependsOn },
+      options,
+    );
     units.push(service.unit);
     warnings.push(...service.warnings);
     if (service.secrets !== undefined) secretFiles.push({ site: site.name, ...service.secrets });
