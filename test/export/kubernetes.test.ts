@@ -131,7 +131,12 @@ describe("export kubernetes: objects", () => {
   it("probes readiness the way the site's ready rule says", () => {
     const tcp = { type: "tcp" as const, host: "127.0.0.1", port: 8001 };
     const result = exported([
-      { name: "wsgi", kind: { type: "wsgi", target: "m:app", python: "python3", threads: 1, middleware: [] }, listen: tcp, ready: { type: "notify" } },
+      {
+        name: "wsgi",
+        kind: { type: "wsgi", target: "m:app", python: "python3", threads: 1, middleware: [] },
+        listen: tcp,
+        ready: { type: "notify" },
+      },
       { name: "http", listen: tcp, ready: { type: "http", path: "/health" }, startTimeoutMs: 45_000 },
       { name: "delay", ready: { type: "delay", ms: 1500 } },
       { name: "log", listen: tcp, ready: { type: "log", pattern: "ready" } },
