@@ -33,11 +33,12 @@ import { logs } from "./scenarios/logs.js";
 import { reload } from "./scenarios/reload.js";
 import { throughput } from "./scenarios/throughput.js";
 import { watch } from "./scenarios/watch.js";
+import { asgi } from "./scenarios/asgi.js";
 
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
 
-const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs];
+const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi];
 
 interface Options {
   readonly quick: boolean;
