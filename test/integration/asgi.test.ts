@@ -9,9 +9,11 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import WebSocket from "ws";
 import { freePort } from "../helpers/free-port.js";
 import { get, getJson, loadLoop } from "../helpers/http.js";
 import { ROOT, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const running: SupervisorUnderTest[] = [];
 const dirs: string[] = [];
@@ -303,5 +305,80 @@ sites:
     assert.equal(status.state, "running");
     assert.match(String((status as unknown as { reason?: string }).reason), /the migration fails on purpose/);
     assert.equal((await getJson<{ pid: number }>(port, "/tables")).pid, first.pid);
+  });
+});
+
+/** A plain ASGI app holding WebSockets open (Django has none without Channels). */
+const WS_APP = `
+async def application(scope, receive, send):
+    if scope["type"] == "websocket":
+        await receive()
+        await send({"type": "websocket.accept"})
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            await send({"type": "websocket.send", "text": message.get("text", "")})
+    elif scope["type"] == "http":
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+`;
+
+describe("asgi: stop and preflight", () => {
+  it("a stop closes open WebSockets with 1012 (service restart)", async () => {
+    const port = await freePort();
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, "wsapp.py"), WS_APP);
+    const supervisor = start(`version: 1
+supervisor: {logs: false}
+sites:
+  ws:
+    asgi: wsapp:application
+    python: ${JSON.stringify(python)}
+    cwd: ${JSON.stringify(dir)}
+    listen: 127.0.0.1:${port}
+    stopTimeout: 5s
+`);
+    await supervisor.waitRunning(["ws"], 60_000);
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+    const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    socket.send("ping");
+    await new Promise<void>((resolve) => socket.once("message", () => resolve()));
+    const stopped = await supervisor.cli(["stop", "ws"]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(await closed, 1012);
+  });
+
+  it("a missing server is one sentence naming what to install, and no crash loop", async () => {
+    const port = await freePort();
+    const dir = scratch();
+    const made = spawnSync(python, ["-m", "venv", "--without-pip", path.join(dir, "bare")], { encoding: "utf8" });
+    assert.equal(made.status, 0, made.stderr);
+    const supervisor = start(`version: 1
+supervisor: {logs: false}
+sites:
+  shop:
+    asgi: shop.asgi:application
+    python: ${JSON.stringify(path.join(dir, "bare/bin/python"))}
+    cwd: ${JSON.stringify(path.join(projects, "shop"))}
+    listen: 127.0.0.1:${port}
+`);
+    const site = await waitFor(
+      "shop fatal from its preflight",
+      async () => {
+        const status = await supervisor.site("shop").catch(() => undefined);
+        return status?.state === "fatal" ? status : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const reason = String((site as unknown as { reason?: string }).reason);
+    assert.match(reason, /cannot import uvicorn .*install it into that environment \(Debian: apt-get install python3-uvicorn/);
+    assert.equal(site.restarts, 0);
+    assert.equal(supervisor.startedPids().length, 0);
   });
 });
