@@ -6,6 +6,7 @@
 import type { AsgiServer, ResolvedSite } from "../config/types.js";
 import { resolveProgram } from "../process/resolve-program.js";
 import { runCheck } from "../process/spawn.js";
+import { MIDDLEWARE_CHECK, middlewareEnv, middlewareProblem } from "./python-middleware.js";
 import type { PreflightResult } from "./site-kind.js";
 
 /** The modules each server needs, and how to get them. */
@@ -35,6 +36,7 @@ except Exception as error:
     traceback.print_exc()
     print("TSGI-MISSING app %s: %s" % (type(error).__name__, error))
     sys.exit(4)
+${MIDDLEWARE_CHECK}
 `.trim();
 
 export async function asgiPreflight(site: ResolvedSite): Promise<PreflightResult> {
@@ -45,11 +47,13 @@ export async function asgiPreflight(site: ResolvedSite): Promise<PreflightResult
   const server = SERVERS[kind.server];
   const result = await runCheck(python.path, ["-c", CHECK, kind.target, server.modules.join(",")], {
     cwd: site.cwd,
-    env: { ...site.env, PYTHONDONTWRITEBYTECODE: "1" },
+    env: { ...site.env, PYTHONDONTWRITEBYTECODE: "1", ...middlewareEnv(kind.middleware) },
     timeoutMs: Math.max(site.startTimeoutMs, 5000),
   });
   if (result.ok) return { ok: true };
   const marker = result.output.split("\n").find((line) => line.startsWith("TSGI-MISSING "));
+  const wrapper = middlewareProblem(result.output);
+  if (wrapper !== undefined) return { ok: false, message: wrapper };
   if (marker?.startsWith("TSGI-MISSING server")) {
     return {
       ok: false,

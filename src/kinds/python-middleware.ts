@@ -42,3 +42,27 @@ def _tsgi_wrap(app):
 export function middlewareEnv(paths: readonly string[]): Record<string, string> {
   return paths.length === 0 ? {} : { [MIDDLEWARE_VAR]: JSON.stringify(paths) };
 }
+
+/**
+ * For the preflights, after their import of the application module (named by `sys.argv[1]`):
+ * applies the site's middleware once, so a wrapper that cannot be imported or raises stops the
+ * first start with its one sentence instead of a crash loop of workers.
+ */
+export const MIDDLEWARE_CHECK = `
+${PY_MIDDLEWARE}
+_module, _, _attr = sys.argv[1].partition(":")
+_app = importlib.import_module(_module)
+for _part in _attr.split("(")[0].split("."):
+    _app = getattr(_app, _part, None)
+try:
+    _tsgi_wrap(_app)
+except _TsgiMiddlewareError as error:
+    print("TSGI-MIDDLEWARE %s" % error)
+    sys.exit(5)
+`.trim();
+
+/** The preflight's middleware sentence, when that is what failed. */
+export function middlewareProblem(output: string): string | undefined {
+  const line = output.split("\n").find((l) => l.startsWith("TSGI-MIDDLEWARE "));
+  return line?.slice("TSGI-MIDDLEWARE ".length);
+}

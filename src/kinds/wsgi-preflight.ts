@@ -6,6 +6,7 @@
 import type { ResolvedSite } from "../config/types.js";
 import { resolveProgram } from "../process/resolve-program.js";
 import { runCheck } from "../process/spawn.js";
+import { MIDDLEWARE_CHECK, middlewareEnv, middlewareProblem } from "./python-middleware.js";
 import type { PreflightResult } from "./site-kind.js";
 
 const CHECK = `
@@ -24,6 +25,7 @@ except Exception as error:
     traceback.print_exc()
     print("TSGI-MISSING app %s: %s" % (type(error).__name__, error))
     sys.exit(4)
+${MIDDLEWARE_CHECK}
 `.trim();
 
 export async function wsgiPreflight(site: ResolvedSite): Promise<PreflightResult> {
@@ -33,11 +35,13 @@ export async function wsgiPreflight(site: ResolvedSite): Promise<PreflightResult
   if (!python.ok) return { ok: false, message: `python: ${python.message}` };
   const result = await runCheck(python.path, ["-c", CHECK, kind.target], {
     cwd: site.cwd,
-    env: { ...site.env, PYTHONDONTWRITEBYTECODE: "1" },
+    env: { ...site.env, PYTHONDONTWRITEBYTECODE: "1", ...middlewareEnv(kind.middleware) },
     timeoutMs: Math.max(site.startTimeoutMs, 5000),
   });
   if (result.ok) return { ok: true };
   const marker = result.output.split("\n").find((line) => line.startsWith("TSGI-MISSING "));
+  const wrapper = middlewareProblem(result.output);
+  if (wrapper !== undefined) return { ok: false, message: wrapper };
   if (marker?.startsWith("TSGI-MISSING gunicorn")) {
     return {
       ok: false,

@@ -354,6 +354,34 @@ sites:
     assert.equal(await closed, 1012);
   });
 
+  it("a wrapper that raises fails the first start with one sentence naming it, no crash loop", async () => {
+    const port = await freePort();
+    const supervisor = start(`version: 1
+supervisor: {logs: false}
+sites:
+  shop:
+    wsgi: shop.wsgi:application
+    python: ${JSON.stringify(python)}
+    cwd: ${JSON.stringify(path.join(projects, "shop"))}
+    settings: shop.settings
+    listen: 127.0.0.1:${port}
+    middleware: [shop.tsgi_extra.refuses]
+`);
+    const site = await waitFor(
+      "shop fatal from its preflight",
+      async () => {
+        const status = await supervisor.site("shop").catch(() => undefined);
+        return status?.state === "fatal" ? status : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    assert.equal(
+      String((site as unknown as { reason?: string }).reason),
+      "middleware shop.tsgi_extra.refuses raised RuntimeError: this wrapper refuses on purpose when wrapping the application",
+    );
+    assert.equal(supervisor.startedPids().length, 0);
+  });
+
   it("a missing server is one sentence naming what to install, and no crash loop", async () => {
     const port = await freePort();
     const dir = scratch();
