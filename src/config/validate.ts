@@ -148,8 +148,8 @@ function kindOf(name: string, namePos: Pos, node: MapNode, issues: IssueList): K
     if (!misspelt) {
       issues.add(
         namePos,
-        `site \`${name}\` has none of \`wsgi\`, \`app\`, \`command\`: nothing to run`,
-        "add one: `command: [prog, args…]`, `wsgi: mysite.wsgi:application` or `app: ./server.ts`",
+        `site \`${name}\` has none of \`wsgi\`, \`app\`, \`command\`, \`asgi\`: nothing to run`,
+        "add one: `command: [prog, args…]`, `wsgi: mysite.wsgi:application`, `asgi: mysite.asgi:application` or `app: ./server.ts`",
       );
     }
     return undefined;
