@@ -8,7 +8,7 @@ import { exportNamed, exportNames, type Exports } from "./module-exports.js";
 
 /** An application with its kind settled: what the worker serves. */
 export type ServedApplication =
-  | { readonly kind: "fetch"; readonly original: unknown; readonly fetch: (request: Request) => unknown }
+  | { readonly kind: "fetch"; readonly original: unknown; readonly fetch: (request: Request, ...rest: unknown[]) => unknown }
   | { readonly kind: "node"; readonly original: unknown; readonly handle: (...args: unknown[]) => unknown };
 
 const EXPECTED =
@@ -56,10 +56,11 @@ export function settle(
   });
 }
 
-function fetchOf(application: object): ((request: Request) => unknown) | undefined {
+function fetchOf(application: object): ((request: Request, ...rest: unknown[]) => unknown) | undefined {
   const method: unknown = (application as { fetch?: unknown }).fetch;
-  // Bound: Hono and friends read `this` inside `fetch`.
-  return typeof method === "function" ? (request) => Reflect.apply(method, application, [request]) : undefined;
+  // Bound: Hono and friends read `this` inside `fetch`. The rest is `{ incoming, outgoing }`,
+  // the Node bindings Hono's `c.env` shows (as under `@hono/node-server`).
+  return typeof method === "function" ? (...args) => Reflect.apply(method, application, args) : undefined;
 }
 
 function shapeKind(handler: (...args: never[]) => unknown, wraps: ApplicationKind | undefined): ApplicationKind {

@@ -1,18 +1,27 @@
 /**
- * Installs the worker's module hooks: tsx (TypeScript for ESM and CommonJS), then tsgi's own
- * (`resolve-hooks.ts`), and the CommonJS twin of the `"tsgi"` mapping.
+ * Installs what the site's modules need to load, and no more (`site-graph.ts` finds out):
  *
- * Hooks registered later run first, so tsgi's resolve sees a specifier before tsx does and its
- * load sees what tsx produced.
+ * - `typescript`: tsx (TypeScript for ESM and CommonJS), then tsgi's own hooks
+ *   (`resolve-hooks.ts`): `"tsgi"` for ES modules, middleware packages from the cwd, and the
+ *   report of every file loaded;
+ * - `esm`: tsgi's own hooks alone, for JavaScript that imports `"tsgi"` or names a middleware
+ *   package;
+ * - `none`: no hooks thread at all; the files loaded are then the site's static import graph
+ *   (`site-graph.ts`) and the CommonJS cache. (V8's own script list, through the inspector,
+ *   would be exact but leaves ~2 MB behind in every worker.)
+ *
+ * Always the CommonJS twin of the `"tsgi"` mapping, which costs nothing. Hooks registered later
+ * run first, so tsgi's resolve sees a specifier before tsx does and its load sees what tsx
+ * produced.
  */
 import { existsSync } from "node:fs";
 import Module, { createRequire, register } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
-import { register as registerTsxCjs } from "tsx/cjs/api";
-import { register as registerTsxEsm } from "tsx/esm/api";
 import type { FlushRequest, HookData, HookMessage } from "./resolve-hooks.js";
 import { siteImporterURL } from "./site-import.js";
+
+export type HookMode = "typescript" | "esm" | "none";
 
 export interface ModuleHooks {
   /**
@@ -22,13 +31,34 @@ export interface ModuleHooks {
   loadedFiles(): Promise<readonly string[]>;
 }
 
-export function installHooks(cwd: string): ModuleHooks {
-  registerTsxEsm();
-  registerTsxCjs();
-
+/** `graph`: the site's files found by reading its imports, what `none` reports as loaded. */
+export async function installHooks(cwd: string, mode: HookMode, graph: readonly string[]): Promise<ModuleHooks> {
   const indexURL = ownIndexURL();
   mapTsgiForRequire(fileURLToPath(indexURL));
+  switch (mode) {
+    case "none":
+      return {
+        loadedFiles: () => Promise.resolve([...new Set([...graph, ...requiredFiles()])]),
+      };
+    case "typescript": {
+      // Imported only here: tsx and esbuild are megabytes a JavaScript site never needs.
+      const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
+      esm.register();
+      cjs.register();
+      return installOwnHooks(cwd, indexURL);
+    }
+    case "esm":
+      return installOwnHooks(cwd, indexURL);
+    default:
+      throw unknownMode(mode);
+  }
+}
 
+function unknownMode(mode: never): Error {
+  return new Error(`unknown hook mode: ${JSON.stringify(mode)}`);
+}
+
+function installOwnHooks(cwd: string, indexURL: string): ModuleHooks {
   const { port1, port2 } = new MessageChannel();
   const data: HookData = {
     indexURL,

@@ -23,7 +23,8 @@ import { openNotifier, type Notifier } from "./notifier.js";
 import { formatLoadFailure } from "./report.js";
 import { requestListener } from "./request-listener.js";
 import { listenTarget, serve } from "./serve.js";
-import { loadSettings, settingsRequest } from "./settings.js";
+import { findSettingsFile, loadSettings, settingsRequest } from "./settings.js";
+import { hookModeFor, isPathLike, scanSiteGraph } from "./site-graph.js";
 import { publishSettings } from "./settings-slot.js";
 import { isSiteFile } from "./site-files.js";
 import { exitWhenOrphaned } from "./orphan-watch.js";
@@ -48,12 +49,24 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   // As sd_listen_fds does: a program the app spawns must not think these sockets are its own.
   for (const name of ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "TSGI_FD", "TSGI_NOTIFY_FD"]) delete env[name];
 
-  const hooks = installHooks(cwd);
-  const siteFiles = async (): Promise<string[]> => (await hooks.loadedFiles()).filter(isSiteFile);
-  const recentFiles = async (): Promise<string[]> => (await siteFiles()).reverse();
-
   // Settings first: the app may read them while it loads.
   const request = settingsRequest(env);
+  const settingsFile = request === undefined ? undefined : findSettingsFile(request, cwd);
+  const appFile = isAbsolute(appPath) ? appPath : resolve(cwd, appPath);
+  const graph = scanSiteGraph([
+    ...(settingsFile?.ok === true ? [settingsFile.value] : []),
+    appFile,
+    ...middleware.value.filter(isPathLike).map((m) => resolve(cwd, m)),
+  ]);
+  const hooks = await installHooks(cwd, hookModeFor(graph, middleware.value, env["TSGI_MODULE_HOOKS"]), graph.files);
+  const siteFiles = async (): Promise<string[]> => (await hooks.loadedFiles()).filter(isSiteFile);
+  // Most recent first; then the files read but not (yet) compiled, where a syntax error that
+  // V8 reports without a location may be, when no hook saw the source go by.
+  const recentFiles = async (): Promise<string[]> => {
+    const loaded = (await siteFiles()).reverse();
+    return [...new Set([...loaded, ...graph.files.filter(isSiteFile)])];
+  };
+
   const settings = request === undefined ? undefined : await loadSettings(request, cwd, recentFiles);
   // Even a failed start reports what it loaded: hot reload then watches the broken file too,
   // wherever it lives, and the save that fixes it recovers the site.
@@ -67,13 +80,10 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   if (settings !== undefined && !settings.ok) return failed(settings.failure);
   if (settings !== undefined) publishSettings(settings.value.value);
 
-  const app = await loadApplication(
-    { file: isAbsolute(appPath) ? appPath : resolve(cwd, appPath), middleware: middleware.value, cwd },
-    recentFiles,
-  );
+  const app = await loadApplication({ file: appFile, middleware: middleware.value, cwd }, recentFiles);
   if (!app.ok) return failed(app.failure);
 
-  const serving = await serve(requestListener(app.value, log), target.value, log);
+  const serving = await serve(await requestListener(app.value, log), target.value, log);
   if (!serving.ok) return failed(serving.failure);
   stopSignals.serving(serving.value.drainable);
   guard.serving();

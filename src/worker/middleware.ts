@@ -2,13 +2,14 @@
  * Applying the site's middleware: the first listed wraps the application, each next one wraps
  * the result, so the last listed is outermost (the order documented in `src/index.ts`).
  */
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describeLoadError, type ErrorContext } from "./describe-error.js";
 import { failed, loaded, type Loaded } from "./failure.js";
 import { declaredKind, settle, type ServedApplication } from "./find-application.js";
 import { exportNamed, exportNames } from "./module-exports.js";
 import { importForSite } from "./site-import.js";
+import { isPathLike } from "./site-graph.js";
 
 /** `TSGI_MIDDLEWARE`: a JSON array of absolute paths or package names; unset means none. */
 export function parseMiddlewareList(value: string | undefined): Loaded<readonly string[]> {
@@ -69,8 +70,4 @@ async function applyOne(
     const failure = await describeLoadError(error, { file: where, recentFiles });
     return failed({ ...failure, message: `middleware ${where}: ${failure.message}` });
   }
-}
-
-function isPathLike(specifier: string): boolean {
-  return isAbsolute(specifier) || specifier.startsWith("./") || specifier.startsWith("../");
 }

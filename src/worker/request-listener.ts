@@ -3,15 +3,17 @@
  * with a short body and the stack on stderr, never a dead worker.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { discardUnreadBody, sendResponse, toRequest } from "./fetch-bridge.js";
 import type { ServedApplication } from "./find-application.js";
 
 export type Log = (message: string) => void;
 
-export function requestListener(application: ServedApplication, log: Log): RequestListener {
+export async function requestListener(application: ServedApplication, log: Log): Promise<RequestListener> {
   switch (application.kind) {
-    case "fetch":
-      return (req, res) => void serveFetch(application.fetch, req, res, log);
+    case "fetch": {
+      // Imported here, not above: a Node handler never pays for the Fetch machinery.
+      const { fetchListener } = await import("./fetch-listener.js");
+      return fetchListener(application.fetch, log);
+    }
     case "node":
       return (req, res) => {
         try {
@@ -24,25 +26,6 @@ export function requestListener(application: ServedApplication, log: Log): Reque
       };
     default:
       throw unknownKind(application);
-  }
-}
-
-async function serveFetch(fetch: (request: Request) => unknown, req: IncomingMessage, res: ServerResponse, log: Log): Promise<void> {
-  const aborted = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) aborted.abort();
-  });
-  res.once("finish", () => discardUnreadBody(req));
-  try {
-    const response = await fetch(toRequest(req, aborted.signal));
-    if (!(response instanceof Response)) {
-      throw new TypeError(`the fetch handler returned ${describe(response)} instead of a Response`);
-    }
-    await sendResponse(res, response, req.method === "HEAD");
-  } catch (error) {
-    // The client left; whatever failed after that is nobody's concern.
-    if (aborted.signal.aborted) return;
-    fail(req, res, error, log);
   }
 }
 
@@ -68,12 +51,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as PromiseLike<unknown>).then === "function"
   );
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "no prototype"})`;
-  return `a ${typeof value}`;
 }
 
 function unknownKind(application: never): Error {
