@@ -1,19 +1,33 @@
 /**
  * Stopping gracefully: stop accepting, let in-flight requests finish, close keep-alive
- * connections as they fall idle, and report when the last connection is gone.
+ * connections as they fall idle, close WebSockets with 1012 (service restart), and report when
+ * the last connection is gone.
  *
  * Closing our copy of the listening socket does not close the socket: the supervisor and the
  * next generation hold it, and connections arriving meanwhile wait in the kernel's backlog.
  */
-import type { Server, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 
 export interface Drainable {
   /** Resolves once every connection is closed. Single-flight: later calls share the first. */
   drain(): Promise<void>;
 }
 
-export function trackForDrain(server: Server): Drainable {
+export interface DrainTracker extends Drainable {
+  /**
+   * Called once the app has added its own `upgrade` listeners (or none): from then on upgraded
+   * connections are tracked too.
+   */
+  trackUpgrades(): void;
+}
+
+/** How long a WebSocket peer has to answer our close frame before its socket is cut. */
+const CLOSE_GRACE_MS = 2000;
+
+export function trackForDrain(server: Server): DrainTracker {
   const inFlight = new Set<ServerResponse>();
+  const upgraded = new Set<Duplex>();
   let draining: Promise<void> | undefined;
 
   server.on("request", (_req, res: ServerResponse) => {
@@ -26,14 +40,27 @@ export function trackForDrain(server: Server): Drainable {
     });
   });
 
+  const onUpgrade = (req: IncomingMessage, socket: Duplex): void => {
+    if (req.headers.upgrade?.toLowerCase() !== "websocket") return;
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    if (draining !== undefined) closeWebSocket(socket);
+  };
+
   return {
     drain() {
       draining ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const res of inFlight) closeAfterResponse(res);
         server.closeIdleConnections();
+        for (const socket of upgraded) closeWebSocket(socket);
       });
       return draining;
+    },
+    trackUpgrades() {
+      // Only beside the app's own listeners: an `upgrade` listener makes Node hand the socket
+      // over, and nobody would answer it.
+      if (server.listenerCount("upgrade") > 0) server.prependListener("upgrade", onUpgrade);
     },
   };
 }
@@ -41,4 +68,19 @@ export function trackForDrain(server: Server): Drainable {
 /** `Connection: close` makes Node end the connection after this response instead of keeping it. */
 function closeAfterResponse(res: ServerResponse): void {
   if (!res.headersSent) res.setHeader("connection", "close");
+}
+
+/** An unmasked close frame, status 1012 (service restart): the client reconnects, to the new generation. */
+const CLOSE_1012 = Buffer.from([0x88, 0x02, 0x03, 0xf4]);
+
+/**
+ * Tells a WebSocket client the server restarts, whatever library the app speaks it with: a
+ * control frame may go between any two frames, and the library writes whole frames. Sent only
+ * after the handshake's answer went out; a socket still handshaking is cut at the grace's end.
+ */
+function closeWebSocket(socket: Duplex): void {
+  if (socket.destroyed) return;
+  const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
+  if (written > 0) socket.end(CLOSE_1012);
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
 }

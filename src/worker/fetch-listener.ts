@@ -18,6 +18,7 @@
 import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import type { Log } from "./request-listener.js";
+import { isThenable } from "./thenable.js";
 
 export type FetchCall = (request: Request, ...rest: unknown[]) => unknown;
 
@@ -43,14 +44,6 @@ export function fetchListener(fetch: FetchCall, log: Log): RequestListener {
       return new Response(INTERNAL_ERROR, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
     },
   }) as RequestListener;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 function describe(value: unknown): string {

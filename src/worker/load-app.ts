@@ -4,9 +4,10 @@
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { describeLoadError, type ErrorContext } from "./describe-error.js";
-import { failed, type Loaded } from "./failure.js";
+import { failed, loaded, type Loaded } from "./failure.js";
 import { findApplication, type ServedApplication } from "./find-application.js";
 import { applyMiddleware } from "./middleware.js";
+import { findServerHooks, type ServerHooks } from "./server-hooks.js";
 import { importForSite } from "./site-import.js";
 
 export interface AppRequest {
@@ -16,7 +17,12 @@ export interface AppRequest {
   readonly cwd: string;
 }
 
-export async function loadApplication(request: AppRequest, recentFiles: ErrorContext["recentFiles"]): Promise<Loaded<ServedApplication>> {
+export interface LoadedApp {
+  readonly application: ServedApplication;
+  readonly serverHooks: ServerHooks;
+}
+
+export async function loadApplication(request: AppRequest, recentFiles: ErrorContext["recentFiles"]): Promise<Loaded<LoadedApp>> {
   const { file } = request;
   if (!existsSync(file)) return failed({ file, message: `app module ${file} does not exist` });
   let namespace: Record<string, unknown>;
@@ -27,5 +33,9 @@ export async function loadApplication(request: AppRequest, recentFiles: ErrorCon
   }
   const found = findApplication(namespace, file);
   if (!found.ok) return found;
-  return applyMiddleware(found.value, request.middleware, request.cwd, recentFiles);
+  const serverHooks = findServerHooks(namespace, file);
+  if (!serverHooks.ok) return serverHooks;
+  const application = await applyMiddleware(found.value, request.middleware, request.cwd, recentFiles);
+  if (!application.ok) return application;
+  return loaded({ application: application.value, serverHooks: serverHooks.value });
 }

@@ -70,7 +70,8 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   const settings = request === undefined ? undefined : await loadSettings(request, cwd, recentFiles);
   // Even a failed start reports what it loaded: hot reload then watches the broken file too,
   // wherever it lives, and the save that fixes it recovers the site.
-  const failed = async (failure: LoadFailure): Promise<LoadFailure> => {
+  const failed = async (found: LoadFailure): Promise<LoadFailure> => {
+    const failure = hintHooks(found);
     // The file that failed to load is not among the loaded ones, and is the one to watch most.
     const files = new Set(await siteFiles());
     if (failure.file !== undefined && isSiteFile(failure.file)) files.add(failure.file);
@@ -83,7 +84,8 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   const app = await loadApplication({ file: appFile, middleware: middleware.value, cwd }, recentFiles);
   if (!app.ok) return failed(app.failure);
 
-  const serving = await serve(await requestListener(app.value, log), target.value, log);
+  const listener = await requestListener(app.value.application, log);
+  const serving = await serve(listener, app.value.serverHooks, target.value, log);
   if (!serving.ok) return failed(serving.failure);
   stopSignals.serving(serving.value.drainable);
   guard.serving();
@@ -95,6 +97,15 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   if (settings !== undefined) files.add(settings.value.file);
   notifier.send({ type: "loaded", files: [...files] });
   return undefined;
+}
+
+/** A `"tsgi"` import the site graph did not see (a computed `import()`, a package): say what to do. */
+function hintHooks(failure: LoadFailure): LoadFailure {
+  if (!/Cannot find (package|module) 'tsgi'/.test(failure.message)) return failure;
+  return {
+    ...failure,
+    message: `${failure.message} (the worker maps "tsgi" when it sees the import in the site's files; set TSGI_MODULE_HOOKS=1 in the site's env to map it everywhere)`,
+  };
 }
 
 interface ProcessGuard {

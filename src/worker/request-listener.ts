@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { ServedApplication } from "./find-application.js";
+import { isThenable } from "./thenable.js";
 
 export type Log = (message: string) => void;
 
@@ -43,14 +44,6 @@ function fail(req: IncomingMessage, res: ServerResponse, error: unknown, log: Lo
   res.statusCode = 500;
   res.setHeader("content-type", "text/plain; charset=utf-8");
   res.end("Internal Server Error\n");
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
 
 function unknownKind(application: never): Error {
