@@ -34,11 +34,12 @@ import { reload } from "./scenarios/reload.js";
 import { throughput } from "./scenarios/throughput.js";
 import { watch } from "./scenarios/watch.js";
 import { asgi } from "./scenarios/asgi.js";
+import { worker } from "./scenarios/worker.js";
 
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
 
-const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi];
+const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker];
 
 interface Options {
   readonly quick: boolean;

@@ -6,7 +6,8 @@
  * Closing our copy of the listening socket does not close the socket: the supervisor and the
  * next generation hold it, and connections arriving meanwhile wait in the kernel's backlog.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { ServerResponse, type IncomingMessage, type Server } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 
 export interface Drainable {
@@ -26,19 +27,22 @@ export interface DrainTracker extends Drainable {
 const CLOSE_GRACE_MS = 2000;
 
 export function trackForDrain(server: Server): DrainTracker {
-  const inFlight = new Set<ServerResponse>();
+  // Connections, not requests: nothing per request while serving (keep-alive connections carry
+  // thousands), and what a drain needs is on the connection: the response in flight, if any.
+  const connections = new Set<Socket>();
   const upgraded = new Set<Duplex>();
   let draining: Promise<void> | undefined;
 
-  server.on("request", (_req, res: ServerResponse) => {
-    inFlight.add(res);
-    if (draining !== undefined) closeAfterResponse(res);
-    res.once("close", () => {
-      inFlight.delete(res);
-      // The connection becomes idle only once Node has finished with this response.
-      if (draining !== undefined) setImmediate(() => server.closeIdleConnections());
-    });
+  server.on("connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
   });
+
+  // The connection becomes idle only once Node has finished with the response.
+  const closeWhenDone = (res: ServerResponse): void => {
+    closeAfterResponse(res);
+    res.once("close", () => setImmediate(() => server.closeIdleConnections()));
+  };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex): void => {
     if (req.headers.upgrade?.toLowerCase() !== "websocket") return;
@@ -51,7 +55,12 @@ export function trackForDrain(server: Server): DrainTracker {
     drain() {
       draining ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const res of inFlight) closeAfterResponse(res);
+        // First of the request listeners from now on, so it sees a response before the app sends it.
+        server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => closeWhenDone(res));
+        for (const socket of connections) {
+          const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+          if (res instanceof ServerResponse) closeWhenDone(res);
+        }
         server.closeIdleConnections();
         for (const socket of upgraded) closeWebSocket(socket);
       });

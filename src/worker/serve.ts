@@ -41,7 +41,7 @@ export async function serve(
   log: (message: string) => void,
 ): Promise<Loaded<Serving>> {
   const server = createServer();
-  // Tracking first, so it sees each response before the app can send it.
+  // Before listening, so it sees every connection.
   const drainable = trackForDrain(server);
   server.on("request", listener);
   if (hooks.upgrade !== undefined) {

@@ -31,6 +31,12 @@ export function judge(metric: Metric): Verdict | undefined {
     return { met: share <= 1.1, text: `${share.toFixed(2)} × PM2's jlist` };
   }
   if (id === "reload-0-ms") return ratio === undefined ? undefined : { met: ratio <= 1.5, text: times(ratio) };
+  if (id.startsWith("worker-rps-")) {
+    const floor = id === "worker-rps-express-get" ? 0.95 : 0.9;
+    return ratio === undefined ? undefined : { met: ratio >= floor, text: times(ratio) };
+  }
+  if (id.startsWith("worker-rss-") || id === "worker-start-js")
+    return ratio === undefined ? undefined : { met: ratio <= 1.1, text: times(ratio) };
   if (id.startsWith("throughput-")) return ratio === undefined ? undefined : { met: ratio >= 0.98, text: times(ratio) };
   if (id.startsWith("watch-ms-")) {
     if (bare === undefined) return undefined;

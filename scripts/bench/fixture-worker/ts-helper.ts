@@ -1,0 +1,3 @@
+export function describe<T extends object>(value: T): string {
+  return JSON.stringify(value);
+}
