@@ -35,7 +35,7 @@ export function fetchListener(fetch: FetchCall, log: Log): RequestListener {
     const result = fetch(request, env);
     return isThenable(result) ? Promise.resolve(result).then(checked) : checked(result);
   };
-  return getRequestListener(call, {
+  const listener = getRequestListener(call, {
     // HTTP/1.0 clients may send no Host; the URL still needs one.
     hostname: "localhost",
     errorHandler(error) {
@@ -44,6 +44,33 @@ export function fetchListener(fetch: FetchCall, log: Log): RequestListener {
       return new Response(INTERNAL_ERROR, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
     },
   }) as RequestListener;
+  writeArrayBuffersDirectly();
+  return listener;
+}
+
+/**
+ * The adapter's `Response` keeps a string or `Uint8Array` body as given and writes it in one go;
+ * any other body goes through a real `Response` and a stream reader. An `ArrayBuffer` (or another
+ * typed array) becomes a `Uint8Array` view of the same bytes first, so it takes the direct way.
+ */
+function writeArrayBuffersDirectly(): void {
+  const Base = globalThis.Response;
+  class WorkerResponse extends Base {
+    // As the adapter's class does: a Response from anywhere (fetch(), Node's own) is a Response.
+    static override [Symbol.hasInstance](value: unknown): boolean {
+      return value instanceof Base;
+    }
+    constructor(body?: BodyInit | null, init?: ResponseInit) {
+      super(asBytes(body), init);
+    }
+  }
+  Object.defineProperty(globalThis, "Response", { value: WorkerResponse, writable: true, configurable: true });
+}
+
+function asBytes(body: BodyInit | null | undefined): BodyInit | null | undefined {
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body) && !(body instanceof Uint8Array)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return body;
 }
 
 function describe(value: unknown): string {
