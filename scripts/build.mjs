@@ -41,6 +41,9 @@ await build({
   logLevel: "warning",
 });
 
+// The worker, bundled into one file of its own in place (scripts/bundle-worker.ts says why).
+execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "bundle-worker.ts")], { cwd: root, stdio: "inherit" });
+
 /** esbuild comes with tsx (a dependency); resolve it from there rather than adding it again. */
 function pathToEsbuild() {
   const direct = bin("esbuild", "lib/main.js");

@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { bundleWorker } from "../bundle-worker.js";
 import { installSignalHandlers, stopEverything, track, trackedPids } from "./lib/cleanup.js";
 import { judge } from "./lib/goals.js";
 import { ourPids, waitQuiet, withOthersMeasured } from "./lib/quiet.js";
@@ -107,6 +108,7 @@ function install(): void {
     cwd: REPO,
     stdio: "inherit",
   });
+  bundleWorker(path.join(REPO, "dist", "worker", "main.js"));
 }
 
 function tryCommand(file: string, args: string[]): string {

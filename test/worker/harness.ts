@@ -13,12 +13,13 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleWorker } from "../../scripts/bundle-worker.js";
 import { parseNotifyLine, type NotifyMessage } from "../../src/protocol/notify.js";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const FIXTURES = join(REPO, "test/fixtures/apps");
 
-/** Compiles `src/worker` and `src/index.ts`; returns the path of `worker/main.js`. */
+/** Compiles `src/worker` and `src/index.ts` and bundles the worker; returns the path of `worker/main.js`. */
 export function buildWorker(): { readonly main: string; readonly dispose: () => void } {
   const root = mkdtempSync(join(tmpdir(), "tsgi-worker-build-"));
   const out = join(root, "build");
@@ -45,7 +46,10 @@ export function buildWorker(): { readonly main: string; readonly dispose: () => 
     rmSync(root, { recursive: true, force: true });
     throw new Error(`compiling the worker failed:\n${tsc.stdout}${tsc.stderr}`);
   }
-  return { main: join(out, "worker/main.js"), dispose: () => rmSync(root, { recursive: true, force: true }) };
+  const main = join(out, "worker/main.js");
+  // As `npm run build` ships it: one file.
+  bundleWorker(main);
+  return { main, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /** The handle Node's cluster module uses: bound, not listening, with a file descriptor. */
