@@ -8,6 +8,8 @@
  *                       holds the dotted settings module, e.g. `beta.settings.prod`
  * - `TSGI_FD=3`         the bound listening socket; `TSGI_NOTIFY_FD=4` the notify pipe
  * - `TSGI_STOP_SIGNAL`  the graceful stop signal (default SIGTERM; SIGTERM and SIGINT also drain)
+ * - `TSGI_MODULE_HOOKS=1` install tsx and tsgi's module hooks whatever the site's files look
+ *                       like (by default only what `site-graph.ts` finds the site needs)
  *
  * It loads settings, then the app and its middleware, listens, and writes `ready` and then
  * `loaded` on the notify pipe; a load failure writes `error` (with file and line when known)
