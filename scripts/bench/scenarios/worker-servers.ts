@@ -52,6 +52,11 @@ export async function startProgram(id: Exclude<ServerId, `tsgi-${string}`>, port
     env: { ...baseEnv(), PORT: String(port), ...program.env },
     cwd: WORKER_FIXTURE,
     logFile: path.join(workDir, `${id}.out`),
+    // A session of its own, as tsgi gives each site: Linux's autogroup scheduler groups tasks by
+    // session, and a server left in the harness's session, beside the load generator, answers
+    // several times faster than one in a group of its own whenever other work loads the machine
+    // (each request and answer waits for the other group's turn).
+    detached: true,
   });
   trackDaemon(id, daemon);
   await serving(id, port, program.probe);

@@ -297,6 +297,8 @@ async function timeToServe(ctx: Context, args: readonly string[], env: Readonly<
     cwd: WORKER_FIXTURE,
     env: { ...baseEnv(), PORT: String(port), ...env },
     stdio: "ignore",
+    // Its own session, as a supervised site has (see worker-servers.ts).
+    detached: true,
   });
   try {
     const deadline = started + 30_000;
