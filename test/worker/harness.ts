@@ -3,11 +3,13 @@
  * (not listening) socket as fd 3 and the notify pipe as fd 4; then waits on its notify
  * messages with deadlines instead of sleeping.
  *
- * The worker is compiled once per test file into a private folder, so the test exercises the
- * built `worker/main.js` without racing anyone else's `npm run build` over `dist/`.
+ * The worker is compiled and bundled into a folder of the tests' own (one per content of the
+ * sources, shared by the test files), so the tests exercise the built `worker/main.js` without
+ * racing anyone else's `npm run build` over `dist/`.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from "node:http";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
@@ -19,9 +21,45 @@ import { parseNotifyLine, type NotifyMessage } from "../../src/protocol/notify.j
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const FIXTURES = join(REPO, "test/fixtures/apps");
 
-/** Compiles `src/worker` and `src/index.ts` and bundles the worker; returns the path of `worker/main.js`. */
+/**
+ * Compiles `src/worker` and `src/index.ts` and bundles the worker; returns the path of
+ * `worker/main.js`. Built once per content of the sources: every worker test file (and every
+ * run) with the same sources shares one build in the temp folder, since compiling costs ~3 s of
+ * CPU; a concurrent first build is settled by an atomic rename.
+ */
 export function buildWorker(): { readonly main: string; readonly dispose: () => void } {
-  const root = mkdtempSync(join(tmpdir(), "tsgi-worker-build-"));
+  const shared = join(tmpdir(), `tsgi-worker-build-${sourceKey()}`);
+  const main = join(shared, "build", "worker", "main.js");
+  if (existsSync(main)) return { main, dispose: () => {} };
+  const root = compileWorker();
+  try {
+    renameSync(root, shared);
+  } catch {
+    // Another test file built the same sources first: use its build.
+    rmSync(root, { recursive: true, force: true });
+  }
+  if (!existsSync(main)) throw new Error(`the worker build is missing ${main}`);
+  return { main, dispose: () => {} };
+}
+
+/** What the build depends on: tsgi's sources, the bundler script, the compiler settings. */
+function sourceKey(): string {
+  const hash = createHash("sha256");
+  const files = [
+    ...readdirSync(join(REPO, "src"), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".ts"))
+      .sort()
+      .map((f) => join(REPO, "src", f)),
+    join(REPO, "scripts", "bundle-worker.ts"),
+    join(REPO, "tsconfig.json"),
+  ];
+  for (const file of files) hash.update(file).update(readFileSync(file));
+  return hash.digest("hex").slice(0, 16);
+}
+
+function compileWorker(): string {
+  const root = mkdtempSync(join(tmpdir(), "tsgi-worker-build-tmp-"));
   const out = join(root, "build");
   mkdirSync(out);
   // Where the supervisor would find them: tsx and friends in node_modules, an ESM package.
@@ -46,10 +84,9 @@ export function buildWorker(): { readonly main: string; readonly dispose: () => 
     rmSync(root, { recursive: true, force: true });
     throw new Error(`compiling the worker failed:\n${tsc.stdout}${tsc.stderr}`);
   }
-  const main = join(out, "worker/main.js");
   // As `npm run build` ships it: one file.
-  bundleWorker(main);
-  return { main, dispose: () => rmSync(root, { recursive: true, force: true }) };
+  bundleWorker(join(out, "worker", "main.js"));
+  return root;
 }
 
 /** The handle Node's cluster module uses: bound, not listening, with a file descriptor. */
