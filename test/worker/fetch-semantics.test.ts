@@ -3,7 +3,7 @@
  * when, bodies of each kind, headers that repeat, and responses that must carry no body.
  */
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { describe, it } from "node:test";
 import { httpRequestTo } from "./harness.js";
 import { bytesRequest, target } from "./bytes-http.js";
@@ -111,5 +111,27 @@ describe("the Fetch path", () => {
     const streamed = await bytesRequest(socket, "/stream?kb=1024");
     assert.equal(streamed.body.length, 1024 * 1024);
     assert.ok(streamed.body.every((b) => b === 120));
+  });
+
+  it("pulls a streamed body only as fast as the client reads it (backpressure)", async (t) => {
+    const socket = await semanticsWorker();
+    const totalKb = 256 * 1024; // 256 MiB on offer
+    const req = httpRequest({ ...target(socket), path: `/stream?kb=${totalKb}`, agent: false });
+    t.after(() => req.destroy());
+    req.on("error", () => {});
+    const response = await new Promise<IncomingMessage>((resolve) => req.once("response", resolve).end());
+    await new Promise((resolve) => response.once("data", resolve));
+    response.pause();
+    // Paused: the handler's stream stops being pulled once the socket's buffers are full.
+    let last = -1;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const pulled = Number((await httpRequestTo(socket, "/pulled")).body);
+      if (pulled === last) break;
+      if (Date.now() > deadline) throw new Error(`the stream was still being pulled after 15 s (${pulled} KiB)`);
+      last = pulled;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.ok(last < 64 * 1024, `pulled ${last} KiB of ${totalKb} while the client read one chunk`);
   });
 });
