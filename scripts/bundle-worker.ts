@@ -5,7 +5,8 @@
  * at every start, as much as the rest of its start beyond a bare `node:http` server (issue 13;
  * the `worker` rows of BENCHMARKS.md). One file costs ~1 ms. What stays a file of its own:
  * tsx (it registers its hooks by its own path), `resolve-hooks.js` (registered by path onto the
- * hooks thread), and `dist/index.js`, tsgi's public module, which apps import as `"tsgi"`.
+ * hooks thread), `fetch-listener.js` (Fetch applications only), and `dist/index.js`, tsgi's
+ * public module, which apps import as `"tsgi"`.
  *
  * `node --import tsx scripts/bundle-worker.ts [main.js]` (the default: this checkout's dist/).
  */
@@ -22,7 +23,10 @@ export function bundleWorker(main: string): void {
     platform: "node",
     format: "esm",
     target: "node20",
-    external: ["tsx", "tsx/*", "./resolve-hooks.js"],
+    // fetch-listener.js stays a file too, so that @hono/node-server and what it imports (node:http2,
+    // tls…) load only for Fetch applications: esbuild hoists a bundled module's builtin imports
+    // to the bundle's top, where every worker would load them.
+    external: ["tsx", "tsx/*", "./resolve-hooks.js", "./fetch-listener.js"],
     logLevel: "warning",
   });
 }

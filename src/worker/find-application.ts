@@ -1,7 +1,6 @@
 /**
  * Finding a module's application and telling how to call it (rules in `src/index.ts`).
  */
-import { Server } from "node:net";
 import type { ApplicationKind } from "../index.js";
 import { failed, loaded, type Loaded } from "./failure.js";
 import { exportNamed, exportNames, type Exports } from "./module-exports.js";
@@ -80,7 +79,7 @@ export function declaredKind(namespace: Exports, file: string): Loaded<Applicati
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (value instanceof Server) return "a server; export its request listener instead (the function given to createServer)";
+  if (isServer(value)) return "a server; export its request listener instead (the function given to createServer)";
   if (typeof value !== "object") return `a ${typeof value}`;
   const methods = value as { callback?: unknown; listen?: unknown };
   if (typeof methods.callback === "function" && typeof methods.listen === "function") {
@@ -88,4 +87,14 @@ function describe(value: unknown): string {
   }
   const keys = Object.keys(value);
   return keys.length === 0 ? "an object without a fetch method" : `an object with ${keys.slice(0, 8).join(", ")} but no fetch method`;
+}
+
+/** By shape, not `instanceof net.Server`: importing `node:net` by name loads more of Node than the worker needs. */
+function isServer(value: unknown): boolean {
+  const server = value as { listen?: unknown; address?: unknown; getConnections?: unknown } | null;
+  return (
+    typeof server === "object" &&
+    server !== null &&
+    [server.listen, server.address, server.getConnections].every((m) => typeof m === "function")
+  );
 }

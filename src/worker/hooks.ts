@@ -17,7 +17,7 @@
 import { existsSync } from "node:fs";
 import Module, { createRequire, register } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import type { FlushRequest, HookData, HookMessage } from "./resolve-hooks.js";
 import { siteImporterURL } from "./site-import.js";
 
@@ -59,7 +59,9 @@ function unknownMode(mode: never): Error {
 }
 
 function installOwnHooks(cwd: string, indexURL: string): ModuleHooks {
-  const { port1, port2 } = new MessageChannel();
+  // The global one: importing `node:worker_threads` would load Node's worker machinery into
+  // every worker, hooks or not.
+  const { port1, port2 } = new MessageChannel() as unknown as { port1: MessagePort; port2: MessagePort };
   const data: HookData = {
     indexURL,
     siteImporterURL,
