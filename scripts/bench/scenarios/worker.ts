@@ -10,17 +10,16 @@
  * Fetch rows, bare Express for Express, `node:http` for memory and start-up. The rest is in the
  * notes.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { autocannon, type LoadRun } from "../lib/autocannon.js";
 import { get, sleep } from "../lib/http.js";
-import { reap, rssBytes } from "../lib/proc.js";
+import { rssBytes } from "../lib/proc.js";
 import type { Cell, Metric } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
-import { baseEnv } from "../peers/program.js";
-import { metric, quietTrial, type Context, type Scenario } from "./context.js";
-import { programIds, startProgram, startTsgi, WORKER_FIXTURE, workerMain, type Server, type ServerId } from "./worker-servers.js";
+import { metric, quietTrial, type Scenario } from "./context.js";
+import { measureStartup } from "./worker-startup.js";
+import { programIds, startProgram, startTsgi, type Server, type ServerId } from "./worker-servers.js";
 
 interface Case {
   readonly id: string;
@@ -265,55 +264,4 @@ function rpsCell(runs: readonly LoadRun[], id: ServerId): Cell {
 
 function median(values: readonly number[]): number {
   return summarize(values)?.median ?? Number.NaN;
-}
-
-interface Startup {
-  readonly bare: number[];
-  readonly js: number[];
-  readonly tsCold: number[];
-  readonly tsWarm: number[];
-}
-
-/** Each start in turn, so they share the machine's state: bare, JavaScript worker, TypeScript cold then warm. */
-async function measureStartup(ctx: Context, workDir: string, trials: number): Promise<Startup> {
-  const main = workerMain(ctx.workRoot);
-  const out: Startup = { bare: [], js: [], tsCold: [], tsWarm: [] };
-  for (let trial = 0; trial < trials; trial++) {
-    const cache = fs.mkdtempSync(path.join(workDir, "tsx-cache-"));
-    out.bare.push(await timeToServe(ctx, ["bare-http.mjs"], {}));
-    out.js.push(await timeToServe(ctx, [main], { TSGI_APP: path.join(WORKER_FIXTURE, "fetch-app.mjs") }));
-    const ts = { TSGI_APP: path.join(WORKER_FIXTURE, "ts-app.ts"), TMPDIR: cache };
-    out.tsCold.push(await timeToServe(ctx, [main], ts));
-    out.tsWarm.push(await timeToServe(ctx, [main], ts));
-    fs.rmSync(cache, { recursive: true, force: true });
-  }
-  return out;
-}
-
-/** ms from spawn to the first 200 on `/`, polled every 2 ms; the process is stopped after. */
-async function timeToServe(ctx: Context, args: readonly string[], env: Readonly<Record<string, string>>): Promise<number> {
-  const port = await ctx.port();
-  const started = performance.now();
-  const child = spawn(process.execPath, [...args], {
-    cwd: WORKER_FIXTURE,
-    env: { ...baseEnv(), PORT: String(port), ...env },
-    stdio: "ignore",
-    // Its own session, as a supervised site has (see worker-servers.ts).
-    detached: true,
-  });
-  try {
-    const deadline = started + 30_000;
-    while (performance.now() < deadline) {
-      const answer = await get(port, "/", 1000);
-      if (answer.ok) return performance.now() - started;
-      if (child.exitCode !== null) throw new Error(`${args.join(" ")} exited with ${child.exitCode} before serving`);
-      await sleep(2);
-    }
-    throw new Error(`${args.join(" ")} not serving on ${port} after 30 s`);
-  } finally {
-    if (child.pid !== undefined) {
-      child.kill("SIGTERM");
-      await reap([child.pid], 5000);
-    }
-  }
 }
