@@ -35,7 +35,7 @@ export function judge(metric: Metric): Verdict | undefined {
     const floor = id === "worker-rps-express-get" ? 0.95 : 0.9;
     return ratio === undefined ? undefined : { met: ratio >= floor, text: times(ratio) };
   }
-  if (id.startsWith("worker-rss-") || id === "worker-start-js")
+  if (id.startsWith("worker-rss-") || id === "worker-start-js" || id === "worker-start-express")
     return ratio === undefined ? undefined : { met: ratio <= 1.1, text: times(ratio) };
   if (id.startsWith("throughput-")) return ratio === undefined ? undefined : { met: ratio >= 0.98, text: times(ratio) };
   if (id.startsWith("watch-ms-")) {

@@ -14,19 +14,26 @@ import { WORKER_FIXTURE, workerMain } from "./worker-servers.js";
 
 export interface Startup {
   readonly bare: number[];
+  /** `@hono/node-server` serving the one-line handler: the floor for any Fetch server. */
+  readonly hono: number[];
   readonly js: number[];
+  readonly express: number[];
+  readonly jsExpress: number[];
   readonly tsCold: number[];
   readonly tsWarm: number[];
 }
 
-/** Each start in turn, so they share the machine's state: bare, JavaScript worker, TypeScript cold then warm. */
+/** Each start in turn, so they share the machine's state; TypeScript cold, then warm. */
 export async function measureStartup(ctx: Context, workDir: string, trials: number): Promise<Startup> {
   const main = workerMain(ctx.workRoot);
-  const out: Startup = { bare: [], js: [], tsCold: [], tsWarm: [] };
+  const out: Startup = { bare: [], hono: [], js: [], express: [], jsExpress: [], tsCold: [], tsWarm: [] };
   for (let trial = 0; trial < trials; trial++) {
     const cache = fs.mkdtempSync(path.join(workDir, "tsx-cache-"));
     out.bare.push(await timeToServe(ctx, ["bare-http.mjs"], {}));
+    out.hono.push(await timeToServe(ctx, ["hono-serve.mjs"], { APP: "fetch-app.mjs" }));
     out.js.push(await timeToServe(ctx, [main], { TSGI_APP: path.join(WORKER_FIXTURE, "fetch-app.mjs") }));
+    out.express.push(await timeToServe(ctx, ["express-listen.mjs"], {}));
+    out.jsExpress.push(await timeToServe(ctx, [main], { TSGI_APP: path.join(WORKER_FIXTURE, "express-app.mjs") }));
     const ts = { TSGI_APP: path.join(WORKER_FIXTURE, "ts-app.ts"), TMPDIR: cache };
     out.tsCold.push(await timeToServe(ctx, [main], ts));
     out.tsWarm.push(await timeToServe(ctx, [main], ts));

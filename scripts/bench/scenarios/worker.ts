@@ -213,6 +213,18 @@ export const worker: Scenario = {
       ),
       metric(
         {
+          id: "worker-start-express",
+          scenario: "worker",
+          title: "worker start-up → first 200, Express (bare = bare Express)",
+          unit: "ms",
+          ratioToBare: true,
+          goal: "≤ 1.1 × bare",
+          command,
+        },
+        { bare: { kind: "values", values: startup.express }, tsgi: { kind: "values", values: startup.jsExpress } },
+      ),
+      metric(
+        {
           id: "worker-start-ts",
           scenario: "worker",
           title: "worker start-up → first 200, TypeScript, compile cache warm (bare = node:http)",
@@ -247,7 +259,7 @@ export const worker: Scenario = {
         .join("; ")}.`,
       `Where a Fetch worker's memory goes, idle (this run's figures): Node's own fetch implementation (undici), loaded by the first \`Request\`/\`Response\` any Fetch server touches, is the step from node:http to @hono/node-server: ${diff("hono-fetch", "bare-fetch")} MiB; tsgi's worker beyond @hono/node-server (its modules, the supervisor's protocol): ${diff("tsgi-fetch", "hono-fetch")} MiB. A TypeScript site adds tsx and esbuild and the module-hooks thread (a second V8 instance): tsgi-ts − tsgi-fetch = ${diff("tsgi-ts", "tsgi-fetch")} MiB. A JavaScript site loads neither (measured before that change: +29 MiB for every site), and an Express site not even undici.`,
       "Measured once before issue 13's changes (same machine, one-line Fetch handler, autocannon -c 16 -d 4): the worker did 31 k requests where @hono/node-server did 357 k, and held 77 MiB idle and 191 MiB after the load against 46 → 60 MiB for node:http. Idle, by taking the worker apart: importing tsx +14 MiB, registering it +15 MiB (10 MiB of that is the module-hooks thread alone: an empty hook costs as much), undici +8.5 MiB, the worker's own modules ~3 MiB. Under load it built, per request, a full WHATWG Request with copied Headers and an AbortSignal, and sent every body, even a string, through Readable.fromWeb; with the lazy request and direct writes the load leaves 55–60 MiB, as it does under @hono/node-server.",
-      `Start-up (spawn → first 200, median of ${startup.bare.length}): node:http ${Math.round(median(startup.bare))} ms; the worker with the one-line JavaScript handler ${Math.round(median(startup.js))} ms; with a TypeScript app ${Math.round(median(startup.tsCold))} ms on a cold compile cache and ${Math.round(median(startup.tsWarm))} ms once tsx's cache holds its output (\`$TMPDIR/tsx-<uid>\`, keyed by file content, so it survives reloads and supervisor restarts). The worker runs by hand here (\`PORT\`), without the supervisor's own start.`,
+      `Start-up (spawn → first 200, median of ${startup.bare.length}): node:http ${Math.round(median(startup.bare))} ms, @hono/node-server ${Math.round(median(startup.hono))} ms (the first touch of \`Response\` loads undici), the worker with the one-line JavaScript handler ${Math.round(median(startup.js))} ms; bare Express ${Math.round(median(startup.express))} ms, the worker with it ${Math.round(median(startup.jsExpress))} ms; with a TypeScript app ${Math.round(median(startup.tsCold))} ms on a cold compile cache and ${Math.round(median(startup.tsWarm))} ms once tsx's cache holds its output (\`$TMPDIR/tsx-<uid>\`, keyed by file content, so it survives reloads and supervisor restarts). The worker runs by hand here (\`PORT\`), without the supervisor's own start.`,
     );
     return { metrics, notes };
   },
