@@ -14,7 +14,6 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { bundleWorker } from "../bundle-worker.js";
 import { installSignalHandlers, stopEverything, track, trackedPids } from "./lib/cleanup.js";
 import { judge } from "./lib/goals.js";
 import { ourPids, waitQuiet, withOthersMeasured } from "./lib/quiet.js";
@@ -103,12 +102,10 @@ function install(): void {
     execFileSync("npm", ["install", "--no-audit", "--no-fund"], { cwd: REPO, stdio: "inherit" });
   }
   execFileSync("bash", [path.join(BENCH, "install.sh")], { cwd: REPO, stdio: "inherit" });
-  log("building tsgi: tsc -p tsconfig.json");
-  execFileSync(process.execPath, [path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
-    cwd: REPO,
-    stdio: "inherit",
-  });
-  bundleWorker(path.join(REPO, "dist", "worker", "main.js"));
+  // As `npm run build`: tsc, then the command line's and the worker's bundles (a dist/bundle/
+  // left from an older build would otherwise be what runs).
+  log("building tsgi: node scripts/build.mjs");
+  execFileSync(process.execPath, [path.join(REPO, "scripts", "build.mjs")], { cwd: REPO, stdio: "inherit" });
 }
 
 function tryCommand(file: string, args: string[]): string {
