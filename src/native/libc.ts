@@ -1,0 +1,107 @@
+/**
+ * The few libc calls Node does not offer, through koffi — the one place tsgi loads libc.
+ *
+ * Why an FFI call and not a helper process: `prctl` acts on the calling process itself, so it
+ * cannot be delegated; `waitpid` must run in the supervisor, which is the parent; and the
+ * systemd notify protocol checks that a datagram comes from the main pid (a `systemd-notify`
+ * child is refused without `NotifyAccess=all`). koffi is a maintained, prebuilt FFI package
+ * (no compiler at install), and each call here is a plain synchronous libc call that returns
+ * at once.
+ *
+ * Loaded lazily on first use, so commands that never need it (check, export, status) never
+ * pay for it. Where it cannot be loaded (no prebuilt binary for the platform, not Linux/glibc)
+ * `libc()` returns a failure value with the reason; callers warn once and keep the old
+ * behaviour. Every function returns a failure value with errno instead of throwing.
+ */
+import { createRequire } from "node:module";
+import type { LibraryHandle } from "koffi";
+
+type KoffiFunction = ReturnType<LibraryHandle["func"]>;
+
+export type LibcCall<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errno: number; readonly call: string };
+
+export interface Libc {
+  /** `prctl(option, arg2, 0, 0, 0)`. */
+  prctl(option: number, arg2: number): LibcCall<number>;
+  /** `waitpid(pid, &status, options)`: the pid reaped (0 with WNOHANG when none) and its raw status. */
+  waitpid(pid: number, options: number): LibcCall<{ pid: number; status: number }>;
+  /** `socket(domain, type, protocol)`: a new file descriptor. */
+  socket(domain: number, type: number, protocol: number): LibcCall<number>;
+  /** `bind(fd, addr, addr.length)`. */
+  bind(fd: number, address: Buffer): LibcCall<number>;
+  /** `sendto(fd, data, data.length, flags, addr, addr.length)`: bytes sent. */
+  sendto(fd: number, data: Buffer, flags: number, address: Buffer): LibcCall<number>;
+  /** `recv(fd, buffer, buffer.length, flags)`: bytes received. */
+  recv(fd: number, buffer: Buffer, flags: number): LibcCall<number>;
+  close(fd: number): LibcCall<number>;
+}
+
+export type LibcLoad = { readonly ok: true; readonly libc: Libc } | { readonly ok: false; readonly reason: string };
+
+/** Linux constants used by the callers (the same on x86_64 and aarch64). */
+export const PR_SET_PDEATHSIG = 1;
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const WNOHANG = 1;
+export const AF_UNIX = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
+export const EAGAIN = 11;
+export const ECHILD = 10;
+
+let loaded: LibcLoad | undefined;
+
+/** libc, loaded on the first call; the same value (or the same failure) afterwards. */
+export function libc(): LibcLoad {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): LibcLoad {
+  if (process.platform !== "linux") return { ok: false, reason: `libc calls are Linux-only (this is ${process.platform})` };
+  let koffi: typeof import("koffi");
+  try {
+    koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+  } catch (error) {
+    return { ok: false, reason: `the koffi package cannot be loaded (${describe(error)})` };
+  }
+  try {
+    const lib = koffi.load("libc.so.6");
+    const prctl = lib.func("int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)");
+    const waitpid = lib.func("int waitpid(int pid, _Out_ int *status, int options)");
+    const socket = lib.func("int socket(int domain, int type, int protocol)");
+    const bind = lib.func("int bind(int fd, const void *addr, uint32_t len)");
+    const sendto = lib.func("intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t len)");
+    const recv = lib.func("intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)");
+    const close = lib.func("int close(int fd)");
+    const call = <T>(name: string, fn: KoffiFunction, args: unknown[], value: (result: number) => T): LibcCall<T> => {
+      const result = Number(fn(...args));
+      if (result < 0) return { ok: false, errno: koffi.errno(), call: name };
+      return { ok: true, value: value(result) };
+    };
+    const same = (result: number): number => result;
+    return {
+      ok: true,
+      libc: {
+        prctl: (option, arg2) => call("prctl", prctl, [option, arg2, 0, 0, 0], same),
+        waitpid: (pid, options) => {
+          const status = [0];
+          return call("waitpid", waitpid, [pid, status, options], (reaped) => ({ pid: reaped, status: status[0] ?? 0 }));
+        },
+        socket: (domain, type, protocol) => call("socket", socket, [domain, type, protocol], same),
+        bind: (fd, address) => call("bind", bind, [fd, address, address.length], same),
+        sendto: (fd, data, flags, address) => call("sendto", sendto, [fd, data, data.length, flags, address, address.length], same),
+        recv: (fd, buffer, flags) => call("recv", recv, [fd, buffer, buffer.length, flags], same),
+        close: (fd) => call("close", close, [fd], same),
+      },
+    };
+  } catch (error) {
+    return { ok: false, reason: `libc.so.6 cannot be loaded through koffi (${describe(error)})` };
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
