@@ -6,6 +6,8 @@
  */
 import { formatIssues, loadConfig } from "../config/load.js";
 import { ControlSocketBusy, startControlServer, type ReloadConfigOutcome } from "../control/server.js";
+import { describeTracking, startHost, uninstallHost } from "../host/host.js";
+import { startSystemdSession, summarize } from "../host/systemd-session.js";
 import { colorWanted, createLog } from "../logging/logger.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
@@ -32,26 +34,36 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   const log = createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout });
   // Real time enters here, and only here: everything below takes this clock.
   const clock = realClock;
+  // Before anything is spawned: the subreaper bit, the reaper and the tracking (`host/`).
+  const host = startHost({ warn: (message) => log.event("warn", message), env: process.env });
+  const systemd = startSystemdSession(process.env, (message) => log.event("warn", message));
   const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
+  const summary = (): string => summarize(supervisor.sites().map((site) => site.state.kind));
 
   let reloading: Promise<ReloadConfigOutcome> | undefined;
   const reloadConfig = (): Promise<ReloadConfigOutcome> => {
     // Single-flight: a SIGHUP during a reload-config joins it instead of stacking.
     reloading ??= (async (): Promise<ReloadConfigOutcome> => {
-      const next = await loadConfig(config.file, { watchAll: command.watch });
-      if (!next.ok) {
-        const errors = formatIssues(next.errors);
-        log.event("error", `${config.file} has errors; nothing changed:\n${errors}`, undefined, { event: "reload-config", ok: false });
-        return { ok: false, errors };
-      }
-      const report = await supervisor.apply(next.config);
-      log.event(
-        "info",
-        `configuration applied: added ${report.added.join(",") || "-"}, removed ${report.removed.join(",") || "-"}, changed ${report.changed.join(",") || "-"}, unchanged ${report.unchanged.length}`,
-      );
-      return { ok: true, report };
+      systemd.reloading(`reloading ${config.file}`);
+      const outcome = await applyConfig();
+      systemd.ready(summary());
+      return outcome;
     })().finally(() => (reloading = undefined));
     return reloading;
+  };
+  const applyConfig = async (): Promise<ReloadConfigOutcome> => {
+    const next = await loadConfig(config.file, { watchAll: command.watch });
+    if (!next.ok) {
+      const errors = formatIssues(next.errors);
+      log.event("error", `${config.file} has errors; nothing changed:\n${errors}`, undefined, { event: "reload-config", ok: false });
+      return { ok: false, errors };
+    }
+    const report = await supervisor.apply(next.config);
+    log.event(
+      "info",
+      `configuration applied: added ${report.added.join(",") || "-"}, removed ${report.removed.join(",") || "-"}, changed ${report.changed.join(",") || "-"}, unchanged ${report.unchanged.length}`,
+    );
+    return { ok: true, report };
   };
 
   let control;
@@ -60,6 +72,9 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   } catch (error) {
     if (error instanceof ControlSocketBusy) {
       err.write(`tsgi: ${error.message}\n`);
+      host.close();
+      uninstallHost();
+      systemd.close();
       await log.close();
       return 1;
     }
@@ -102,17 +117,20 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
           log.event("warn", "second SIGINT: killing every site now");
           for (const site of supervisor.sites()) for (const proc of site.allProcesses()) proc.killGroup();
           state.remove();
+          host.close();
           resolve(1);
         }
         return;
       }
       stopping = true;
+      systemd.stopping(`${signal}: stopping ${supervisor.sites().length} sites`);
       log.event("info", `${signal}: stopping ${supervisor.sites().length} sites`, undefined, { event: "supervisor-stopping", signal });
       void (async () => {
         await hotReload.close();
         const { names: stopped, ms } = await supervisor.stopAll();
         await control.close();
         state.remove();
+        host.close();
         log.event(
           "info",
           `stopped ${stopped.length} site${stopped.length === 1 ? "" : "s"} (${stopped.join(", ") || "none"}) in ${ms} ms; bye`,
@@ -129,10 +147,13 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
 
   log.event(
     "info",
-    `supervising ${supervisor.config.sites.length} sites from ${config.file} (control: ${config.control})${command.watch ? ", watching files" : ""}`,
+    `supervising ${supervisor.config.sites.length} sites from ${config.file} (control: ${config.control})${command.watch ? ", watching files" : ""}; tracking: ${describeTracking(host)}`,
   );
   await supervisor.startAll();
+  systemd.ready(summary());
   const code = await done;
+  systemd.close();
+  uninstallHost();
   await log.close();
   return code;
 }

@@ -3,6 +3,8 @@
  * offered to whoever waits on them (readiness, hot reload), and a graceful stop of its group.
  */
 import { parseNotifyLine, type NotifyMessage } from "../protocol/notify.js";
+import { killTracked, stopTracked } from "../host/stop-tracked.js";
+import type { ProcessTracker } from "../host/tracking.js";
 import { killLeftovers, stopGroup } from "../process/kill.js";
 import type { ExitReason, SpawnedProcess } from "../process/spawn.js";
 import type { Clock } from "../time/clock.js";
@@ -15,6 +17,8 @@ export interface ProcessHandleOptions {
   readonly clock: Clock;
   /** A pipe read's lines; a promise back pauses that pipe until it settles (the log lags). */
   readonly output: (lines: string[], stream: "out" | "err") => void | Promise<void>;
+  /** What it starts outside its group (`host/tracking.ts`); the group alone when absent. */
+  readonly tracker?: ProcessTracker;
 }
 
 type Listener<T> = (value: T) => void;
@@ -53,6 +57,7 @@ export class ChildProcessHandle implements ProcessHandle {
   readonly #clock: Clock;
   readonly #notifyListeners = new Set<Listener<NotifyMessage>>();
   readonly #lineListeners = new Set<Listener<string>>();
+  readonly #tracker: ProcessTracker | undefined;
   /** Files the process reported loading (hot reload watches them). */
   loadedFiles: readonly string[] = [];
   lastError: NotifyMessage | undefined;
@@ -63,6 +68,7 @@ export class ChildProcessHandle implements ProcessHandle {
     this.generation = options.generation;
     this.#clock = options.clock;
     this.startedAt = options.clock.now();
+    this.#tracker = options.tracker;
     const pumps = [
       spawned.forEachLines("stdout", (lines) => this.#lines(lines, "out", options)),
       spawned.forEachLines("stderr", (lines) => this.#lines(lines, "err", options)),
@@ -97,12 +103,17 @@ export class ChildProcessHandle implements ProcessHandle {
 
   stop(signal: NodeJS.Signals, timeoutMs: number): Promise<{ killed: boolean }> {
     if (this.pid === 0) return Promise.resolve({ killed: false });
-    this.#stopping ??= stopGroup(this.pid, { signal, timeoutMs, leaderExited: this.exited, clock: this.#clock });
+    const group = (): Promise<{ killed: boolean }> =>
+      stopGroup(this.pid, { signal, timeoutMs, leaderExited: this.exited, clock: this.#clock });
+    const tracker = this.#tracker;
+    this.#stopping ??= tracker === undefined ? group() : stopTracked({ leader: this.pid, tracker, signal, timeoutMs, stopGroup: group });
     return this.#stopping;
   }
 
   killGroup(): void {
-    if (this.pid !== 0) killLeftovers(this.pid);
+    if (this.pid === 0) return;
+    killLeftovers(this.pid);
+    if (this.#tracker !== undefined) killTracked(this.pid, this.#tracker);
   }
 
   #lines(lines: string[], stream: "out" | "err", options: ProcessHandleOptions): void | Promise<void> {

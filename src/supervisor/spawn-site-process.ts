@@ -1,9 +1,10 @@
 /**
  * Spawning one process of a site: the environment tsgi adds to the site's own (which process
  * and generation it is, the socket and notify fds), the program resolved on the site's PATH,
- * privileges dropped, and the LISTEN_PID trampoline.
+ * and the launch wrapper that tracks it.
  */
 import type { ResolvedSite } from "../config/types.js";
+import { currentHost } from "../host/host.js";
 import { kindOf } from "../kinds/registry.js";
 import { resolveAccounts } from "../process/accounts.js";
 import { resolveProgram } from "../process/resolve-program.js";
@@ -23,13 +24,6 @@ export interface SpawnSiteProcess {
   readonly clock: Clock;
   readonly output: (lines: string[], stream: "out" | "err") => void | Promise<void>;
 }
-
-/**
- * systemd's convention: LISTEN_PID is the pid of the process the socket is for, known only after
- * the fork. This exec trampoline sets it and becomes the program; nothing the user wrote is
- * parsed by the shell — the argv goes through "$0" "$@".
- */
-const LISTEN_PID_TRAMPOLINE = 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"';
 
 export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
   const { site, socket, index, generation } = request;
@@ -51,14 +45,43 @@ export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
   if (!program.ok) return { ok: false, message: program.message };
   const accounts = resolveAccounts(site.user, site.group);
   if (!accounts.ok) return { ok: false, message: accounts.message };
-  let file = program.path;
-  let args = [...plan.args];
-  if (socket !== undefined && !kind.setsListenPid) {
-    args = ["-c", LISTEN_PID_TRAMPOLINE, file, ...args];
-    file = "/bin/sh";
+  // Through the launch wrapper (`host/launch-wrapper.ts`): into its cgroup, the parent-death
+  // signal, privileges dropped, and LISTEN_PID (systemd's convention: the pid the socket is for,
+  // known only after the fork) — unless the kind sets that itself.
+  const host = currentHost();
+  const tracker = host.tracker({ site: site.name, index, generation });
+  const launch = host.wrap({
+    file: program.path,
+    args: plan.args,
+    cgroup: tracker.cgroup,
+    setListenPid: socket !== undefined && !kind.setsListenPid,
+    deathSignal: site.stopSignal,
+    uid: accounts.uid,
+    gid: accounts.gid,
+  });
+  const spawned = spawnProcess({
+    file: launch.file,
+    args: launch.args,
+    cwd: site.cwd,
+    env,
+    listenFd: socket?.fd,
+    uid: launch.uid,
+    gid: launch.gid,
+  });
+  if (spawned.pid === 0) {
+    tracker.release();
+    return { ok: false, message: "could not spawn the process" };
   }
-  const spawned = spawnProcess({ file, args, cwd: site.cwd, env, listenFd: socket?.fd, uid: accounts.uid, gid: accounts.gid });
-  if (spawned.pid === 0) return { ok: false, message: "could not spawn the process" };
-  const proc = new ChildProcessHandle(spawned, { site: site.name, index, generation, clock: request.clock, output: request.output });
+  tracker.attach(spawned.pid);
+  host.started(spawned.pid, site.stopSignal);
+  void spawned.exited.then(() => host.ended(spawned.pid));
+  const proc = new ChildProcessHandle(spawned, {
+    site: site.name,
+    index,
+    generation,
+    clock: request.clock,
+    output: request.output,
+    tracker,
+  });
   return { ok: true, proc };
 }

@@ -1,0 +1,78 @@
+/**
+ * The second line of defence when the supervisor itself dies (SIGKILL, OOM): a tiny `sh` that
+ * outlives it and ends what it ran.
+ *
+ * `PR_SET_PDEATHSIG` (the launch wrapper) signals each site's first process when the supervisor
+ * dies, but not the processes that one started (a gunicorn worker, a shell's children, a
+ * daemon). The watcher reads one line per change on a pipe from the supervisor (`+ PGID
+ * SIGNAL`, `- PGID`, `c CGROUP`); the kernel closes that pipe when the supervisor dies, however
+ * it dies. At end-of-file without the clean-exit line it sends each group its stop signal,
+ * waits half a second, then SIGKILLs the groups and the supervisor's cgroups, and removes those.
+ * Its own process group, so a Ctrl-C to the supervisor's terminal leaves it be.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
+
+/** No word of it comes from the user: pgids are numbers, signals are validated names, cgroups paths tsgi made. */
+const WATCHER = `
+groups=; cgroups=; clean=
+while read -r op a b; do
+  case "$op" in
+    +) groups="$groups $a:$b" ;;
+    -) kept=; for g in $groups; do [ "\${g%%:*}" = "$a" ] || kept="$kept $g"; done; groups=$kept ;;
+    c) cgroups="$cgroups $a" ;;
+    x) clean=1 ;;
+  esac
+done
+[ -n "$clean" ] && exit 0
+for g in $groups; do kill -s "\${g#*:}" -- "-\${g%%:*}" 2>/dev/null; kill -s CONT -- "-\${g%%:*}" 2>/dev/null; done
+sleep 0.5
+for g in $groups; do kill -s KILL -- "-\${g%%:*}" 2>/dev/null; done
+for c in $cgroups; do echo 1 > "$c/cgroup.kill" 2>/dev/null; done
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  left=; for c in $cgroups; do [ -d "$c" ] && { find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || left=1; }; done
+  [ -z "$left" ] && break
+  sleep 0.2
+done
+`;
+
+export interface DeathWatch {
+  /** A site process started: on the supervisor's death its group gets `signal`, then SIGKILL. */
+  add(pgid: number, signal: NodeJS.Signals): void;
+  remove(pgid: number): void;
+  /** The supervisor's cgroup subtree: killed and removed on its death. */
+  cgroup(dir: string): void;
+  /** A clean exit: the watcher ends without touching anything. */
+  close(): void;
+}
+
+export function startDeathWatch(): DeathWatch | undefined {
+  let child: ChildProcess;
+  try {
+    child = spawn("/bin/sh", ["-c", WATCHER], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+  } catch {
+    return undefined;
+  }
+  const stdin = child.stdin as (Writable & { unref?: () => void }) | null;
+  if (stdin === null) return undefined;
+  child.on("error", () => undefined);
+  stdin.on("error", () => undefined);
+  // Neither the watcher nor its pipe keeps the supervisor's event loop alive.
+  child.unref();
+  stdin.unref?.();
+  const send = (line: string): void => {
+    if (!stdin.destroyed) stdin.write(`${line}\n`);
+  };
+  return {
+    add: (pgid, signal) => send(`+ ${pgid} ${signal.replace(/^SIG/, "")}`),
+    remove: (pgid) => send(`- ${pgid}`),
+    cgroup: (dir) => {
+      // A path with a space or newline would split the line; tsgi's own cgroup names never have one.
+      if (!/\s/.test(dir)) send(`c ${dir}`);
+    },
+    close: () => {
+      send("x");
+      stdin.end();
+    },
+  };
+}

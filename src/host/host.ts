@@ -1,0 +1,94 @@
+/**
+ * The supervisor's place on its host, set up once per supervisor process by `cli/run.ts`:
+ * subreaper and orphan reaping, process tracking (cgroups or escapee search), the death watch,
+ * and the launch wrapper every site process goes through.
+ *
+ * These are process-wide by nature (one subreaper bit, one PID 1, one watcher per supervisor
+ * process), so the launch path reads the installed host instead of threading it through every
+ * site: until `installHost` runs (unit tests of sites) the default host tracks by group only
+ * and still sets the parent-death signal.
+ */
+import { startDeathWatch, type DeathWatch } from "./death-watch.js";
+import { findSetpriv, wrapLaunch, type Launch, type LaunchRequest } from "./launch-wrapper.js";
+import { startReaper, type Reaper } from "./reaper.js";
+import { becomeSubreaper } from "./subreaper.js";
+import { describeMode, startTracking, type ProcessTracker, type Tracking } from "./tracking.js";
+import type { ProcessMark } from "./escapees.js";
+
+export interface Host {
+  readonly tracking: Tracking;
+  /** The tracker of one site process, made before it is spawned. */
+  tracker(mark: ProcessMark): ProcessTracker;
+  /** How to spawn it. */
+  wrap(request: Omit<LaunchRequest, "setpriv">): Launch;
+  /** It runs (its group is `pid`) / it ended. */
+  started(pid: number, stopSignal: NodeJS.Signals): void;
+  ended(pid: number): void;
+  /** All sites stopped: remove the cgroups, end the death watch and the reaper. */
+  close(): void;
+}
+
+export interface HostOptions {
+  readonly warn: (message: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export function startHost(options: HostOptions): Host {
+  const subreaper = becomeSubreaper();
+  let reaper: Reaper | undefined;
+  if (subreaper.ok) reaper = startReaper({ libc: subreaper.libc });
+  else
+    options.warn(
+      `cannot become the sites' subreaper (${subreaper.reason}): processes that leave a site's group are out of reach` +
+        (process.pid === 1 ? ", and orphans are not reaped" : ""),
+    );
+  const tracking = startTracking({ subreaper: subreaper.ok, cgroupSetting: options.env["TSGI_CGROUP"], subtree: `tsgi-${process.pid}` });
+  const setpriv = findSetpriv();
+  if (setpriv === undefined)
+    options.warn("setpriv (util-linux) is not installed: a site's first process is not signalled when the supervisor dies");
+  const watch: DeathWatch | undefined = startDeathWatch();
+  if (watch === undefined) options.warn("cannot start the death watch (/bin/sh): site processes may outlive a killed supervisor");
+  if (tracking.mode.kind === "cgroup") watch?.cgroup(tracking.mode.root);
+  const host: Host = {
+    tracking,
+    tracker: (mark) => tracking.forProcess(mark),
+    wrap: (request) => wrapLaunch({ ...request, setpriv }),
+    started: (pid, stopSignal) => watch?.add(pid, stopSignal),
+    ended: (pid) => watch?.remove(pid),
+    close() {
+      tracking.close();
+      reaper?.close();
+      watch?.close();
+    },
+  };
+  installed = host;
+  return host;
+}
+
+export function describeTracking(host: Host): string {
+  return describeMode(host.tracking.mode);
+}
+
+const defaultHost: Host = (() => {
+  const tracking: Tracking = startTracking({ subreaper: false, cgroupSetting: "off", subtree: "" });
+  return {
+    tracking,
+    tracker: (mark) => tracking.forProcess(mark),
+    wrap: (request) => wrapLaunch({ ...request, setpriv: findSetpriv() }),
+    started: () => undefined,
+    ended: () => undefined,
+    close: () => undefined,
+  };
+})();
+
+let installed: Host | undefined;
+
+/** The host the launch path uses. */
+export function currentHost(): Host {
+  return installed ?? defaultHost;
+}
+
+/** Back to the default (the supervisor stopped; tests). */
+export function uninstallHost(): void {
+  installed = undefined;
+}

@@ -1,0 +1,222 @@
+/**
+ * How the supervisor keeps track of every process a site starts, best first:
+ *
+ * - `cgroup`: each site in a cgroup of its own (`cgroup.ts`); a stop ends everything in it, even
+ *   what left the process group; `limits` apply; status memory and CPU are the cgroup's.
+ * - `subreaper`: the supervisor is its sites' subreaper (`subreaper.ts`), so escapees come back
+ *   to it and are found by their marks (`escapees.ts`).
+ * - `group`: the process group only (no libc calls available): what leaves it is out of reach.
+ *
+ * `TSGI_CGROUP=off` turns cgroups off; `TSGI_CGROUP=/sys/fs/cgroup/…` names the parent cgroup.
+ */
+import path from "node:path";
+import {
+  cgroup2Mount,
+  cgroupProcs,
+  controllersOf,
+  enableControllers,
+  joinCgroup,
+  killCgroup,
+  makeCgroup,
+  ownCgroup,
+  removeCgroup,
+  WANTED_CONTROLLERS,
+} from "./cgroup.js";
+import { procInfo } from "./children.js";
+import { findEscapees, type ProcessMark } from "./escapees.js";
+
+export type TrackingMode =
+  | { readonly kind: "cgroup"; readonly root: string; readonly controllers: ReadonlySet<string> }
+  | { readonly kind: "subreaper"; readonly why: string }
+  | { readonly kind: "group"; readonly why: string };
+
+/** The processes of one site process beyond its group, and how to end them. */
+export interface ProcessTracker {
+  /** The cgroup the launch wrapper moves the process into, if any. */
+  readonly cgroup: string | undefined;
+  /** The process is spawned: make sure it is where it should be. */
+  attach(pid: number): void;
+  /** Live processes it started that are outside its group (`leader` is its pid and group id). */
+  others(leader: number): number[];
+  /** SIGKILL to everything it started, now. */
+  killAll(leader: number): void;
+  /** It and everything it started are gone: forget it. */
+  release(): void;
+}
+
+export interface Tracking {
+  readonly mode: TrackingMode;
+  /** One line for `check` and the start log. */
+  describe(): string;
+  forProcess(mark: ProcessMark): ProcessTracker;
+  /** The site's own cgroup (limits, usage), in cgroup mode. */
+  siteCgroup(site: string): string | undefined;
+  /** Removes the supervisor's cgroups (all sites stopped). */
+  close(): void;
+}
+
+export interface TrackingOptions {
+  readonly subreaper: boolean;
+  /** `TSGI_CGROUP`. */
+  readonly cgroupSetting: string | undefined;
+  /** Name of the supervisor's own subtree under the parent. */
+  readonly subtree: string;
+}
+
+/** Decides the mode and, for cgroups, creates the supervisor's subtree. */
+export function startTracking(options: TrackingOptions): Tracking {
+  return trackingFor(chooseMode(options, true));
+}
+
+/** What `startTracking` would choose, without keeping anything (`check`). */
+export function probeTracking(options: TrackingOptions): TrackingMode {
+  return chooseMode(options, false);
+}
+
+function chooseMode(options: TrackingOptions, keep: boolean): TrackingMode {
+  const fallback = (why: string): TrackingMode =>
+    options.subreaper ? { kind: "subreaper", why } : { kind: "group", why: `${why}; and the supervisor could not become a subreaper` };
+  if (options.cgroupSetting === "off") return fallback("cgroups turned off by TSGI_CGROUP=off");
+  const mount = cgroup2Mount();
+  if (mount === undefined) return fallback("no cgroup v2 hierarchy is mounted");
+  let parent: string;
+  if (options.cgroupSetting !== undefined && options.cgroupSetting !== "") {
+    parent = path.resolve(options.cgroupSetting);
+    if (!parent.startsWith(mount + path.sep) && parent !== mount)
+      return fallback(`TSGI_CGROUP=${parent} is not under the cgroup v2 mount ${mount}`);
+  } else {
+    const own = ownCgroup();
+    if (own === undefined) return fallback("the supervisor's own cgroup v2 path is unknown");
+    parent = path.join(mount, own);
+  }
+  const root = path.join(parent, options.subtree);
+  const made = makeCgroup(root);
+  if (!made.ok) return fallback(`${made.reason}: run as root, or under systemd with Delegate=yes`);
+  if (!keep) {
+    removeCgroup(root);
+    return { kind: "cgroup", root, controllers: new Set(controllersFor(parent, false)) };
+  }
+  return { kind: "cgroup", root, controllers: controllersFor(parent, true, root) };
+}
+
+function controllersFor(parent: string, enable: boolean, root?: string): Set<string> {
+  // Probing: what the parent offers is what the supervisor could enable.
+  if (!enable || root === undefined) return new Set(WANTED_CONTROLLERS.filter((name) => controllersOf(parent).has(name)));
+  enableControllers(parent, WANTED_CONTROLLERS);
+  return enableControllers(root, WANTED_CONTROLLERS);
+}
+
+function trackingFor(mode: TrackingMode): Tracking {
+  switch (mode.kind) {
+    case "cgroup":
+      return cgroupTracking(mode);
+    case "subreaper":
+    case "group":
+      return {
+        mode,
+        describe: () => describeMode(mode),
+        forProcess: (mark) => (mode.kind === "subreaper" ? escapeeTracker(mark) : groupOnlyTracker),
+        siteCgroup: () => undefined,
+        close: () => undefined,
+      };
+    default:
+      throw unknownMode(mode);
+  }
+}
+
+export function describeMode(mode: TrackingMode): string {
+  switch (mode.kind) {
+    case "cgroup": {
+      const missing = WANTED_CONTROLLERS.filter((name) => !mode.controllers.has(name));
+      return (
+        `cgroup v2: each site in a cgroup of its own under ${path.dirname(mode.root)}` +
+        (missing.length === 0 ? "" : ` (controllers not enabled: ${missing.join(", ")})`)
+      );
+    }
+    case "subreaper":
+      return `subreaper: the supervisor adopts what leaves a site's process group and stops it with its site (${mode.why})`;
+    case "group":
+      return `process group only: a process that leaves its site's group is out of reach (${mode.why})`;
+    default:
+      throw unknownMode(mode);
+  }
+}
+
+function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracking {
+  const sites = new Set<string>();
+  const siteDir = (site: string): string => {
+    const dir = path.join(mode.root, site);
+    if (!sites.has(site)) {
+      sites.add(site);
+      makeCgroup(dir);
+      // Per-process memory and OOM counts in the leaves.
+      enableControllers(dir, [...mode.controllers]);
+    }
+    return dir;
+  };
+  return {
+    mode,
+    describe: () => describeMode(mode),
+    forProcess(mark) {
+      const dir = path.join(siteDir(mark.site), `p${mark.index}-g${mark.generation}`);
+      const made = makeCgroup(dir);
+      const cgroup = made.ok ? dir : undefined;
+      return {
+        cgroup,
+        attach(pid) {
+          // The launch wrapper moved it before exec; when it could not (dropped privileges without
+          // setpriv), this moves it now.
+          if (cgroup !== undefined && !cgroupProcs(cgroup).includes(pid)) joinCgroup(cgroup, pid);
+        },
+        others(leader) {
+          if (cgroup === undefined) return [];
+          return cgroupProcs(cgroup).filter((pid) => pid !== leader && procInfo(pid)?.pgid !== leader);
+        },
+        killAll() {
+          if (cgroup !== undefined) killCgroup(cgroup);
+        },
+        release() {
+          if (cgroup !== undefined) removeCgroup(cgroup);
+        },
+      };
+    },
+    siteCgroup: (site) => (sites.has(site) ? path.join(mode.root, site) : undefined),
+    close() {
+      killCgroup(mode.root);
+      removeCgroup(mode.root);
+    },
+  };
+}
+
+function escapeeTracker(mark: ProcessMark): ProcessTracker {
+  return {
+    cgroup: undefined,
+    attach: () => undefined,
+    others: (leader) => findEscapees(mark, leader),
+    killAll(leader) {
+      for (const pid of findEscapees(mark, leader)) signal(pid, "SIGKILL");
+    },
+    release: () => undefined,
+  };
+}
+
+const groupOnlyTracker: ProcessTracker = {
+  cgroup: undefined,
+  attach: () => undefined,
+  others: () => [],
+  killAll: () => undefined,
+  release: () => undefined,
+};
+
+export function signal(pid: number, name: NodeJS.Signals): void {
+  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone meanwhile
+  }
+}
+
+function unknownMode(mode: never): Error {
+  return new Error(`unknown tracking mode ${JSON.stringify(mode)}`);
+}
