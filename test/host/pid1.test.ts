@@ -1,0 +1,76 @@
+/**
+ * As PID 1 of a new pid namespace (the way `docker run` starts it, no --init): the orphans a
+ * forking site leaves are reaped, a site's own exit status still reaches the supervisor, and
+ * SIGTERM stops everything with exit 0.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { BIN, tempDir } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { descendants } from "./helpers.js";
+
+const canUnshare = process.getuid?.() === 0 && fs.existsSync("/usr/bin/unshare");
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((clean) => clean()));
+
+describe("PID 1 in a pid namespace", { skip: canUnshare ? false : "needs root and unshare(1)" }, () => {
+  it("reaps every orphan of a forking site, keeps its sites' exit statuses, and exits 0 on SIGTERM", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, "sites.yaml"),
+      `version: 1
+supervisor:
+  logs: false
+sites:
+  forker:
+    command: [sh, -c, "while true; do (sleep 0.05 &); sleep 0.1; done"]
+    ready: { delay: 10ms }
+  sevens:
+    command: [sh, -c, "sleep 0.2; exit 7"]
+    ready: { delay: 10ms }
+    restart: always
+    backoff: { initial: 100ms, max: 100ms }
+    maxRestarts: { count: 1000, within: 60s }
+`,
+    );
+    const child = spawn("unshare", ["--pid", "--fork", "--mount-proc", process.execPath, BIN, "sites.yaml", "--log-format", "json"], {
+      cwd: dir,
+      env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // The namespace's PID 1 is unshare's child; killing it ends the whole namespace.
+    const pid1 = await waitFor("the supervisor inside the namespace", () => descendants(child.pid ?? 0)[0]?.pid);
+    cleanups.push(() => {
+      try {
+        process.kill(pid1, "SIGKILL");
+      } catch {
+        // gone
+      }
+    });
+    await waitFor("both sites started", () => log.includes('"forker') && /exited with code 7|exit code 7|code 7/.test(log), {
+      timeoutMs: 20_000,
+    });
+
+    let worst = 0;
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const zombies = descendants(pid1).filter((p) => p.state === "Z").length;
+      worst = Math.max(worst, zombies);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.ok(worst <= 2, `at most 2 zombies at any sample, saw ${worst}`);
+    const sevens = log.split("\n").filter((line) => line.includes("sevens") && /code 7/.test(line)).length;
+    assert.ok(sevens >= 3, `each exit of the sevens site was seen with its code 7 (${sevens} times)`);
+
+    process.kill(pid1, "SIGTERM");
+    assert.equal(await exited, 0, log.slice(-2000));
+    assert.match(log, /stopped 2 sites/);
+  });
+});
