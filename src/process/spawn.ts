@@ -65,12 +65,21 @@ export function spawnProcess(request: SpawnRequest): SpawnedProcess {
     ...(request.gid === undefined ? {} : { gid: request.gid }),
   });
 
-  const exited: Promise<ExitReason> = subprocess.then((result) => {
-    if (result.signal !== undefined) return { reason: "signal", signal: result.signal };
-    if (typeof result.exitCode === "number") return { reason: "exit-code", code: result.exitCode };
-    const cause = result.cause;
-    const message = cause instanceof Error ? cause.message : (result.shortMessage ?? "could not start");
-    return { reason: "spawn-error", message };
+  const exited = new Promise<ExitReason>((resolve) => {
+    // The process's own exit, not execa's result: that one also waits for stdout and stderr to
+    // close, and a descendant that left the group (a `setsid` daemon) may hold them open for
+    // as long as it lives.
+    subprocess.once("exit", (code, signal) => {
+      if (signal !== null) resolve({ reason: "signal", signal });
+      else if (code !== null) resolve({ reason: "exit-code", code });
+    });
+    void subprocess.then((result) => {
+      if (result.signal !== undefined) return resolve({ reason: "signal", signal: result.signal });
+      if (typeof result.exitCode === "number") return resolve({ reason: "exit-code", code: result.exitCode });
+      const cause = result.cause;
+      const message = cause instanceof Error ? cause.message : (result.shortMessage ?? "could not start");
+      resolve({ reason: "spawn-error", message });
+    });
   });
 
   const streams = { stdout: subprocess.stdout, stderr: subprocess.stderr, notify: subprocess.stdio[4] } as const;
