@@ -14,12 +14,15 @@
  * first: a broken view fails this generation's readiness (a reload keeps the old one serving),
  * naming the file and line. It also reports the project's own loaded modules (not the
  * stdlib's or installed packages') so hot reload watches those outside the site's folder too.
+ *
+ * When the supervisor dies, gunicorn goes too: the master watches its parent pid (a thread),
+ * and each worker asks for PR_SET_PDEATHSIG from the master through ctypes.
  */
 import type { ResolvedSite, SiteKind } from "../config/types.js";
 import { PY_MIDDLEWARE } from "./python-middleware.js";
 
 export const GUNICORN_BOOT = `
-import json, os, stat, sys
+import json, os, signal, stat, sys, threading, time
 os.environ["LISTEN_PID"] = str(os.getpid())
 os.environ["LISTEN_FDS"] = "1"
 _NOTIFY_FD = int(os.environ.pop("TSGI_NOTIFY_FD", "-1"))
@@ -70,7 +73,25 @@ def _own_files():
         if not any(path.startswith(root + os.sep) for root in shared):
             files.append(path)
     return sorted(files)
+def _watch_parent(parent):
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os.kill(os.getpid(), signal.SIGTERM)
+def _end_with_parent():
+    # The worker's parent is the master: PR_SET_PDEATHSIG (1) ends it with the master; where
+    # ctypes or prctl is missing, a thread watches the parent pid instead.
+    parent = os.getppid()
+    try:
+        import ctypes
+        if ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except Exception:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+        return
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
 def _ready(worker, user_hook):
+    _end_with_parent()
     try:
         user_hook(worker)
         _warm_up()
@@ -97,6 +118,9 @@ class _TsgiApplication(WSGIApplication):
         user_hook = self.cfg.post_worker_init
         self.cfg.set("post_worker_init", lambda worker: _ready(worker, user_hook))
 sys.argv = ["gunicorn"] + sys.argv[1:]
+# The master drains and exits when the supervisor dies (its parent pid changes), like the app
+# worker; the launch wrapper's parent-death signal usually gets there first.
+threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 _TsgiApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 `.trim();
 

@@ -1,0 +1,81 @@
+/**
+ * When the supervisor is SIGKILLed, every process of every kind of site ends soon after: a
+ * command with a grandchild, gunicorn's master and worker, tsgi's app worker — the parent-death
+ * signal, gunicorn's and the worker's parent watches, and the death watch for the rest.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { freePort } from "../helpers/free-port.js";
+import { alive, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { descendants } from "./helpers.js";
+
+const running: SupervisorUnderTest[] = [];
+const seen: number[] = [];
+after(async () => {
+  await Promise.all(running.map((s) => s.cleanup()));
+  for (const pid of seen) {
+    try {
+      if (alive(pid)) process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+});
+
+/** An interpreter that can import gunicorn (the pyenv `python3` on PATH may not). */
+function gunicornPython(): string | undefined {
+  return ["/usr/bin/python3", "python3"].find((python) => spawnSync(python, ["-c", "import gunicorn"]).status === 0);
+}
+
+describe("the supervisor's death", () => {
+  for (const cgroups of [false, true]) {
+    it(`ends command, wsgi and app sites with all their processes (${cgroups ? "cgroups" : "no cgroups"})`, async () => {
+      const python = gunicornPython();
+      assert.ok(python !== undefined, "an interpreter with gunicorn (Debian: apt-get install gunicorn)");
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, "hello.py"), "def application(environ, start):\n    start('200 OK', [])\n    return [b'hi']\n");
+      fs.writeFileSync(path.join(dir, "app.mjs"), "export default () => new Response('hi');\n");
+      const [wsgiPort, appPort] = [await freePort(), await freePort()];
+      const supervisor = SupervisorUnderTest.start(
+        `version: 1
+supervisor:
+  logs: false
+sites:
+  cmd:
+    command: [sh, -c, "sleep 300 & sleep 300"]
+    ready: { delay: 10ms }
+  py:
+    wsgi: hello:application
+    python: ${python}
+    listen: 127.0.0.1:${wsgiPort}
+  js:
+    app: ./app.mjs
+    listen: 127.0.0.1:${appPort}
+`,
+        { dir, env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: cgroups ? "" : "off" } },
+      );
+      running.push(supervisor);
+      await supervisor.waitRunning(["cmd", "py", "js"]);
+      const pid = supervisor.child.pid ?? 0;
+      // Everything under the supervisor: the sites' processes (gunicorn's worker, the shell's
+      // sleeps) and the death watch itself.
+      const tree = await waitFor("gunicorn's worker and the shell's two sleeps are up", () => {
+        const all = descendants(pid).filter((p) => p.state !== "Z");
+        return all.length >= 6 ? all : undefined;
+      });
+      seen.push(...tree.map((p) => p.pid));
+      supervisor.child.kill("SIGKILL");
+      await supervisor.exited;
+      await waitFor(
+        `every process gone: ${tree.map((p) => p.pid).join(", ")}`,
+        () => tree.every((p) => !alive(p.pid)),
+        // About a second by design; the margin is for a loaded machine.
+        { timeoutMs: 3000 },
+      );
+    });
+  }
+});
