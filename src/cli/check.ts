@@ -8,6 +8,8 @@ import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import { formatListen } from "../config/listen.js";
 import { formatDuration, formatSize } from "../config/units.js";
 import { redactValue } from "../env/redact.js";
+import { hostReport } from "../host/host-report.js";
+import { describeLimits } from "../host/limits.js";
 import { launchPlan } from "../kinds/launch.js";
 
 const SAFE_WORD = /^[\w@%+=:,./-]+$/;
@@ -81,6 +83,7 @@ function describeSite(site: ResolvedSite): string[] {
     row("ready", `${readyText(site)}, within ${formatDuration(site.startTimeoutMs)}`),
     row("stop", `${site.stopSignal}, then SIGKILL after ${formatDuration(site.stopTimeoutMs)}`),
     row("memory", site.maxMemoryBytes === undefined ? "no limit" : `replaced above ${formatSize(site.maxMemoryBytes)}`),
+    row("limits", site.limits === undefined ? "none" : `${describeLimits(site.limits)} (the site's cgroup)`),
     row("autostart", site.autostart ? "yes" : "no"),
     row("watch", site.watchIgnore.length > 0 ? `${watch} (ignoring ${site.watchIgnore.join(", ")})` : watch),
   );
@@ -114,5 +117,6 @@ export async function checkCommand(file: string, out: NodeJS.WritableStream, err
     return 2;
   }
   out.write(describeConfig(loaded.config));
+  out.write(`\nhost\n${hostReport(loaded.config, process.env).join("\n")}\n`);
   return 0;
 }

@@ -7,7 +7,7 @@ import { statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { IssueList } from "./errors.js";
 import type { Pos } from "./tree.js";
-import type { BeforeTask, HealthPlan, ListenAddress, LogPlan, ReadyRule, ResolvedConfig, ResolvedSite, SiteKind } from "./types.js";
+import type { BeforeTask, HealthPlan, ListenAddress, LogPlan, ReadyRule, ResolvedConfig, ResolvedSite, SiteKind, SiteLimits } from "./types.js";
 import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
 import type { SiteFields, SiteValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
 import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
@@ -384,7 +384,13 @@ function resolveSite(
     // Checked against the other sites (unknown names, cycles) in `start-order.ts`.
     dependsOn: [...new Set(site.fields.dependsOn?.value ?? [])],
     health,
+    limits: resolveLimits(pick(site, defaults, "limits")?.value),
   };
+}
+
+function resolveLimits(limits: { memory?: number; cpu?: string; pids?: number } | undefined): SiteLimits | undefined {
+  if (limits === undefined || (limits.memory === undefined && limits.cpu === undefined && limits.pids === undefined)) return undefined;
+  return { memoryBytes: limits.memory, cpuPercent: limits.cpu === undefined ? undefined : Number.parseFloat(limits.cpu), pids: limits.pids };
 }
 
 /** `defaults.env` may not carry a settings variable: every site would get the same settings. */

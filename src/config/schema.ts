@@ -295,6 +295,23 @@ export const SITE_KEYS = {
       "Liveness after readiness: after `failures` failed probes in a row the site's processes are replaced gracefully (new first), counted as a restart with reason `unhealthy`.",
     default: "none",
   },
+  limits: {
+    type: {
+      type: "object",
+      keys: {
+        memory: { type: { type: "size" }, description: "`memory.max` of the site's cgroup: over it, the kernel kills a process of the site." },
+        cpu: {
+          type: { type: "string", pattern: "^[0-9]+(\\.[0-9]+)?%$", patternHelp: "a percent of one CPU, like `50%` or `200%` (two CPUs)" },
+          description: "`cpu.max` of the site's cgroup: the CPU time the whole site may use.",
+        },
+        pids: { type: { type: "integer", min: 1 }, description: "`pids.max` of the site's cgroup: at most this many processes and threads." },
+      },
+      example: "{memory: 512MB, cpu: 50%, pids: 512}",
+    },
+    description:
+      "Limits of the site's cgroup (needs cgroup v2: root, or a systemd unit with `Delegate=yes`); where a controller is missing, `check` and the start say so.",
+    default: "none",
+  },
 } as const satisfies KeyTable;
 
 export type SiteKey = keyof typeof SITE_KEYS;

@@ -120,6 +120,15 @@ export interface ResolvedSite {
   /** Sites that must be ready before this one starts. */
   readonly dependsOn: readonly string[];
   readonly health: HealthPlan | undefined;
+  /** `limits:` for the site's cgroup; undefined when none is set. */
+  readonly limits?: SiteLimits | undefined;
+}
+
+export interface SiteLimits {
+  readonly memoryBytes: number | undefined;
+  /** Percent of one CPU (`200` = two CPUs). */
+  readonly cpuPercent: number | undefined;
+  readonly pids: number | undefined;
 }
 
 export interface LogPlan {

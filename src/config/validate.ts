@@ -56,6 +56,7 @@ export interface SiteValues {
   before: readonly (readonly string[] | { readonly command?: readonly string[]; readonly timeout?: number })[];
   dependsOn: readonly string[];
   health: { readonly http?: string; readonly every?: number; readonly timeout?: number; readonly failures?: number };
+  limits: { readonly memory?: number; readonly cpu?: string; readonly pids?: number };
 }
 
 export interface SupervisorValues {

@@ -14,6 +14,7 @@ import { startReaper, type Reaper } from "./reaper.js";
 import { becomeSubreaper } from "./subreaper.js";
 import { describeMode, startTracking, type ProcessTracker, type Tracking } from "./tracking.js";
 import type { ProcessMark } from "./escapees.js";
+import type { SiteLimits } from "../config/types.js";
 
 export interface Host {
   readonly tracking: Tracking;
@@ -21,6 +22,8 @@ export interface Host {
   tracker(mark: ProcessMark): ProcessTracker;
   /** How to spawn it. */
   wrap(request: Omit<LaunchRequest, "setpriv">): Launch;
+  /** Before a site's process starts: its limits set, or the one sentence about them said once. */
+  limits(site: string, limits: SiteLimits | undefined): void;
   /** It runs (its group is `pid`) / it ended. */
   started(pid: number, stopSignal: NodeJS.Signals): void;
   ended(pid: number): void;
@@ -49,10 +52,17 @@ export function startHost(options: HostOptions): Host {
   const watch: DeathWatch | undefined = startDeathWatch();
   if (watch === undefined) options.warn("cannot start the death watch (/bin/sh): site processes may outlive a killed supervisor");
   if (tracking.mode.kind === "cgroup") watch?.cgroup(tracking.mode.root);
+  const said = new Map<string, string>();
   const host: Host = {
     tracking,
     tracker: (mark) => tracking.forProcess(mark),
     wrap: (request) => wrapLaunch({ ...request, setpriv }),
+    limits(site, limits) {
+      const sentence = tracking.applyLimits(site, limits);
+      if (sentence !== undefined && said.get(site) !== sentence) options.warn(sentence);
+      if (sentence === undefined) said.delete(site);
+      else said.set(site, sentence);
+    },
     started: (pid, stopSignal) => watch?.add(pid, stopSignal),
     ended: (pid) => watch?.remove(pid),
     close() {
@@ -75,6 +85,7 @@ const defaultHost: Host = (() => {
     tracking,
     tracker: (mark) => tracking.forProcess(mark),
     wrap: (request) => wrapLaunch({ ...request, setpriv: findSetpriv() }),
+    limits: () => undefined,
     started: () => undefined,
     ended: () => undefined,
     close: () => undefined,

@@ -21,8 +21,11 @@ import {
   ownCgroup,
   removeCgroup,
   WANTED_CONTROLLERS,
+  writeCgroupFile,
 } from "./cgroup.js";
+import type { SiteLimits } from "../config/types.js";
 import { procInfo } from "./children.js";
+import { limitFiles, limitsSentence } from "./limits.js";
 import { findEscapees, type ProcessMark } from "./escapees.js";
 
 export type TrackingMode =
@@ -49,6 +52,8 @@ export interface Tracking {
   /** One line for `check` and the start log. */
   describe(): string;
   forProcess(mark: ProcessMark): ProcessTracker;
+  /** Sets the site's limits (or lifts them); the sentence to show when some cannot be applied. */
+  applyLimits(site: string, limits: SiteLimits | undefined): string | undefined;
   /** The site's own cgroup (limits, usage), in cgroup mode. */
   siteCgroup(site: string): string | undefined;
   /** Removes the supervisor's cgroups (all sites stopped). */
@@ -116,6 +121,7 @@ function trackingFor(mode: TrackingMode): Tracking {
         mode,
         describe: () => describeMode(mode),
         forProcess: (mark) => (mode.kind === "subreaper" ? escapeeTracker(mark) : groupOnlyTracker),
+        applyLimits: (site, limits) => (limits === undefined ? undefined : limitsSentence(site, limits, { cgroups: false, why: mode.why })),
         siteCgroup: () => undefined,
         close: () => undefined,
       };
@@ -179,6 +185,24 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracki
           if (cgroup !== undefined) removeCgroup(cgroup);
         },
       };
+    },
+    applyLimits(site, limits) {
+      const dir = siteDir(site);
+      const wanted = new Map(
+        limitFiles(limits ?? { memoryBytes: undefined, cpuPercent: undefined, pids: undefined }).map((f) => [f.file, f]),
+      );
+      const failures: string[] = [];
+      for (const name of WANTED_CONTROLLERS) {
+        if (!mode.controllers.has(name)) continue;
+        const file = `${name}.max`;
+        // A limit taken out of the file is lifted: "max" is the kernel's "no limit".
+        const written = writeCgroupFile(dir, file, wanted.get(file)?.value ?? "max");
+        if (!written.ok && wanted.has(file)) failures.push(written.reason);
+      }
+      if (limits === undefined) return undefined;
+      const sentence = limitsSentence(site, limits, { cgroups: true, controllers: mode.controllers, parent: path.dirname(mode.root) });
+      if (failures.length > 0) return `site \`${site}\`: ${failures.join("; ")}`;
+      return sentence;
     },
     siteCgroup: (site) => (sites.has(site) ? path.join(mode.root, site) : undefined),
     close() {

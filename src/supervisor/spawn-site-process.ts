@@ -49,6 +49,7 @@ export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
   // signal, privileges dropped, and LISTEN_PID (systemd's convention: the pid the socket is for,
   // known only after the fork) — unless the kind sets that itself.
   const host = currentHost();
+  host.limits(site.name, site.limits);
   const tracker = host.tracker({ site: site.name, index, generation });
   const launch = host.wrap({
     file: program.path,

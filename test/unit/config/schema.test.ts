@@ -76,6 +76,7 @@ const SAMPLES: Record<SiteKey, readonly [kind: "command" | "wsgi" | "app" | "asg
   before: ["command", "before: [[python3, manage.py, migrate], {command: make, timeout: 1m}, echo hi]"],
   dependsOn: ["command", "dependsOn: []"],
   health: ["asgi", "health: {http: /health, every: 5s, timeout: 1s, failures: 2}"],
+  limits: ["command", "limits: {memory: 512MB, cpu: 50%, pids: 64}"],
 };
 
 const BASE = {

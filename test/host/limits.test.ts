@@ -1,0 +1,65 @@
+/**
+ * `limits: {pids: 20}` on a site that forks 100 children: held at 20 where the pids controller
+ * can be enabled for the supervisor's cgroups; elsewhere `check` and the start say, in one
+ * sentence, what to enable — the limit is never silently dropped.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { descendants, removeTestCgroup, testCgroupParent } from "./helpers.js";
+
+const running: SupervisorUnderTest[] = [];
+const parent = testCgroupParent("limits");
+after(async () => {
+  await Promise.all(running.map((s) => s.cleanup()));
+  removeTestCgroup(parent);
+});
+
+const yaml = `version: 1
+supervisor:
+  logs: false
+sites:
+  forker:
+    command: [sh, -c, "i=0; while [ $i -lt 100 ]; do sleep 300 & i=$((i+1)); done; exec sleep 300"]
+    ready: { delay: 10ms }
+    stopTimeout: 1s
+    limits: { pids: 20 }
+`;
+
+describe("limits", { skip: parent === undefined ? "no writable cgroup v2 here" : false }, () => {
+  const dir = parent ?? "";
+  const pidsAvailable = fs.readFileSync(path.join(dir, "cgroup.controllers"), "utf8").split(/\s+/).includes("pids");
+
+  it(pidsAvailable ? "holds a forking site at pids.max 20" : "says which controller to enable when pids is not available", async () => {
+    const folder = tempDir();
+    const env = { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: dir };
+    const supervisor = SupervisorUnderTest.start(yaml, { dir: folder, env });
+    running.push(supervisor);
+    await supervisor.waitRunning(["forker"]);
+    const pid = supervisor.child.pid ?? 0;
+    if (pidsAvailable) {
+      const own = fs.readdirSync(dir).find((name) => name.startsWith("tsgi-"));
+      assert.ok(own !== undefined, "the supervisor's cgroup exists");
+      const site = path.join(dir, own, "forker");
+      assert.equal(fs.readFileSync(path.join(site, "pids.max"), "utf8").trim(), "20");
+      // pids.events counts the forks the limit refused.
+      await waitFor(
+        "a fork refused by pids.max",
+        () => Number(/max (\d+)/.exec(fs.readFileSync(path.join(site, "pids.events"), "utf8"))?.[1]) > 0,
+      );
+      const tree = descendants(pid).filter((p) => p.state !== "Z" && p.pgid !== pid);
+      assert.ok(tree.length <= 20, `at most 20 processes, saw ${tree.length}`);
+    } else {
+      const warning = await supervisor.waitForEvent("the limits sentence", (e) => /limits\.pids not applied/.test(e.message));
+      assert.match(warning.message, /the pids controller is not enabled .*Delegate=yes/);
+      const check = await runCli(["check", supervisor.file], { env });
+      assert.equal(check.code, 0, check.stderr);
+      assert.match(check.stdout, /warning +site `forker`: limits\.pids not applied: the pids controller is not enabled/);
+      assert.match(check.stdout, /limits +pids 20/);
+    }
+    assert.equal(await supervisor.stop(), 0);
+  });
+});
