@@ -5,6 +5,7 @@
  * stdout carries only the artifacts (or, with `--out`, the files written); stderr carries what
  * did not map faithfully and which secrets the user must provide — never their values.
  */
+import { hostSystemdVersion } from "../host/systemd-version.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -215,7 +216,8 @@ export function parseSystemdArgs(argv: readonly string[]): Parsed<SystemdArgs> {
       const secretsDir = values["secrets-dir"] ?? "/etc/tsgi";
       if (!path.isAbsolute(secretsDir))
         return { ok: false, message: `--secrets-dir must be an absolute path (systemd reads it), not \`${secretsDir}\`` };
-      const version = values["systemd-version"] ?? String(RESTART_STEPS_SINCE);
+      // This host's systemd, else the newest this exporter knows.
+      const version = values["systemd-version"] ?? String(hostSystemdVersion() ?? RESTART_STEPS_SINCE);
       if (!/^\d+$/.test(version))
         return {
           ok: false,
