@@ -25,6 +25,7 @@ export type Command =
   | { readonly name: "reload-config"; readonly control: ControlTarget }
   | { readonly name: "logs"; readonly site: string; readonly follow: boolean; readonly lines: number; readonly control: ControlTarget }
   | { readonly name: "export"; readonly target: string; readonly file: string; readonly argv: readonly string[] }
+  | { readonly name: "startup"; readonly file: string; readonly user: boolean; readonly out: string | undefined }
   | { readonly name: "help" }
   | { readonly name: "version" };
 
@@ -42,6 +43,7 @@ export const USAGE = `Usage:
   tsgi-supervise logs NAME [-f] [-n N]
   tsgi-supervise init [sites.yaml]           write a commented sites.yaml to start from
   tsgi-supervise export systemd|kubernetes sites.yaml [options]
+  tsgi-supervise startup [sites.yaml] [--user] [--out DIR]   a systemd unit running this supervisor at boot
 
 Control commands find the supervisor through -c sites.yaml, TSGI_CONTROL (a socket path),
 or ./sites.yaml. Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad sites.yaml.`;
@@ -64,6 +66,16 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       if (positionals.length > 1) return { ok: false, message: `${first} takes one file` };
       const file = positionals[0] ?? "sites.yaml";
       return { ok: true, command: { name: first, file } };
+    }
+    if (first === "startup") {
+      const { values, positionals } = parseArgs({
+        args: argv.slice(1),
+        allowPositionals: true,
+        strict: true,
+        options: { user: { type: "boolean" }, out: { type: "string" } },
+      });
+      if (positionals.length > 1) return { ok: false, message: "startup takes one file" };
+      return { ok: true, command: { name: "startup", file: positionals[0] ?? "sites.yaml", user: values.user ?? false, out: values.out } };
     }
     if (CONTROL.includes(first)) return parseControl(first, argv.slice(1), env);
     const args = first === "run" ? argv.slice(1) : argv;

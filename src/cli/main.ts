@@ -32,6 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import("./init.js")).initCommand(command.file, process.stdout, process.stderr);
     case "export":
       return (await import("./export.js")).exportCommand(command.target, command.file, command.argv, io);
+    case "startup":
+      return (await import("./startup.js")).startupCommand(command, io);
     case "status":
     case "action":
     case "reload-config":

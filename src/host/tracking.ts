@@ -94,6 +94,12 @@ function chooseMode(options: TrackingOptions, keep: boolean): TrackingMode {
     if (own === undefined) return fallback("the supervisor's own cgroup v2 path is unknown");
     parent = path.join(mount, own);
   }
+  if (keep && parent !== mount && cgroupProcs(parent).includes(process.pid)) {
+    // Under systemd with Delegate=yes the supervisor starts in the unit's own cgroup, and a
+    // cgroup with processes of its own cannot hand controllers down: it moves to a leaf first.
+    const leaf = makeCgroup(path.join(parent, "supervisor"));
+    if (leaf.ok) joinCgroup(leaf.value, process.pid);
+  }
   const root = path.join(parent, options.subtree);
   const made = makeCgroup(root);
   if (!made.ok) return fallback(`${made.reason}: run as root, or under systemd with Delegate=yes`);
