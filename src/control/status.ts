@@ -2,6 +2,7 @@
  * What `status` reports per site: state, pids, uptime, restarts, memory, CPU, address. Never the
  * environment — that is where secrets live.
  */
+import { siteCgroupUsage } from "../host/cgroup-usage.js";
 import { processGroups } from "../process/proc-stat.js";
 import { UsageSampler } from "../process/usage.js";
 import type { SiteSnapshot } from "../supervisor/site-snapshot.js";
@@ -70,12 +71,16 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
   });
   const measured = processes.filter((p) => p.memoryBytes !== undefined);
   const starts = snapshot.processes.flatMap((p) => (p.startedAt === undefined ? [] : [p.startedAt]));
+  // With a cgroup of its own, the site's totals are the cgroup's: escapees included.
+  const cgroup = siteCgroupUsage(site.name);
   return {
     ...snapshot,
     pids,
     uptimeMs: starts.length === 0 ? undefined : now - Math.min(...starts),
-    memoryBytes: measured.length === 0 ? undefined : measured.reduce((sum, p) => sum + (p.memoryBytes ?? 0), 0),
-    cpuPercent: measured.length === 0 ? undefined : Math.round(measured.reduce((sum, p) => sum + (p.cpuPercent ?? 0), 0) * 10) / 10,
+    memoryBytes: cgroup?.memoryBytes ?? (measured.length === 0 ? undefined : measured.reduce((sum, p) => sum + (p.memoryBytes ?? 0), 0)),
+    cpuPercent:
+      cgroup?.cpuPercent ??
+      (measured.length === 0 ? undefined : Math.round(measured.reduce((sum, p) => sum + (p.cpuPercent ?? 0), 0) * 10) / 10),
     processes,
   };
 }

@@ -53,3 +53,9 @@ export function describeLimits(limits: SiteLimits): string {
   if (limits.pids !== undefined) parts.push(`pids ${limits.pids}`);
   return parts.join(", ");
 }
+
+/** How an exit reads when the site's memory limit ended it (`killed by its memory limit 512MB`). */
+export function limitKillNote(oomKills: number, memoryLimitBytes: number | undefined): string | undefined {
+  if (oomKills <= 0 || memoryLimitBytes === undefined) return undefined;
+  return `killed by its memory limit ${formatSize(memoryLimitBytes)}`;
+}

@@ -13,6 +13,7 @@ import path from "node:path";
 import {
   cgroup2Mount,
   cgroupProcs,
+  cgroupUsage,
   controllersOf,
   enableControllers,
   joinCgroup,
@@ -45,6 +46,8 @@ export interface ProcessTracker {
   killAll(leader: number): void;
   /** It and everything it started are gone: forget it. */
   release(): void;
+  /** Processes of it the kernel's OOM killer ended (its cgroup's `memory.events`), 0 elsewhere. */
+  oomKills(): number;
 }
 
 export interface Tracking {
@@ -190,6 +193,7 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracki
         release() {
           if (cgroup !== undefined) removeCgroup(cgroup);
         },
+        oomKills: () => (cgroup === undefined ? 0 : (cgroupUsage(cgroup).oomKills ?? 0)),
       };
     },
     applyLimits(site, limits) {
@@ -227,6 +231,7 @@ function escapeeTracker(mark: ProcessMark): ProcessTracker {
       for (const pid of findEscapees(mark, leader)) signal(pid, "SIGKILL");
     },
     release: () => undefined,
+    oomKills: () => 0,
   };
 }
 
@@ -236,6 +241,7 @@ const groupOnlyTracker: ProcessTracker = {
   others: () => [],
   killAll: () => undefined,
   release: () => undefined,
+  oomKills: () => 0,
 };
 
 export function signal(pid: number, name: NodeJS.Signals): void {

@@ -4,6 +4,7 @@
  */
 import { parseNotifyLine, type NotifyMessage } from "../protocol/notify.js";
 import { killTracked, stopTracked } from "../host/stop-tracked.js";
+import { limitKillNote } from "../host/limits.js";
 import type { ProcessTracker } from "../host/tracking.js";
 import { killLeftovers, stopGroup } from "../process/kill.js";
 import type { ExitReason, SpawnedProcess } from "../process/spawn.js";
@@ -19,6 +20,8 @@ export interface ProcessHandleOptions {
   readonly output: (lines: string[], stream: "out" | "err") => void | Promise<void>;
   /** What it starts outside its group (`host/tracking.ts`); the group alone when absent. */
   readonly tracker?: ProcessTracker;
+  /** `limits.memory`, to say so when the kernel enforced it. */
+  readonly memoryLimitBytes?: number | undefined;
 }
 
 type Listener<T> = (value: T) => void;
@@ -43,6 +46,8 @@ export interface ProcessHandle {
    * the process started may live on holding the socket) and for a forced stop (a second SIGINT).
    */
   killGroup(): void;
+  /** Why it exited, where tsgi knows better than the exit status (its memory limit). */
+  exitNote?(): string | undefined;
 }
 
 export class ChildProcessHandle implements ProcessHandle {
@@ -58,6 +63,7 @@ export class ChildProcessHandle implements ProcessHandle {
   readonly #notifyListeners = new Set<Listener<NotifyMessage>>();
   readonly #lineListeners = new Set<Listener<string>>();
   readonly #tracker: ProcessTracker | undefined;
+  readonly #memoryLimitBytes: number | undefined;
   /** Files the process reported loading (hot reload watches them). */
   loadedFiles: readonly string[] = [];
   lastError: NotifyMessage | undefined;
@@ -69,6 +75,7 @@ export class ChildProcessHandle implements ProcessHandle {
     this.#clock = options.clock;
     this.startedAt = options.clock.now();
     this.#tracker = options.tracker;
+    this.#memoryLimitBytes = options.memoryLimitBytes;
     const pumps = [
       spawned.forEachLines("stdout", (lines) => this.#lines(lines, "out", options)),
       spawned.forEachLines("stderr", (lines) => this.#lines(lines, "err", options)),
@@ -108,6 +115,10 @@ export class ChildProcessHandle implements ProcessHandle {
     const tracker = this.#tracker;
     this.#stopping ??= tracker === undefined ? group() : stopTracked({ leader: this.pid, tracker, signal, timeoutMs, stopGroup: group });
     return this.#stopping;
+  }
+
+  exitNote(): string | undefined {
+    return limitKillNote(this.#tracker?.oomKills() ?? 0, this.#memoryLimitBytes);
   }
 
   killGroup(): void {

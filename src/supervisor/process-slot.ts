@@ -189,7 +189,9 @@ export class ProcessSlot {
     const uptimeMs = this.deps.clock.now() - proc.startedAt;
     const ref = { site: this.deps.site, index: this.deps.index, generation: this.deps.generation, pid: proc.pid };
     this.deps.emit({ type: "process-exited", ...ref, exit, uptimeMs, at: this.deps.clock.now() });
-    this.#ended({ clean, uptimeMs }, `pid ${proc.pid} ${describeExit(exit)}${reported}`);
+    // A kill by the site's memory limit reads as such, not as a bare SIGKILL.
+    const why = (exit.reason === "signal" ? proc.exitNote?.() : undefined) ?? describeExit(exit);
+    this.#ended({ clean, uptimeMs }, `pid ${proc.pid} ${why}${reported}`);
   }
 
   #ended(end: ProcessEnd, what: string): void {

@@ -83,6 +83,7 @@ export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
     clock: request.clock,
     output: request.output,
     tracker,
+    memoryLimitBytes: site.limits?.memoryBytes,
   });
   return { ok: true, proc };
 }
