@@ -12,6 +12,8 @@ export type Command =
       readonly watch: boolean;
       readonly only: readonly string[] | undefined;
       readonly logFormat: LogFormat;
+      /** `--subreaper`: becoming the sites' subreaper is required, not just attempted. */
+      readonly subreaper?: boolean;
     }
   | { readonly name: "check"; readonly file: string }
   | { readonly name: "init"; readonly file: string }
@@ -35,7 +37,7 @@ export type ControlTarget = { readonly type: "config"; readonly file: string } |
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
 export const USAGE = `Usage:
-  tsgi-supervise [run] sites.yaml [--watch] [--only NAME,...] [--log-format pretty|json]
+  tsgi-supervise [run] sites.yaml [--watch] [--only NAME,...] [--log-format pretty|json] [--subreaper]
   tsgi-supervise check sites.yaml            validate; print the resolved plan per site
   tsgi-supervise status [--json]             state, pids, uptime, restarts, memory, address
   tsgi-supervise start|stop|restart|reload NAME|all
@@ -83,7 +85,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       args: [...args],
       allowPositionals: true,
       strict: true,
-      options: { watch: { type: "boolean", short: "w" }, only: { type: "string" }, "log-format": { type: "string" } },
+      options: {
+        watch: { type: "boolean", short: "w" },
+        only: { type: "string" },
+        "log-format": { type: "string" },
+        subreaper: { type: "boolean" },
+      },
     });
     if (positionals.length !== 1) {
       return {
@@ -97,7 +104,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       ?.split(",")
       .map((s) => s.trim())
       .filter(Boolean);
-    return { ok: true, command: { name: "run", file: positionals[0] ?? "", watch: values.watch ?? false, only, logFormat: format } };
+    const run = { name: "run", file: positionals[0] ?? "", watch: values.watch ?? false, only, logFormat: format } as const;
+    return { ok: true, command: values.subreaper === true ? { ...run, subreaper: true } : run };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }

@@ -6,7 +6,7 @@
  */
 import { formatIssues, loadConfig } from "../config/load.js";
 import { ControlSocketBusy, startControlServer, type ReloadConfigOutcome } from "../control/server.js";
-import { describeTracking, startHost, uninstallHost } from "../host/host.js";
+import { describeTracking, startHost, SubreaperUnavailable, uninstallHost } from "../host/host.js";
 import { startSystemdSession, summarize } from "../host/systemd-session.js";
 import { colorWanted, createLog } from "../logging/logger.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
@@ -35,7 +35,15 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   // Real time enters here, and only here: everything below takes this clock.
   const clock = realClock;
   // Before anything is spawned: the subreaper bit, the reaper and the tracking (`host/`).
-  const host = startHost({ warn: (message) => log.event("warn", message), env: process.env });
+  let host;
+  try {
+    host = startHost({ warn: (message) => log.event("warn", message), env: process.env, requireSubreaper: command.subreaper === true });
+  } catch (error) {
+    if (!(error instanceof SubreaperUnavailable)) throw error;
+    err.write(`tsgi: ${error.message}\n`);
+    await log.close();
+    return 1;
+  }
   const systemd = startSystemdSession(process.env, (message) => log.event("warn", message));
   const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
   const summary = (): string => summarize(supervisor.sites().map((site) => site.state.kind));

@@ -33,11 +33,18 @@ export interface Host {
 
 export interface HostOptions {
   readonly warn: (message: string) => void;
+  /** `--subreaper`: fail instead of warning when the supervisor cannot become one. */
+  readonly requireSubreaper?: boolean;
   readonly env: NodeJS.ProcessEnv;
 }
 
+export class SubreaperUnavailable extends Error {}
+
+/** Throws SubreaperUnavailable only under `requireSubreaper`. */
 export function startHost(options: HostOptions): Host {
   const subreaper = becomeSubreaper();
+  if (!subreaper.ok && options.requireSubreaper === true)
+    throw new SubreaperUnavailable(`--subreaper: the supervisor cannot become its sites' subreaper (${subreaper.reason})`);
   let reaper: Reaper | undefined;
   if (subreaper.ok) reaper = startReaper({ libc: subreaper.libc });
   else

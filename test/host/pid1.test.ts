@@ -36,11 +36,15 @@ sites:
     maxRestarts: { count: 1000, within: 60s }
 `,
     );
-    const child = spawn("unshare", ["--pid", "--fork", "--mount-proc", process.execPath, BIN, "sites.yaml", "--log-format", "json"], {
-      cwd: dir,
-      env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "unshare",
+      ["--pid", "--fork", "--mount-proc", process.execPath, BIN, "sites.yaml", "--log-format", "json", "--subreaper"],
+      {
+        cwd: dir,
+        env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let log = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (log += chunk));
