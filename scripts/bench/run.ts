@@ -30,6 +30,7 @@ import { crash } from "./scenarios/crash.js";
 import { footprint } from "./scenarios/footprint.js";
 import { prepareDjango } from "./scenarios/django.js";
 import { logs } from "./scenarios/logs.js";
+import { orphans } from "./scenarios/orphans.js";
 import { reload } from "./scenarios/reload.js";
 import { throughput } from "./scenarios/throughput.js";
 import { watch } from "./scenarios/watch.js";
@@ -39,7 +40,7 @@ import { worker } from "./scenarios/worker.js";
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
 
-const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker];
+const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker, orphans];
 
 interface Options {
   readonly quick: boolean;
