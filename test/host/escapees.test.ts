@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { alive, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { readPid, removeTestCgroup, testCgroupParent } from "./helpers.js";
+import { descendants, readPid, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];
 const strays: number[] = [];
@@ -58,6 +58,9 @@ async function stopEndsEscapees(env: NodeJS.ProcessEnv, expectTracking: RegExp):
   for (const result of results) assert.equal(result.code, 0, result.stderr);
   // stopTimeout 1 s + 1 s, and a margin for a loaded machine.
   await waitFor(`escapees ${pids.join(", ")} gone`, () => pids.every((pid) => !alive(pid)), { timeoutMs: 4000 });
+  // They died as the supervisor's adopted children: it reaped them too.
+  const supervisorPid = supervisor.child.pid ?? 0;
+  await waitFor("no zombie left under the supervisor", () => descendants(supervisorPid).every((p) => p.state !== "Z"));
   assert.equal(await supervisor.stop(), 0);
 }
 
