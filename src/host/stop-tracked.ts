@@ -4,7 +4,8 @@
  * stop timeout runs out — so a `setsid` escapee or a double-forked daemon is gone within the
  * site's `stopTimeout`, like the group itself.
  */
-import { signal, type ProcessTracker } from "./tracking.js";
+import { sleep, type Clock } from "../time/clock.js";
+import { signal as realSignal, type ProcessTracker } from "./tracking.js";
 
 export interface TrackedStop {
   readonly leader: number;
@@ -13,19 +14,24 @@ export interface TrackedStop {
   readonly timeoutMs: number;
   /** The group's own graceful stop (`process/kill.ts`). */
   readonly stopGroup: () => Promise<{ killed: boolean }>;
+  readonly clock: Clock;
+  /** Signals one escapee (`process.kill`, ignoring the gone). */
+  readonly kill?: (pid: number, signal: NodeJS.Signals) => void;
   readonly pollMs?: number;
 }
 
 export async function stopTracked(stop: TrackedStop): Promise<{ killed: boolean }> {
-  const deadline = Date.now() + stop.timeoutMs;
+  const { clock } = stop;
+  const kill = stop.kill ?? realSignal;
+  const deadline = clock.now() + stop.timeoutMs;
   const pollMs = stop.pollMs ?? 50;
   const signalled = new Set<number>();
   const signalNew = (pids: readonly number[]): void => {
     for (const pid of pids) {
       if (signalled.has(pid)) continue;
       signalled.add(pid);
-      signal(pid, stop.signal);
-      signal(pid, "SIGCONT");
+      kill(pid, stop.signal);
+      kill(pid, "SIGCONT");
     }
   };
   signalNew(stop.tracker.others(stop.leader));
@@ -35,14 +41,14 @@ export async function stopTracked(stop: TrackedStop): Promise<{ killed: boolean 
     const rest = stop.tracker.others(stop.leader);
     if (rest.length === 0) break;
     signalNew(rest);
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       stop.tracker.killAll(stop.leader);
       killed = true;
-      const until = Date.now() + 2000;
-      while (stop.tracker.others(stop.leader).length > 0 && Date.now() < until) await delay(pollMs);
+      const until = clock.now() + 2000;
+      while (stop.tracker.others(stop.leader).length > 0 && clock.now() < until) await sleep(clock, pollMs);
       break;
     }
-    await delay(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+    await sleep(clock, Math.min(pollMs, Math.max(1, deadline - clock.now())));
   }
   stop.tracker.release();
   return { killed };
@@ -53,8 +59,4 @@ export function killTracked(leader: number, tracker: ProcessTracker): void {
   tracker.killAll(leader);
   // The leaf empties as the kernel ends its processes; removing it can wait for the next look.
   setTimeout(() => tracker.release(), 200).unref();
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

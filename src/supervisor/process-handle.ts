@@ -113,7 +113,8 @@ export class ChildProcessHandle implements ProcessHandle {
     const group = (): Promise<{ killed: boolean }> =>
       stopGroup(this.pid, { signal, timeoutMs, leaderExited: this.exited, clock: this.#clock });
     const tracker = this.#tracker;
-    this.#stopping ??= tracker === undefined ? group() : stopTracked({ leader: this.pid, tracker, signal, timeoutMs, stopGroup: group });
+    this.#stopping ??=
+      tracker === undefined ? group() : stopTracked({ leader: this.pid, tracker, signal, timeoutMs, stopGroup: group, clock: this.#clock });
     return this.#stopping;
   }
 
