@@ -47,6 +47,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   const systemd = startSystemdSession(process.env, (message) => log.event("warn", message));
   const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
   const summary = (): string => summarize(supervisor.sites().map((site) => site.state.kind));
+  // systemctl status shows the latest STATUS= line: keep it current as sites change state.
+  supervisor.events.on("state", () => systemd.status(summary()));
 
   let reloading: Promise<ReloadConfigOutcome> | undefined;
   const reloadConfig = (): Promise<ReloadConfigOutcome> => {

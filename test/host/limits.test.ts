@@ -58,6 +58,7 @@ describe("limits", { skip: parent === undefined ? "no writable cgroup v2 here" :
       assert.equal(check.code, 0, check.stderr);
       assert.match(check.stdout, /warning +site `forker`: limits\.pids not applied: the pids controller is not enabled/);
       assert.match(check.stdout, /limits +pids 20/);
+      assert.match(check.stdout, /^  tracking +cgroup v2: each site in a cgroup of its own/m);
     }
     assert.equal(await supervisor.stop(), 0);
   });

@@ -31,6 +31,11 @@ describe("systemd notify", () => {
     const ready = await waitFor("READY=1", () => (has("READY=1") >= 0 ? has("READY=1") : undefined));
     assert.match(receiver.messages[ready] ?? "", /^STATUS=1 site: 1 running$/m);
     await waitFor("WATCHDOG=1", () => has("WATCHDOG=1") >= 0);
+    // Each state change refreshes STATUS= on its own (what `systemctl status` shows).
+    assert.ok(
+      receiver.messages.slice(0, ready).some((m) => m === "STATUS=1 site: 1 starting"),
+      `a STATUS line while starting: ${JSON.stringify(receiver.messages)}`,
+    );
 
     notified.child.kill("SIGHUP");
     const reloading = await waitFor("RELOADING=1", () => (has("RELOADING=1") >= 0 ? has("RELOADING=1") : undefined));
