@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
+import { freePort } from "../helpers/free-port.js";
+import { getJson } from "../helpers/http.js";
+import { PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { removeTestCgroup, testCgroupParent } from "./helpers.js";
 
@@ -17,6 +19,14 @@ after(async () => {
   await Promise.all(running.map((s) => s.cleanup()));
   removeTestCgroup(parent);
 });
+
+function controllerAvailable(dir: string, name: string): boolean {
+  try {
+    return fs.readFileSync(path.join(dir, "cgroup.controllers"), "utf8").split(/\s+/).includes(name);
+  } catch {
+    return false;
+  }
+}
 
 const yaml = `version: 1
 supervisor:
@@ -31,7 +41,7 @@ sites:
 
 describe("limits", { skip: parent === undefined ? "no writable cgroup v2 here" : false }, () => {
   const dir = parent ?? "";
-  const pidsAvailable = fs.readFileSync(path.join(dir, "cgroup.controllers"), "utf8").split(/\s+/).includes("pids");
+  const pidsAvailable = controllerAvailable(dir, "pids");
 
   it(pidsAvailable ? "holds a forking site at pids.max 20" : "says which controller to enable when pids is not available", async () => {
     const folder = tempDir();
@@ -62,4 +72,38 @@ describe("limits", { skip: parent === undefined ? "no writable cgroup v2 here" :
     }
     assert.equal(await supervisor.stop(), 0);
   });
+
+  const memoryAvailable = controllerAvailable(dir, "memory");
+  it(
+    "reports a kill by the memory limit as such, and restarts the site",
+    { skip: memoryAvailable ? false : "the memory controller is not available for this run's cgroups" },
+    async () => {
+      const port = await freePort();
+      const folder = tempDir();
+      const env = { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: dir };
+      const supervisor = SupervisorUnderTest.start(
+        `version: 1
+supervisor:
+  logs: false
+sites:
+  hog:
+    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(PROGRAMS, "memory-hog.mjs"))}]
+    listen: 127.0.0.1:${port}
+    ready: { delay: 10ms }
+    env: { GROW_MB: "64" }
+    limits: { memory: 48MB }
+`,
+        { dir: folder, env },
+      );
+      running.push(supervisor);
+      const [before] = await supervisor.waitRunning(["hog"]);
+      await getJson(port, "/grow").catch(() => undefined);
+      await supervisor.waitForEvent("the OOM kill reported", (e) => /killed by its memory limit 48MB/.test(e.message));
+      await waitFor("restarted", async () => {
+        const site = await supervisor.site("hog");
+        return site.state === "running" && site.pids[0] !== before?.pids[0];
+      });
+      assert.equal(await supervisor.stop(), 0);
+    },
+  );
 });
