@@ -52,7 +52,12 @@ export function startHost(options: HostOptions): Host {
       `cannot become the sites' subreaper (${subreaper.reason}): processes that leave a site's group are out of reach` +
         (process.pid === 1 ? ", and orphans are not reaped" : ""),
     );
-  const tracking = startTracking({ subreaper: subreaper.ok, cgroupSetting: options.env["TSGI_CGROUP"], subtree: `tsgi-${process.pid}` });
+  const tracking = startTracking({
+    subreaper: subreaper.ok,
+    cgroupSetting: options.env["TSGI_CGROUP"],
+    subtree: `tsgi-${process.pid}`,
+    systemdService: options.env["INVOCATION_ID"] !== undefined,
+  });
   const setpriv = findSetpriv();
   if (setpriv === undefined)
     options.warn("setpriv (util-linux) is not installed: a site's first process is not signalled when the supervisor dies");

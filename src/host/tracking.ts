@@ -69,6 +69,8 @@ export interface TrackingOptions {
   readonly cgroupSetting: string | undefined;
   /** Name of the supervisor's own subtree under the parent. */
   readonly subtree: string;
+  /** Run by systemd as a service (INVOCATION_ID set): its unit's cgroup is delegated to it with `Delegate=yes`. */
+  readonly systemdService?: boolean;
 }
 
 /** Decides the mode and, for cgroups, creates the supervisor's subtree. */
@@ -97,9 +99,10 @@ function chooseMode(options: TrackingOptions, keep: boolean): TrackingMode {
     if (own === undefined) return fallback("the supervisor's own cgroup v2 path is unknown");
     parent = path.join(mount, own);
   }
-  if (keep && parent !== mount && cgroupProcs(parent).includes(process.pid)) {
+  if (keep && options.systemdService === true && parent !== mount && cgroupProcs(parent).includes(process.pid)) {
     // Under systemd with Delegate=yes the supervisor starts in the unit's own cgroup, and a
     // cgroup with processes of its own cannot hand controllers down: it moves to a leaf first.
+    // Elsewhere (a login session's scope) it leaves its own cgroup as it is.
     const leaf = makeCgroup(path.join(parent, "supervisor"));
     if (leaf.ok) joinCgroup(leaf.value, process.pid);
   }
