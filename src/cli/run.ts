@@ -82,7 +82,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   } catch (error) {
     if (error instanceof ControlSocketBusy) {
       err.write(`tsgi: ${error.message}\n`);
-      host.close();
+      await host.close();
       uninstallHost();
       systemd.close();
       await log.close();
@@ -127,8 +127,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
           log.event("warn", "second SIGINT: killing every site now");
           for (const site of supervisor.sites()) for (const proc of site.allProcesses()) proc.killGroup();
           state.remove();
-          host.close();
-          resolve(1);
+          void host.close().then(() => resolve(1));
         }
         return;
       }
@@ -140,7 +139,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         const { names: stopped, ms } = await supervisor.stopAll();
         await control.close();
         state.remove();
-        host.close();
+        await host.close();
         log.event(
           "info",
           `stopped ${stopped.length} site${stopped.length === 1 ? "" : "s"} (${stopped.join(", ") || "none"}) in ${ms} ms; bye`,

@@ -103,6 +103,19 @@ export function removeCgroup(dir: string): boolean {
   }
 }
 
+/**
+ * Removes the cgroup once its last process is gone: SIGKILLed processes take a moment to
+ * leave, and an rmdir before that fails. Gives up after `timeoutMs` (the cgroup stays).
+ */
+export async function removeCgroupWhenEmpty(dir: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (removeCgroup(dir)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export interface CgroupUsage {
   /** `memory.current`, where the memory controller is on. */
   readonly memoryBytes: number | undefined;

@@ -28,7 +28,7 @@ export interface Host {
   started(pid: number, stopSignal: NodeJS.Signals): void;
   ended(pid: number): void;
   /** All sites stopped: remove the cgroups, end the death watch and the reaper. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface HostOptions {
@@ -77,8 +77,8 @@ export function startHost(options: HostOptions): Host {
     },
     started: (pid, stopSignal) => watch?.add(pid, stopSignal),
     ended: (pid) => watch?.remove(pid),
-    close() {
-      tracking.close();
+    async close() {
+      await tracking.close();
       reaper?.close();
       watch?.close();
     },
@@ -100,7 +100,7 @@ const defaultHost: Host = (() => {
     limits: () => undefined,
     started: () => undefined,
     ended: () => undefined,
-    close: () => undefined,
+    close: async () => undefined,
   };
 })();
 

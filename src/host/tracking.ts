@@ -21,6 +21,7 @@ import {
   makeCgroup,
   ownCgroup,
   removeCgroup,
+  removeCgroupWhenEmpty,
   WANTED_CONTROLLERS,
   writeCgroupFile,
 } from "./cgroup.js";
@@ -59,8 +60,8 @@ export interface Tracking {
   applyLimits(site: string, limits: SiteLimits | undefined): string | undefined;
   /** The site's own cgroup (limits, usage), in cgroup mode. */
   siteCgroup(site: string): string | undefined;
-  /** Removes the supervisor's cgroups (all sites stopped). */
-  close(): void;
+  /** Ends what is left in the supervisor's cgroups and removes them (all sites stopped). */
+  close(): Promise<void>;
 }
 
 export interface TrackingOptions {
@@ -135,7 +136,7 @@ function trackingFor(mode: TrackingMode): Tracking {
         forProcess: (mark) => (mode.kind === "subreaper" ? escapeeTracker(mark) : groupOnlyTracker),
         applyLimits: (site, limits) => (limits === undefined ? undefined : limitsSentence(site, limits, { cgroups: false, why: mode.why })),
         siteCgroup: () => undefined,
-        close: () => undefined,
+        close: async () => undefined,
       };
     default:
       throw unknownMode(mode);
@@ -194,7 +195,7 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracki
           if (cgroup !== undefined) killCgroup(cgroup);
         },
         release() {
-          if (cgroup !== undefined) removeCgroup(cgroup);
+          if (cgroup !== undefined) void removeCgroupWhenEmpty(cgroup, 2000);
         },
         oomKills: () => (cgroup === undefined ? 0 : (cgroupUsage(cgroup).oomKills ?? 0)),
       };
@@ -218,9 +219,9 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracki
       return sentence;
     },
     siteCgroup: (site) => (sites.has(site) ? path.join(mode.root, site) : undefined),
-    close() {
+    async close() {
       killCgroup(mode.root);
-      removeCgroup(mode.root);
+      await removeCgroupWhenEmpty(mode.root, 3000);
     },
   };
 }

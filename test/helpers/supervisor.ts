@@ -62,7 +62,8 @@ export class SupervisorUnderTest {
     this.file = file;
     this.child = spawn(process.execPath, [BIN, file, "--log-format", "json", ...args], {
       cwd: dir,
-      env,
+      // cgroups only where a test asks for them, under a parent named for it (test/host/).
+      env: { TSGI_CGROUP: "off", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let buffered = "";
@@ -209,7 +210,7 @@ export function runCli(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", ...options.env },
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", TSGI_CGROUP: "off", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

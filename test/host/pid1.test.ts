@@ -10,11 +10,15 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { BIN, tempDir } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { descendants } from "./helpers.js";
+import { descendants, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const canUnshare = process.getuid?.() === 0 && fs.existsSync("/usr/bin/unshare");
 const cleanups: (() => void)[] = [];
-after(() => cleanups.forEach((clean) => clean()));
+const cgroupParent = canUnshare ? testCgroupParent("pid1") : undefined;
+after(() => {
+  cleanups.forEach((clean) => clean());
+  removeTestCgroup(cgroupParent);
+});
 
 describe("PID 1 in a pid namespace", { skip: canUnshare ? false : "needs root and unshare(1)" }, () => {
   it("reaps every orphan of a forking site, keeps its sites' exit statuses, and exits 0 on SIGTERM", async () => {
@@ -41,7 +45,8 @@ sites:
       ["--pid", "--fork", "--mount-proc", process.execPath, BIN, "sites.yaml", "--log-format", "json", "--subreaper"],
       {
         cwd: dir,
-        env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1" },
+        // With cgroups where this machine has them (under this test's parent), else without.
+        env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: cgroupParent ?? "off" },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );

@@ -11,10 +11,11 @@ import { after, describe, it } from "node:test";
 import { freePort } from "../helpers/free-port.js";
 import { alive, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { descendants } from "./helpers.js";
+import { descendants, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];
 const seen: number[] = [];
+const cgroupParent = testCgroupParent("death");
 after(async () => {
   await Promise.all(running.map((s) => s.cleanup()));
   for (const pid of seen) {
@@ -24,6 +25,7 @@ after(async () => {
       // gone
     }
   }
+  removeTestCgroup(cgroupParent);
 });
 
 /** An interpreter that can import gunicorn (the pyenv `python3` on PATH may not). */
@@ -33,7 +35,8 @@ function gunicornPython(): string | undefined {
 
 describe("the supervisor's death", () => {
   for (const cgroups of [false, true]) {
-    it(`ends command, wsgi and app sites with all their processes (${cgroups ? "cgroups" : "no cgroups"})`, async () => {
+    const skip = cgroups && cgroupParent === undefined ? "no writable cgroup v2 here" : false;
+    it(`ends command, wsgi and app sites with all their processes (${cgroups ? "cgroups" : "no cgroups"})`, { skip }, async () => {
       const python = gunicornPython();
       assert.ok(python !== undefined, "an interpreter with gunicorn (Debian: apt-get install gunicorn)");
       const dir = tempDir();
@@ -56,7 +59,7 @@ sites:
     app: ./app.mjs
     listen: 127.0.0.1:${appPort}
 `,
-        { dir, env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: cgroups ? "" : "off" } },
+        { dir, env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: cgroups ? (cgroupParent ?? "") : "off" } },
       );
       running.push(supervisor);
       await supervisor.waitRunning(["cmd", "py", "js"]);
@@ -76,6 +79,12 @@ sites:
         // About a second by design; the margin is for a loaded machine.
         { timeoutMs: 3000 },
       );
+      if (cgroups) {
+        const parent = cgroupParent ?? "";
+        await waitFor("the death watch removed the supervisor's cgroups", () =>
+          fs.readdirSync(parent).every((name) => !name.startsWith("tsgi-")),
+        );
+      }
     });
   }
 });

@@ -94,7 +94,7 @@ describe("start path", () => {
     const child = spawn(
       process.execPath,
       ["--import", path.join(FIXTURES, "record-loads.mjs"), path.join(FIXTURES, "run-unbundled.mjs"), path.join(dir, "sites.yaml")],
-      { cwd: dir, env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1" }, stdio: "ignore" },
+      { cwd: dir, env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" }, stdio: "ignore" },
     );
     const exited = new Promise((resolve) => child.once("exit", resolve));
     try {
