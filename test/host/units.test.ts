@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { cgroup2Mount, ownCgroup } from "../../src/host/cgroup.js";
 import { wrapLaunch } from "../../src/host/launch-wrapper.js";
 import { limitFiles, limitKillNote, limitsSentence } from "../../src/host/limits.js";
-import { formatNotify, unixAddress } from "../../src/host/sd-notify.js";
+import { formatNotify, openNotifier, unixAddress } from "../../src/host/sd-notify.js";
 import { summarize } from "../../src/host/systemd-session.js";
 import { parseSystemdVersion } from "../../src/host/systemd-version.js";
 import { watchdogPlan } from "../../src/host/watchdog.js";
@@ -55,6 +55,14 @@ describe("sd_notify", () => {
     assert.equal(abstract?.subarray(2).toString("latin1"), "\0tsgi/notify");
     assert.equal(unixAddress(""), undefined);
     assert.equal(unixAddress(`/${"x".repeat(120)}`), undefined);
+  });
+
+  it("is absent without NOTIFY_SOCKET, and fails soft with the reason where libc cannot be loaded", () => {
+    assert.deepEqual(openNotifier(undefined), { ok: "absent" });
+    assert.deepEqual(
+      openNotifier("/run/systemd/notify", () => ({ ok: false, reason: "the koffi package cannot be loaded (test)" })),
+      { ok: false, reason: "the koffi package cannot be loaded (test)" },
+    );
   });
 
   it("keeps each field on one line", () => {
