@@ -87,4 +87,44 @@ sites:
       }
     });
   }
+
+  it("the state file stays the second line: what survived both first lines is stopped by the next supervisor", async () => {
+    const dir = tempDir();
+    // The leader ignores its stop signal (which is also its parent-death signal); SIGTERM, which
+    // the state-file clean-up sends, ends it.
+    const yaml = `version: 1
+supervisor:
+  logs: false
+sites:
+  tough:
+    command: [sh, -c, "trap '' USR2; trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+    stopSignal: SIGUSR2
+    stopTimeout: 1s
+    ready: { delay: 10ms }
+`;
+    const env = { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: "off" };
+    const first = SupervisorUnderTest.start(yaml, { dir, env });
+    running.push(first);
+    const [site] = await first.waitRunning(["tough"]);
+    const leader = site?.pids[0] ?? 0;
+    seen.push(leader);
+    await waitFor("the state file names the leader", () => {
+      const file = path.join(dir, ".tsgi/state.json");
+      return fs.existsSync(file) && fs.readFileSync(file, "utf8").includes(String(leader));
+    });
+    // Take the death watch out first, as if it had died with the supervisor.
+    const supervisorPid = first.child.pid ?? 0;
+    const watcher = descendants(supervisorPid).find((p) => fs.readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("clean="));
+    assert.ok(watcher !== undefined, "the death watch runs beside the sites");
+    process.kill(watcher.pid, "SIGKILL");
+    first.child.kill("SIGKILL");
+    await first.exited;
+    // The parent-death signal was sent as the supervisor exited, before its exit was seen here.
+    assert.ok(alive(leader), "the leader ignored its parent-death signal and had no death watch: it lives on");
+    const second = SupervisorUnderTest.start(yaml, { dir, env });
+    running.push(second);
+    await second.waitForEvent("leftovers stopped", (e) => e.event === "leftovers-stopped");
+    assert.ok(!alive(leader), "the next supervisor stopped it");
+    assert.equal(await second.stop(), 0);
+  });
 });
