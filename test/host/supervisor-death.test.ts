@@ -125,6 +125,8 @@ sites:
     running.push(second);
     await second.waitForEvent("leftovers stopped", (e) => e.event === "leftovers-stopped");
     assert.ok(!alive(leader), "the next supervisor stopped it");
+    // Its signal handlers are in place once it supervises.
+    await second.waitRunning(["tough"]);
     assert.equal(await second.stop(), 0);
   });
 });
