@@ -37,7 +37,12 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   // Before anything is spawned: the subreaper bit, the reaper and the tracking (`host/`).
   let host;
   try {
-    host = startHost({ warn: (message) => log.event("warn", message), env: process.env, requireSubreaper: command.subreaper === true });
+    host = startHost({
+      warn: (message) => log.event("warn", message),
+      env: process.env,
+      requireSubreaper: command.subreaper === true,
+      adopted: (pid, site) => log.event("info", `adopted pid ${pid}, which left its site's process group`, site, { event: "adopted", pid }),
+    });
   } catch (error) {
     if (!(error instanceof SubreaperUnavailable)) throw error;
     err.write(`tsgi: ${error.message}\n`);

@@ -64,7 +64,8 @@ export function startDeathWatch(): DeathWatch | undefined {
     if (!stdin.destroyed) stdin.write(`${line}\n`);
   };
   return {
-    add: (pgid, signal) => send(`+ ${pgid} ${signal.replace(/^SIG/, "")}`),
+    // Never its own group: it would end itself before the others.
+    add: (pgid, signal) => (pgid === child.pid ? undefined : send(`+ ${pgid} ${signal.replace(/^SIG/, "")}`)),
     remove: (pgid) => send(`- ${pgid}`),
     cgroup: (dir) => {
       // A path with a space or newline would split the line; tsgi's own cgroup names never have one.

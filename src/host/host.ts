@@ -10,6 +10,8 @@
  */
 import { startDeathWatch, type DeathWatch } from "./death-watch.js";
 import { findSetpriv, wrapLaunch, type Launch, type LaunchRequest } from "./launch-wrapper.js";
+import { processEnv } from "./children.js";
+import { trackOwnChildren } from "./own-children.js";
 import { startReaper, type Reaper } from "./reaper.js";
 import { becomeSubreaper } from "./subreaper.js";
 import { describeMode, startTracking, type ProcessTracker, type Tracking } from "./tracking.js";
@@ -33,6 +35,8 @@ export interface Host {
 
 export interface HostOptions {
   readonly warn: (message: string) => void;
+  /** A process that left its site's group was adopted (`site` from its TSGI_SITE, when readable). */
+  readonly adopted?: (pid: number, site: string | undefined) => void;
   /** `--subreaper`: fail instead of warning when the supervisor cannot become one. */
   readonly requireSubreaper?: boolean;
   readonly env: NodeJS.ProcessEnv;
@@ -42,11 +46,23 @@ export class SubreaperUnavailable extends Error {}
 
 /** Throws SubreaperUnavailable only under `requireSubreaper`. */
 export function startHost(options: HostOptions): Host {
+  // Before the first spawn (the death watch's included): the reaper must know Node's own children.
+  trackOwnChildren();
+  const watch: DeathWatch | undefined = startDeathWatch();
   const subreaper = becomeSubreaper();
   if (!subreaper.ok && options.requireSubreaper === true)
     throw new SubreaperUnavailable(`--subreaper: the supervisor cannot become its sites' subreaper (${subreaper.reason})`);
   let reaper: Reaper | undefined;
-  if (subreaper.ok) reaper = startReaper({ libc: subreaper.libc });
+  if (subreaper.ok)
+    reaper = startReaper({
+      libc: subreaper.libc,
+      onAdopted(pid) {
+        watch?.add(pid, "SIGTERM");
+        const site = processEnv(pid).get("TSGI_SITE");
+        options.adopted?.(pid, site);
+      },
+      onAdoptedGone: (pid) => watch?.remove(pid),
+    });
   else
     options.warn(
       `cannot become the sites' subreaper (${subreaper.reason}): processes that leave a site's group are out of reach` +
@@ -61,7 +77,6 @@ export function startHost(options: HostOptions): Host {
   const setpriv = findSetpriv();
   if (setpriv === undefined)
     options.warn("setpriv (util-linux) is not installed: a site's first process is not signalled when the supervisor dies");
-  const watch: DeathWatch | undefined = startDeathWatch();
   if (watch === undefined) options.warn("cannot start the death watch (/bin/sh): site processes may outlive a killed supervisor");
   if (tracking.mode.kind === "cgroup") watch?.cgroup(tracking.mode.root);
   const said = new Map<string, string>();

@@ -27,20 +27,37 @@ export interface ReaperOptions {
   readonly sweepMs?: number;
   /** Defaults to the real process (tests inject nothing else: signals are the point). */
   readonly onSignal?: (listener: () => void) => () => void;
+  /** An orphan leading a process group of its own was adopted (seen alive) / has been reaped. */
+  readonly onAdopted?: (pid: number) => void;
+  readonly onAdoptedGone?: (pid: number) => void;
 }
 
 export function startReaper(options: ReaperOptions): Reaper {
   trackOwnChildren();
   let reaped = 0;
   let scheduled = false;
+  // Adopted group leaders (a daemon's double fork, a setsid escapee), so the death watch can
+  // end them too should the supervisor die; an orphan still in its site's group is covered there.
+  const adopted = new Set<number>();
   const sweep = (): number => {
     const own = ownChildPids();
     let count = 0;
     for (const pid of childPids()) {
       if (own.has(pid)) continue;
-      if (procInfo(pid)?.state !== "Z") continue;
+      const info = procInfo(pid);
+      if (info === undefined) continue;
+      if (info.state !== "Z") {
+        if (info.pgid === pid && !adopted.has(pid)) {
+          adopted.add(pid);
+          options.onAdopted?.(pid);
+        }
+        continue;
+      }
       const result = options.libc.waitpid(pid, WNOHANG);
-      if (result.ok && result.value.pid === pid) count += 1;
+      if (result.ok && result.value.pid === pid) {
+        count += 1;
+        if (adopted.delete(pid)) options.onAdoptedGone?.(pid);
+      }
     }
     reaped += count;
     return count;

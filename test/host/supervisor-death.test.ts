@@ -1,7 +1,8 @@
 /**
  * When the supervisor is SIGKILLed, every process of every kind of site ends soon after: a
- * command with a grandchild, gunicorn's master and worker, tsgi's app worker — the parent-death
- * signal, gunicorn's and the worker's parent watches, and the death watch for the rest.
+ * command with a grandchild, a double-forked daemon, gunicorn's master and worker, tsgi's app
+ * worker — the parent-death signal, gunicorn's and the worker's parent watches, and the death
+ * watch for the rest.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -51,6 +52,9 @@ sites:
   cmd:
     command: [sh, -c, "sleep 300 & sleep 300"]
     ready: { delay: 10ms }
+  daemon:
+    command: [sh, -c, "(setsid sh -c 'exec sleep 300' &); exec sleep 300"]
+    ready: { delay: 10ms }
   py:
     wsgi: hello:application
     python: ${python}
@@ -62,13 +66,15 @@ sites:
         { dir, env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: cgroups ? (cgroupParent ?? "") : "off" } },
       );
       running.push(supervisor);
-      await supervisor.waitRunning(["cmd", "py", "js"]);
+      await supervisor.waitRunning(["cmd", "daemon", "py", "js"]);
+      // The double-forked daemon, adopted by the supervisor, is known to its death watch.
+      await supervisor.waitForEvent("the daemon adopted", (e) => e.event === "adopted" && e.site === "daemon");
       const pid = supervisor.child.pid ?? 0;
       // Everything under the supervisor: the sites' processes (gunicorn's worker, the shell's
       // sleeps) and the death watch itself.
-      const tree = await waitFor("gunicorn's worker and the shell's two sleeps are up", () => {
+      const tree = await waitFor("gunicorn's worker, the shell's two sleeps and the daemon are up", () => {
         const all = descendants(pid).filter((p) => p.state !== "Z");
-        return all.length >= 6 ? all : undefined;
+        return all.length >= 8 ? all : undefined;
       });
       seen.push(...tree.map((p) => p.pid));
       supervisor.child.kill("SIGKILL");
