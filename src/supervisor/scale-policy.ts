@@ -1,0 +1,62 @@
+/**
+ * How many processes a site with `processes: {min, max, idle}` should run: a pure function of
+ * what its processes are doing, its accept queue and the time — tested on virtual time.
+ *
+ * - Fewer than `min` → add up to `min` (a `reload-config` raised it, or the site just started).
+ * - None, and a connection waits → start `max(min, 1)`: the connection that woke the site waits
+ *   in the kernel's backlog and is served by them.
+ * - Connections wait in the accept queue while every process is up → add one; one at a time:
+ *   nothing more is added while a process is still starting.
+ * - A process beyond `min` that has held no connection for `idle`, and holds none now, is
+ *   stopped (the longest idle first, one at a time). The last one (`min: 0`) only when the
+ *   site's socket itself has seen no connection for `idle` and none waits.
+ */
+import type { Scaling } from "../config/types.js";
+
+export interface ScaledProcess {
+  /** The slot's position (`alpha.2` → 2). */
+  readonly index: number;
+  readonly phase: "starting" | "serving";
+  /** Connections it holds now (accepted, not yet closed). */
+  readonly connections: number;
+  /** When it last held a connection, or became ready if it never did. */
+  readonly lastActiveAt: number;
+}
+
+export interface ScaleInput {
+  readonly scaling: Scaling;
+  readonly processes: readonly ScaledProcess[];
+  /** Connections waiting in the accept queue; undefined when the kernel would not say. */
+  readonly queued: number | undefined;
+  /** When the site's socket last had a connection waiting (the watch fired). */
+  readonly lastConnectionAt: number;
+  readonly now: number;
+}
+
+export type ScaleDecision =
+  | { readonly action: "none"; readonly recheckAt: number | undefined }
+  | { readonly action: "add"; readonly count: number; readonly why: "below-min" | "woken" | "queue" }
+  | { readonly action: "stop"; readonly index: number; readonly idleMs: number };
+
+export function decideScale(input: ScaleInput): ScaleDecision {
+  const { scaling, processes, now } = input;
+  const queued = input.queued ?? 0;
+  const count = processes.length;
+  if (count < scaling.min) return { action: "add", count: scaling.min - count, why: "below-min" };
+  if (count === 0) return queued > 0 ? { action: "add", count: Math.max(scaling.min, 1), why: "woken" } : none(undefined);
+  if (processes.some((p) => p.phase === "starting")) return none(undefined);
+  if (queued > 0) return count < scaling.max ? { action: "add", count: 1, why: "queue" } : none(undefined);
+  if (count <= scaling.min) return none(undefined);
+  const last = count === 1;
+  const quietSince = (p: ScaledProcess): number => (last ? Math.max(p.lastActiveAt, input.lastConnectionAt) : p.lastActiveAt);
+  const candidates = processes.filter((p) => p.connections === 0).sort((a, b) => quietSince(a) - quietSince(b) || b.index - a.index);
+  const idlest = candidates[0];
+  if (idlest === undefined) return none(now + scaling.idleMs);
+  const idleMs = now - quietSince(idlest);
+  if (idleMs >= scaling.idleMs) return { action: "stop", index: idlest.index, idleMs };
+  return none(quietSince(idlest) + scaling.idleMs);
+}
+
+function none(recheckAt: number | undefined): ScaleDecision {
+  return { action: "none", recheckAt };
+}
