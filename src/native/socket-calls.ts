@@ -16,11 +16,17 @@ import koffi from "koffi";
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
 export const POLLIN = 0x1;
+export const O_NONBLOCK = 0o4000;
+const F_GETFL = 3;
+const F_SETFL = 4;
 
 interface SocketCalls {
   readonly listen: (fd: number, backlog: number) => number;
   readonly eventfd: (initval: number, flags: number) => number;
   readonly accept4: (fd: number, addr: null, len: null, flags: number) => number;
+  /** `fcntl(fd, F_SETFL, flags)` / `fcntl(fd, F_GETFL)`. */
+  readonly getFlags: (fd: number) => number;
+  readonly setFlags: (fd: number, flags: number) => number;
   readonly close: (fd: number) => number;
   readonly socket: (domain: number, type: number, protocol: number) => number;
   readonly send: (fd: number, buf: Buffer, len: number, flags: number) => number;
@@ -36,10 +42,13 @@ export function socketCalls(): SocketCalls {
   if (loaded !== undefined) return loaded;
   const libc = koffi.load("libc.so.6");
   const poll = libc.func("int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)");
+  const fcntl = libc.func("int fcntl(int fd, int cmd, ...)");
   loaded = {
     listen: libc.func("int listen(int fd, int backlog)") as SocketCalls["listen"],
     eventfd: libc.func("int eventfd(unsigned int initval, int flags)") as SocketCalls["eventfd"],
     accept4: libc.func("int accept4(int fd, void *addr, void *addrlen, int flags)") as SocketCalls["accept4"],
+    getFlags: (fd) => fcntl(fd, F_GETFL) as number,
+    setFlags: (fd, flags) => fcntl(fd, F_SETFL, "int", flags) as number,
     close: libc.func("int close(int fd)") as SocketCalls["close"],
     socket: libc.func("int socket(int domain, int type, int protocol)") as SocketCalls["socket"],
     send: libc.func("int send(int fd, const uint8_t *buf, unsigned long len, int flags)") as SocketCalls["send"],

@@ -1,25 +1,50 @@
 /**
  * Which of a site's processes hold connections accepted on its socket: each process's open
  * fds (`/proc/PID/fd` → `socket:[INODE]`) against the inodes of the site's connections. A
- * process group counts as one (a gunicorn master and its workers); sockets it holds to anything
- * else (a database) are not the site's connections and do not count.
+ * process and its descendants count as one (a gunicorn master and its workers); sockets they
+ * hold to anything else (a database) are not the site's connections and do not count.
+ *
+ * Descendants come from `/proc/PID/task/TID/children`, not from a scan of every process on the
+ * machine: this runs every few seconds for each scaled site that has processes beyond `min`.
  */
 import fs from "node:fs/promises";
-import { processGroups } from "../process/proc-stat.js";
 
-/** pgid → connections held by any member of that group. One scan of /proc for all of them. */
-export async function connectionsByGroup(pgids: readonly number[], inodes: ReadonlySet<number>): Promise<Map<number, number>> {
-  const counts = new Map(pgids.map((pgid) => [pgid, 0]));
-  if (inodes.size === 0 || pgids.length === 0) return counts;
-  const groups = await processGroups();
+/** pid → connections held by it and its descendants. */
+export async function connectionsByProcess(pids: readonly number[], inodes: ReadonlySet<number>): Promise<Map<number, number>> {
+  const counts = new Map(pids.map((pid) => [pid, 0]));
+  if (inodes.size === 0) return counts;
   await Promise.all(
-    pgids.map(async (pgid) => {
+    pids.map(async (pid) => {
       let held = 0;
-      for (const pid of groups.get(pgid) ?? []) held += await heldBy(pid, inodes);
-      counts.set(pgid, held);
+      for (const member of await family(pid)) held += await heldBy(member, inodes);
+      counts.set(pid, held);
     }),
   );
   return counts;
+}
+
+async function family(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0 && out.length < 1024) {
+    const next = queue.shift() ?? pid;
+    out.push(next);
+    let tasks: string[];
+    try {
+      tasks = await fs.readdir(`/proc/${next}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        const text = await fs.readFile(`/proc/${next}/task/${task}/children`, "utf8");
+        for (const child of text.trim().split(/\s+/)) if (child !== "") queue.push(Number(child));
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return out;
 }
 
 async function heldBy(pid: number, inodes: ReadonlySet<number>): Promise<number> {

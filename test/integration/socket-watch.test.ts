@@ -13,9 +13,10 @@ import { after, describe, it } from "node:test";
 import type { ListenAddress } from "../../src/config/types.js";
 import { listenWithoutAccepting } from "../../src/native/socket-calls.js";
 import { bindSocket, type BoundSocket } from "../../src/sockets/bind.js";
+import { answerWaiting } from "../../src/sockets/answer-waiting.js";
 import { pollWatch } from "../../src/sockets/readable-watch.js";
 import { acceptQueueLength, connectionInodes } from "../../src/sockets/socket-load.js";
-import { connectionsByGroup } from "../../src/supervisor/process-connections.js";
+import { connectionsByProcess } from "../../src/supervisor/process-connections.js";
 import { freePort } from "../helpers/free-port.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -65,25 +66,58 @@ for (const [kind, make] of Object.entries(addresses)) {
       watch.close();
     });
 
-    it("a connection held by a process group is counted for that group only", async () => {
+    it("connections held by a process's child count for that process only", async () => {
       const address = await make();
       const socket = await listening(address);
-      // A server that accepts and holds every connection without answering.
-      const child = spawn(process.execPath, ["-e", "require('net').createServer(() => {}).listen({ fd: 3 })"], {
+      // A server whose own child accepts and holds every connection without answering.
+      const server = "require('net').createServer(() => {}).listen({ fd: 3 })";
+      const parent = `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(server)}], { stdio: ['ignore', 'ignore', 'inherit', 3] })`;
+      const child = spawn(process.execPath, ["-e", parent], {
         stdio: ["ignore", "ignore", "inherit", socket.fd],
         detached: true,
       });
       const pid = child.pid ?? 0;
-      cleanups.push(() => child.kill("SIGKILL"));
+      cleanups.push(() => process.kill(-pid, "SIGKILL"));
       assert.equal(connectionInodes(socket)?.size, 0);
       for (let i = 0; i < 3; i++) connect(address);
       await waitFor("3 connections accepted", () => connectionInodes(socket)?.size === 3);
       const inodes = connectionInodes(socket) ?? new Set<number>();
-      const counts = await connectionsByGroup([pid, process.pid], inodes);
+      // A sibling holding the listening socket but no connection.
+      const sibling = spawn("sleep", ["30"], { stdio: ["ignore", "ignore", "ignore", socket.fd] });
+      cleanups.push(() => sibling.kill("SIGKILL"));
+      const counts = await connectionsByProcess([pid, sibling.pid ?? 0], inodes);
       assert.equal(counts.get(pid), 3);
-      assert.equal(counts.get(process.pid), 0);
+      assert.equal(counts.get(sibling.pid ?? 0), 0);
       assert.equal(acceptQueueLength(socket), 0);
     });
+  });
+}
+
+for (const [kind, make] of Object.entries(addresses)) {
+  it(`waiting ${kind} connections of a site that cannot start get a 503 naming it, or are closed`, async () => {
+    const address = await make();
+    const socket = await listening(address);
+    const answers = Array.from({ length: 3 }, () => {
+      const client = connect(address);
+      client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      return new Promise<string>((resolve) => {
+        let text = "";
+        client.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        client.on("close", () => resolve(text));
+      });
+    });
+    await waitFor("3 connections waiting", () => acceptQueueLength(socket) === 3);
+    assert.equal(answerWaiting(socket, { type: "http", site: "shop", reason: "pid 7 exited with code 1" }), 3);
+    for (const text of await Promise.all(answers)) {
+      assert.match(text, /^HTTP\/1\.1 503 /);
+      assert.match(text, /site shop cannot start: pid 7 exited with code 1/);
+    }
+    const closed = connect(address);
+    const ended = new Promise((resolve) => closed.on("close", resolve));
+    await waitFor("1 connection waiting", () => acceptQueueLength(socket) === 1);
+    assert.equal(answerWaiting(socket, { type: "close" }), 1);
+    await ended;
+    assert.equal(answerWaiting(socket, { type: "close" }), 0);
   });
 }
 
