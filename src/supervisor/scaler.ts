@@ -64,7 +64,9 @@ export class Scaler {
   readonly #deps: ScalerDeps;
   /** index → last time it held a connection (or became ready). */
   readonly #lastActive = new Map<number, number>();
-  #lastConnectionAt: number;
+  #lastConnectionAt: number | undefined;
+  /** Counts as the last connection until there is one: a fresh site is not idle from the start. */
+  readonly #since: number;
   #cancelWatch: (() => void) | undefined;
   #cancelRearm: (() => void) | undefined;
   #cancelCheck: (() => void) | undefined;
@@ -75,11 +77,11 @@ export class Scaler {
   constructor(host: ScalerHost, deps: ScalerDeps) {
     this.#host = host;
     this.#deps = deps;
-    this.#lastConnectionAt = deps.now();
+    this.#since = deps.now();
   }
 
   /** When a connection last waited on the socket (status shows it for an idle site). */
-  get lastConnectionAt(): number {
+  get lastConnectionAt(): number | undefined {
     return this.#lastConnectionAt;
   }
 
@@ -201,7 +203,7 @@ export class Scaler {
       this.#lastActive.set(p.index, lastActiveAt);
       return { index: p.index, phase, connections, lastActiveAt };
     });
-    const decision = decideScale({ scaling, processes, queued, lastConnectionAt: this.#lastConnectionAt, now: at });
+    const decision = decideScale({ scaling, processes, queued, lastConnectionAt: this.#lastConnectionAt ?? this.#since, now: at });
     this.#act(decision, processes.length > scaling.min, scaling.idleMs, at);
   }
 
