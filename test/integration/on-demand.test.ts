@@ -5,10 +5,11 @@
  * get a 503 before the site goes fatal; `reload-config` between a fixed count and a range.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { freePort } from "../helpers/free-port.js";
 import { get, loadLoop, type Answer } from "../helpers/http.js";
 import { alive, PROGRAMS, ROOT, SupervisorUnderTest, tempDir, type StatusSite } from "../helpers/supervisor.js";
@@ -239,6 +240,36 @@ sites:
     const report = await load.stop();
     assert.ok(report.ok > 0);
     assert.deepEqual(report.errors, []);
+    assert.equal(await supervisor.stop(), 0);
+  });
+});
+
+describe("an on-demand Django site under gunicorn", () => {
+  let python = "";
+  let projects = "";
+  before(() => {
+    const dir = tempDir("tsgi-ondemand-django-");
+    projects = path.join(dir, "projects");
+    const made = spawnSync("bash", [path.join(ROOT, "scripts/make-django-projects.sh"), projects], { encoding: "utf8" });
+    assert.equal(made.status, 0, `make-django-projects.sh failed (install python3-django and gunicorn): ${made.stderr}`);
+    python = made.stdout.trim().split("\n").pop() ?? "";
+  });
+
+  it("50 first connections wake one gunicorn master; idle again after `idle`; woken again", async () => {
+    const port = await freePort();
+    const supervisor = start(`version: 1
+sites:
+  shop:
+    wsgi: shop.wsgi:application
+    cwd: ${JSON.stringify(path.join(projects, "shop"))}
+    settings: shop.settings
+    python: ${JSON.stringify(python)}
+    listen: 127.0.0.1:${port}
+    processes: { min: 0, idle: 1s }
+    startTimeout: 20s
+    stopTimeout: 5s
+`);
+    await wakeAndSleep(supervisor, "shop", () => get(port, "/whoami", 20_000), pidInBody);
     assert.equal(await supervisor.stop(), 0);
   });
 });
