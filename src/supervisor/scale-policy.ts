@@ -5,8 +5,10 @@
  * - Fewer than `min` → add up to `min` (a `reload-config` raised it, or the site just started).
  * - None, and a connection waits → start `max(min, 1)`: the connection that woke the site waits
  *   in the kernel's backlog and is served by them.
- * - Connections wait in the accept queue while every process is up → add one; one at a time:
- *   nothing more is added while a process is still starting.
+ * - Connections wait in the accept queue while every process is busy → add one, one per decision.
+ *   A process still starting will take at least one of the waiting connections, so another is
+ *   added only while more connections wait than processes are starting: a burst reaches `max`
+ *   without waiting for each start, a single straggler does not add a process per decision.
  * - A process beyond `min` that has held no connection for `idle`, and holds none now, is
  *   stopped (the longest idle first, one at a time). The last one (`min: 0`) only when the
  *   site's socket itself has seen no connection for `idle` and none waits.
@@ -44,8 +46,10 @@ export function decideScale(input: ScaleInput): ScaleDecision {
   const count = processes.length;
   if (count < scaling.min) return { action: "add", count: scaling.min - count, why: "below-min" };
   if (count === 0) return queued > 0 ? { action: "add", count: Math.max(scaling.min, 1), why: "woken" } : none(undefined);
-  if (processes.some((p) => p.phase === "starting")) return none(undefined);
-  if (queued > 0) return count < scaling.max ? { action: "add", count: 1, why: "queue" } : none(undefined);
+  const starting = processes.filter((p) => p.phase === "starting").length;
+  if (queued > starting) return count < scaling.max ? { action: "add", count: 1, why: "queue" } : none(undefined);
+  // Nothing is stopped while a process starts or connections wait: the load is still changing.
+  if (starting > 0 || queued > 0) return none(undefined);
   if (count <= scaling.min) return none(undefined);
   const last = count === 1;
   const quietSince = (p: ScaledProcess): number => (last ? Math.max(p.lastActiveAt, input.lastConnectionAt) : p.lastActiveAt);

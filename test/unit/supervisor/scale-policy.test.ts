@@ -47,9 +47,15 @@ describe("scale policy", () => {
     assert.equal(decideScale(input({ scaling: scaling(1, 3), processes: three, queued: 10 })).action, "none");
   });
 
-  it("one at a time: nothing is added while a process is still starting", () => {
+  it("a process still starting takes one waiting connection: more waiting adds one more, one does not", () => {
     const processes: ScaledProcess[] = [serving(1, 0, 1), { index: 2, phase: "starting", connections: 0, lastActiveAt: 0 }];
-    assert.equal(decideScale(input({ scaling: scaling(1, 4), processes, queued: 50 })).action, "none");
+    assert.deepEqual(decideScale(input({ scaling: scaling(1, 4), processes, queued: 50 })), { action: "add", count: 1, why: "queue" });
+    assert.equal(decideScale(input({ scaling: scaling(1, 4), processes, queued: 1 })).action, "none");
+  });
+
+  it("nothing is stopped while a process starts", () => {
+    const processes: ScaledProcess[] = [serving(1, 0), { index: 2, phase: "starting", connections: 0, lastActiveAt: 0 }];
+    assert.equal(decideScale(input({ scaling: scaling(0, 4), processes, now: 10 * IDLE })).action, "none");
   });
 
   it("an unknown queue length adds nothing", () => {
