@@ -118,6 +118,35 @@ sites:
     assert.equal(await supervisor.stop(), 0);
   });
 
+  it("start NAME warms an idle site; a config change while idle is what its next start runs", async () => {
+    const port = await freePort();
+    const site = (version: string): string => `version: 1
+sites:
+  web:
+    command: [${node}, ${server}]
+    listen: 127.0.0.1:${port}
+    ready: { http: / }
+    env: { VERSION: "${version}" }
+    processes: { min: 0, idle: 1s }
+    stopTimeout: 5s
+`;
+    const supervisor = start(site("one"));
+    await waitState(supervisor, "web", "idle");
+    const warmed = await supervisor.cli(["start", "web"]);
+    assert.equal(warmed.code, 0, warmed.stderr);
+    const up = await supervisor.site("web");
+    assert.equal(up.state, "running");
+    assert.equal(up.pids.length, 1);
+    assert.equal((JSON.parse((await get(port)).body) as { version: string }).version, "one");
+    await waitState(supervisor, "web", "idle");
+    fs.writeFileSync(supervisor.file, site("two"));
+    const applied = await supervisor.cli(["reload-config"]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal((await supervisor.site("web")).state, "idle", "a reload of an idle site starts nothing");
+    assert.equal((JSON.parse((await get(port, "/", 20_000)).body) as { version: string }).version, "two");
+    assert.equal(await supervisor.stop(), 0);
+  });
+
   it("an app: site on a unix socket does the same", async () => {
     const dir = tempDir();
     const socket = path.join(dir, "app.sock");
