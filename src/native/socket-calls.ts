@@ -62,7 +62,13 @@ export function socketCalls(): SocketCalls {
 }
 
 /** Puts a bound socket in the listening state without any event loop accepting on it. */
-export function listenWithoutAccepting(fd: number, backlog: number): { ok: true } | { ok: false; errno: number } {
-  const calls = socketCalls();
-  return calls.listen(fd, backlog) === 0 ? { ok: true } : { ok: false, errno: calls.errno() };
+export function listenWithoutAccepting(fd: number, backlog: number): { ok: true } | { ok: false; reason: string } {
+  let calls: SocketCalls;
+  try {
+    calls = socketCalls();
+  } catch (error) {
+    // No koffi build for this platform, or no glibc: on-demand sites cannot work here.
+    return { ok: false, reason: `libc cannot be loaded through koffi (${error instanceof Error ? error.message : String(error)})` };
+  }
+  return calls.listen(fd, backlog) === 0 ? { ok: true } : { ok: false, reason: `listen(2) failed with errno ${calls.errno()}` };
 }

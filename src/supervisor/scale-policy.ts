@@ -5,8 +5,10 @@
  * - Fewer than `min` → add up to `min` (a `reload-config` raised it, or the site just started).
  * - None, and a connection waits → start `max(min, 1)`: the connection that woke the site waits
  *   in the kernel's backlog and is served by them.
- * - Connections wait in the accept queue while every process is busy → add one, one per decision.
- *   A process still starting will take at least one of the waiting connections, so another is
+ * - Connections wait in the accept queue while the processes that serve are busy → add one, one
+ *   per decision (none while the only processes are still starting: a site just woken may take
+ *   every waiting connection with its first process). A process still starting will take at
+ *   least one of the waiting connections, so another is
  *   added only while more connections wait than processes are starting: a burst reaches `max`
  *   without waiting for each start, a single straggler does not add a process per decision.
  * - A process beyond `min` that has held no connection for `idle`, and holds none now, is
@@ -32,6 +34,11 @@ export interface ScaleInput {
   readonly queued: number | undefined;
   /** When the site's socket last had a connection waiting (the watch fired). */
   readonly lastConnectionAt: number;
+  /**
+   * This decision follows the socket signalling a waiting connection. Processes are added only
+   * then: right after a process became ready the queue still holds what it is about to accept.
+   */
+  readonly signalled: boolean;
   readonly now: number;
 }
 
@@ -45,9 +52,14 @@ export function decideScale(input: ScaleInput): ScaleDecision {
   const queued = input.queued ?? 0;
   const count = processes.length;
   if (count < scaling.min) return { action: "add", count: scaling.min - count, why: "below-min" };
-  if (count === 0) return queued > 0 ? { action: "add", count: Math.max(scaling.min, 1), why: "woken" } : none(undefined);
+  if (count === 0) {
+    return queued > 0 && input.signalled ? { action: "add", count: Math.max(scaling.min, 1), why: "woken" } : none(undefined);
+  }
   const starting = processes.filter((p) => p.phase === "starting").length;
-  if (queued > starting) return count < scaling.max ? { action: "add", count: 1, why: "queue" } : none(undefined);
+  // Only once a process serves is a queue a sign of busy processes: a site just woken may well
+  // take all its waiting connections with its first process.
+  const busy = input.signalled && starting < count && queued > starting;
+  if (busy) return count < scaling.max ? { action: "add", count: 1, why: "queue" } : none(undefined);
   // Nothing is stopped while a process starts or connections wait: the load is still changing.
   if (starting > 0 || queued > 0) return none(undefined);
   if (count <= scaling.min) return none(undefined);

@@ -72,6 +72,8 @@ export class Scaler {
   #cancelCheck: (() => void) | undefined;
   #evaluating = false;
   #again = false;
+  /** An evaluation asked for by the socket signalling a waiting connection (it may add). */
+  #signalled = false;
   #running = false;
 
   constructor(host: ScalerHost, deps: ScalerDeps) {
@@ -126,6 +128,7 @@ export class Scaler {
       this.#arm();
       return;
     }
+    this.#signalled = true;
     this.#decide();
     const processes = this.#host.processes();
     if (processes.length === 0) {
@@ -203,7 +206,16 @@ export class Scaler {
       this.#lastActive.set(p.index, lastActiveAt);
       return { index: p.index, phase, connections, lastActiveAt };
     });
-    const decision = decideScale({ scaling, processes, queued, lastConnectionAt: this.#lastConnectionAt ?? this.#since, now: at });
+    const signalled = this.#signalled;
+    this.#signalled = false;
+    const decision = decideScale({
+      scaling,
+      processes,
+      queued,
+      lastConnectionAt: this.#lastConnectionAt ?? this.#since,
+      now: at,
+      signalled,
+    });
     this.#act(decision, processes.length > scaling.min, scaling.idleMs, at);
   }
 

@@ -30,7 +30,7 @@ import { ProcessSlot, type SlotSettle, type SpawnOutcome } from "./process-slot.
 import { decideRestart, EMPTY_HISTORY, type CrashHistory } from "./restart-policy.js";
 import { siteSnapshot, type SiteSnapshot } from "./site-snapshot.js";
 import { deriveSiteState, type FatalCause, type Operation, type SiteState } from "./site-state.js";
-import { Scaler, type ScalerProcess } from "./scaler.js";
+import { Scaler, type ScalerProcess, type SocketLoad } from "./scaler.js";
 import { generationSize, socketLoad, waitingAnswer } from "./site-scaling.js";
 import { spawnSiteProcess, type SpawnSiteProcess } from "./spawn-site-process.js";
 
@@ -47,6 +47,8 @@ export interface SiteDeps {
   readonly spawn?: (request: SpawnSiteProcess) => SpawnOutcome;
   /** The supervisor's one watch over scaled sites' sockets. */
   readonly watch?: () => ReadableWatch;
+  /** The kernel's view of a scaled site's socket (tests give a fake one); sock_diag by default. */
+  readonly socketLoad?: (config: () => ResolvedSite) => SocketLoad;
 }
 
 /** Backlog of a scaled site's socket, listened on by the supervisor before any process runs. */
@@ -477,7 +479,7 @@ export class Site {
     if (config.scaling !== undefined && this.#socket !== undefined) {
       // Connections must queue before any process runs; the supervisor's loop never accepts.
       const listened = listenWithoutAccepting(this.#socket.fd, BACKLOG);
-      if (!listened.ok) return `cannot listen on ${this.#socket.display}: errno ${listened.errno}`;
+      if (!listened.ok) return `cannot listen on ${this.#socket.display} for processes: {min, max, idle}: ${listened.reason}`;
     }
     const check = await kindOf(config).preflight();
     return check.ok ? undefined : check.message;
@@ -627,7 +629,7 @@ export class Site {
           return () => clock.clearTimeout(timer);
         },
         watch,
-        load: socketLoad(() => this.#config),
+        load: (this.#deps.socketLoad ?? socketLoad)(() => this.#config),
         log: (message) => this.#deps.log.event("warn", message, this.name),
       },
     );

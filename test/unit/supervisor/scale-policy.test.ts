@@ -16,6 +16,7 @@ const input = (over: Partial<ScaleInput> & Pick<ScaleInput, "scaling">): ScaleIn
   queued: 0,
   lastConnectionAt: 0,
   now: 0,
+  signalled: true,
   ...over,
 });
 
@@ -53,9 +54,19 @@ describe("scale policy", () => {
     assert.equal(decideScale(input({ scaling: scaling(1, 4), processes, queued: 1 })).action, "none");
   });
 
+  it("a site just woken adds nothing more until its first process serves, however long the queue", () => {
+    const processes: ScaledProcess[] = [{ index: 1, phase: "starting", connections: 0, lastActiveAt: 0 }];
+    assert.equal(decideScale(input({ scaling: scaling(0, 4), processes, queued: 50 })).action, "none");
+  });
+
   it("nothing is stopped while a process starts", () => {
     const processes: ScaledProcess[] = [serving(1, 0), { index: 2, phase: "starting", connections: 0, lastActiveAt: 0 }];
     assert.equal(decideScale(input({ scaling: scaling(0, 4), processes, now: 10 * IDLE })).action, "none");
+  });
+
+  it("a queue read without the socket signalling (a process just became ready) adds nothing", () => {
+    assert.equal(decideScale(input({ scaling: scaling(1, 4), processes: [serving(1, 0, 1)], queued: 9, signalled: false })).action, "none");
+    assert.equal(decideScale(input({ scaling: scaling(0, 4), queued: 9, signalled: false })).action, "none");
   });
 
   it("an unknown queue length adds nothing", () => {
