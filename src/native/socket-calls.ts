@@ -11,7 +11,7 @@
  *   start on demand, whose waiting connections get a `503` instead of hanging.
  * - netlink `sock_diag` (socket/send/recv) for accept-queue lengths and connection owners.
  */
-import koffi from "koffi";
+import { createRequire } from "node:module";
 
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;
@@ -40,6 +40,8 @@ let loaded: SocketCalls | undefined;
 
 export function socketCalls(): SocketCalls {
   if (loaded !== undefined) return loaded;
+  // Required here, not imported at the top: a supervisor without scaled sites never loads koffi.
+  const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
   const libc = koffi.load("libc.so.6");
   const poll = libc.func("int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)");
   const fcntl = libc.func("int fcntl(int fd, int cmd, ...)");
