@@ -155,6 +155,47 @@ describe("a scaled site on virtual time", () => {
     }
   });
 
+  it("a reload replaces as many processes as are up, new generation first; the scaler keeps going on the new one", async () => {
+    const r = await rig({ min: 1, max: 3, idleMs: 30_000 });
+    try {
+      await r.site.start();
+      const [first] = r.spawner.live();
+      if (first !== undefined) r.load.held.set(first.pid, 1);
+      r.load.queue = 10;
+      r.watch.fire();
+      await r.clock.settle();
+      assert.equal(r.spawner.live().length, 2, "scaled to 2");
+      r.load.queue = 0;
+      const reloaded = await r.site.reload("test");
+      assert.equal(reloaded.ok, true, reloaded.message);
+      assert.equal(r.spawner.ofGeneration(1).filter((p) => p.alive).length, 0, "the old generation is stopped");
+      assert.equal(r.spawner.live().length, 2, "as many as were up");
+      assert.deepEqual(
+        r.spawner.live().map((p) => p.generation),
+        [2, 2],
+      );
+      r.load.held.clear();
+      await r.clock.advance(40_000);
+      assert.equal(r.spawner.live().length, 1, "scaled back to min on the new generation");
+    } finally {
+      await r.site.remove();
+    }
+  });
+
+  it("a crashed process of a scaled site restarts in its place, as any site's", async () => {
+    const r = await rig({ min: 1, max: 2, idleMs: 30_000 });
+    try {
+      await r.site.start();
+      r.spawner.live()[0]?.crash();
+      await r.clock.advance(10);
+      assert.equal(r.spawner.spawned.length, 2, "restarted at once");
+      assert.equal(r.spawner.live().length, 1);
+      assert.equal(stateOf(r.site), "running");
+    } finally {
+      await r.site.remove();
+    }
+  });
+
   it("a program that cannot start: the waiting connections are answered with the reason, then the site goes fatal", async () => {
     const r = await rig(
       { min: 0, max: 2, idleMs: 10_000 },
