@@ -307,4 +307,23 @@ sites:
     await wakeAndSleep(supervisor, "shop", () => get(port, "/whoami", 20_000), pidInBody);
     assert.equal(await supervisor.stop(), 0);
   });
+
+  it("the same on a unix socket: the path survives every gunicorn that stops", async () => {
+    const socket = path.join(tempDir("tsgi-ondemand-sock-"), "shop.sock");
+    const supervisor = start(`version: 1
+sites:
+  shop:
+    wsgi: shop.wsgi:application
+    cwd: ${JSON.stringify(path.join(projects, "shop"))}
+    settings: shop.settings
+    python: ${JSON.stringify(python)}
+    listen: unix:${socket}
+    processes: { min: 0, idle: 1s }
+    startTimeout: 20s
+    stopTimeout: 5s
+`);
+    await wakeAndSleep(supervisor, "shop", () => getUnix(socket, "/whoami"), pidInBody);
+    assert.ok(fs.statSync(socket).isSocket());
+    assert.equal(await supervisor.stop(), 0);
+  });
 });
