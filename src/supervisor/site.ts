@@ -51,8 +51,11 @@ export interface SiteDeps {
   readonly socketLoad?: (config: () => ResolvedSite) => SocketLoad;
 }
 
-/** Backlog of a scaled site's socket, listened on by the supervisor before any process runs. */
-const BACKLOG = 511;
+/**
+ * Backlog of a scaled site's socket, listened on by the supervisor before any process runs:
+ * gunicorn's default (a process's own `listen()` sets it again; the kernel caps it at somaxconn).
+ */
+const BACKLOG = 2048;
 
 interface Generation {
   readonly id: number;
