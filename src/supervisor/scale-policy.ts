@@ -52,9 +52,9 @@ export function decideScale(input: ScaleInput): ScaleDecision {
   const queued = input.queued ?? 0;
   const count = processes.length;
   if (count < scaling.min) return { action: "add", count: scaling.min - count, why: "below-min" };
-  if (count === 0) {
-    return queued > 0 && input.signalled ? { action: "add", count: Math.max(scaling.min, 1), why: "woken" } : none(undefined);
-  }
+  // The socket signalled: a connection waits, whatever the queue read says a moment later (or
+  // when the kernel would not say).
+  if (count === 0) return input.signalled ? { action: "add", count: Math.max(scaling.min, 1), why: "woken" } : none(undefined);
   const starting = processes.filter((p) => p.phase === "starting").length;
   // Only once a process serves is a queue a sign of busy processes: a site just woken may well
   // take all its waiting connections with its first process.

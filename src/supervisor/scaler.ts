@@ -124,8 +124,10 @@ export class Scaler {
     this.#lastConnectionAt = this.#deps.now();
     const reason = this.#host.unavailable();
     if (reason !== undefined) {
-      this.#answer(reason);
-      this.#arm();
+      // Watched again at once for the next one; after a pause if none could be accepted
+      // (EMFILE…), or the socket, still readable, would spin the loop.
+      if (this.#answer(reason) > 0) this.#arm();
+      else this.#rearmIn(REARM_BELOW_MAX_MS);
       return;
     }
     this.#signalled = true;
@@ -148,11 +150,12 @@ export class Scaler {
     }, ms);
   }
 
-  #answer(reason: string): void {
+  #answer(reason: string): number {
     const socket = this.#host.socket();
-    if (socket === undefined) return;
+    if (socket === undefined) return 0;
     const answered = this.#deps.load.answer(socket, reason);
     if (answered > 0) this.#deps.log(`answered ${answered} waiting connection${answered === 1 ? "" : "s"}: cannot start: ${reason}`);
+    return answered;
   }
 
   #decide(): void {

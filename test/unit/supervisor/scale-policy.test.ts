@@ -21,8 +21,15 @@ const input = (over: Partial<ScaleInput> & Pick<ScaleInput, "scaling">): ScaleIn
 });
 
 describe("scale policy", () => {
-  it("an idle site with nothing waiting stays idle, with no timer to set", () => {
-    assert.deepEqual(decideScale(input({ scaling: scaling(0, 4), now: 5_000_000 })), { action: "none", recheckAt: undefined });
+  it("an idle site with nothing signalled stays idle, with no timer to set", () => {
+    assert.deepEqual(decideScale(input({ scaling: scaling(0, 4), now: 5_000_000, signalled: false })), {
+      action: "none",
+      recheckAt: undefined,
+    });
+  });
+
+  it("an idle site whose socket signalled starts even when the kernel would not give the queue length", () => {
+    assert.deepEqual(decideScale(input({ scaling: scaling(0, 4), queued: undefined })), { action: "add", count: 1, why: "woken" });
   });
 
   it("a connection waiting on an idle site starts max(min, 1)", () => {
