@@ -353,6 +353,12 @@ export class Site {
     const state = this.state;
     if (old === undefined || state.kind === "exited" || state.kind === "fatal") return this.#start();
     if (old.slots.length === 0) {
+      // Idle: nothing to replace. Still scaled, the next start uses the new code (and a raised
+      // `min` starts its processes now); a fixed count now, it starts as any site.
+      if (this.#config.scaling === undefined) {
+        this.#current = undefined;
+        return this.#start();
+      }
       this.#syncScaler();
       return { ok: true, message: `${this.name} is idle: its next start uses the new code and configuration` };
     }

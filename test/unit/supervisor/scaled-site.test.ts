@@ -182,6 +182,37 @@ describe("a scaled site on virtual time", () => {
     }
   });
 
+  it("an idle site given a fixed count starts it; given a higher min, starts up to it", async () => {
+    const r = await rig({ min: 0, max: 2, idleMs: 30_000 });
+    try {
+      await r.site.start();
+      assert.equal(stateOf(r.site), "idle");
+      const raised = await r.site.update({ ...r.site.config, scaling: { min: 2, max: 3, idleMs: 30_000 }, processes: 2 }, false);
+      assert.equal(raised.ok, true, raised.message);
+      await r.clock.settle();
+      assert.equal(r.spawner.live().length, 2, "min 2: two processes at once");
+      const fixed = await r.site.update({ ...r.site.config, scaling: undefined, processes: 3 }, false);
+      assert.equal(fixed.ok, true, fixed.message);
+      assert.equal(r.spawner.live().length, 3, "a reload to the fixed count");
+      assert.equal(stateOf(r.site), "running");
+    } finally {
+      await r.site.remove();
+    }
+  });
+
+  it("an idle site turned into a fixed count starts its processes", async () => {
+    const r = await rig({ min: 0, max: 2, idleMs: 30_000 });
+    try {
+      await r.site.start();
+      const fixed = await r.site.update({ ...r.site.config, scaling: undefined, processes: 2 }, false);
+      assert.equal(fixed.ok, true, fixed.message);
+      assert.equal(r.spawner.live().length, 2);
+      assert.equal(stateOf(r.site), "running");
+    } finally {
+      await r.site.remove();
+    }
+  });
+
   it("a crashed process of a scaled site restarts in its place, as any site's", async () => {
     const r = await rig({ min: 1, max: 2, idleMs: 30_000 });
     try {
