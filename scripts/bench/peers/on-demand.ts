@@ -11,8 +11,8 @@ import path from "node:path";
 import { RUN_MARK, treeOf, track } from "../lib/cleanup.js";
 import { run, startDaemon, within } from "../lib/exec.js";
 import { reap, signal } from "../lib/proc.js";
-import { REPO } from "../lib/paths.js";
 import { baseEnv } from "./program.js";
+import { tsgiCli } from "./tsgi.js";
 
 export interface Launched {
   readonly pid: number;
@@ -60,7 +60,7 @@ export interface TsgiSite {
   readonly processes: string;
 }
 
-const CLI = (): string => path.join(REPO, "bin", "tsgi-supervise.js");
+const CLI = (): string => tsgiCli();
 
 export function tsgiSitesYaml(sites: readonly TsgiSite[]): string {
   const lines = [
