@@ -194,7 +194,9 @@ export class Scaler {
     // A process not yet ready may already serve: a readiness probe waits in the queue behind a
     // burst like any client. One that holds connections counts as serving, so a burst that
     // arrives during its start still adds processes.
-    const stuck = (queued ?? 0) > 0 && listed.some((p) => p.phase === "starting");
+    // Looked at only when the socket signalled (at most every 100 ms): a start's own state
+    // changes must not cost the supervisor CPU while the new process boots beside it.
+    const stuck = this.#signalled && (queued ?? 0) > 0 && listed.some((p) => p.phase === "starting");
     const pids = listed.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
     const held = (canShrink || stuck) && pids.length > 0 ? await this.#deps.load.connections(socket, pids) : undefined;
     if (!this.#running) return;
