@@ -105,11 +105,11 @@ function query(request: Buffer): Buffer[] | undefined {
     header.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
     header.writeUInt32LE(1, 8);
     const message = Buffer.concat([header, request]);
-    if (calls.send(fd, message, message.length, 0) !== message.length) return undefined;
+    if (calls.send(fd, message, 0) !== message.length) return undefined;
     const bodies: Buffer[] = [];
     const buffer = Buffer.alloc(64 * 1024);
     for (;;) {
-      const got = calls.recv(fd, buffer, buffer.length, MSG_DONTWAIT);
+      const got = calls.recv(fd, buffer, MSG_DONTWAIT);
       if (got <= 0) return undefined;
       for (let at = 0; at + 16 <= got;) {
         const length = buffer.readUInt32LE(at);

@@ -28,7 +28,7 @@ export function answerWaiting(socket: BoundSocket, answer: WaitingAnswer): numbe
   if (flags >= 0 && (flags & O_NONBLOCK) === 0) calls.setFlags(socket.fd, flags | O_NONBLOCK);
   let answered = 0;
   while (answered < MAX_PER_CALL) {
-    const fd = calls.accept4(socket.fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const fd = calls.accept4(socket.fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) break;
     answered += 1;
     reply(fd, answer);
