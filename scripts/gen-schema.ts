@@ -220,6 +220,10 @@ function rows(keys: KeyTable, prefix: string, recurse: boolean): string[] {
     const type = !recurse && nested !== undefined ? "map (below)" : typeText(spec.type);
     out.push(`| \`${prefix}${key}\` | ${cell(type)} | ${cell(spec.default ?? "—")} | ${cell(meaning)} |`);
     if (recurse && spec.type.type === "object") out.push(...rows(spec.type.keys, `${prefix}${key}.`, true));
+    // `processes: 4` or `processes: {min, max, idle}`: the object form's keys get rows too.
+    if (recurse && spec.type.type === "anyOf") {
+      for (const option of spec.type.options) if (option.type === "object") out.push(...rows(option.keys, `${prefix}${key}.`, true));
+    }
   }
   return out;
 }

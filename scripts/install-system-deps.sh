@@ -5,6 +5,7 @@
 #   python3-uvicorn, python3-hypercorn, daphne   asgi: sites under each ASGI server
 #   python3-werkzeug          ProxyFix as WSGI middleware behind the router
 #   uwsgi-core, uwsgi-plugin-python3             wsgiServer: uwsgi
+#   uwsgi-emperor             the on-demand benchmark's peer (Emperor with on-demand vassals)
 #   nginx, apache2, caddy     export nginx|apache|caddy checked by the real servers
 #   chromium                  the dashboard and the router's error page in a real browser
 #   prometheus                promtool check metrics
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 packages=(python3-django gunicorn systemd python3-uvicorn python3-hypercorn daphne python3-werkzeug
-  uwsgi-core uwsgi-plugin-python3 nginx apache2 caddy chromium prometheus "$@")
+  uwsgi-core uwsgi-plugin-python3 uwsgi-emperor nginx apache2 caddy chromium prometheus "$@")
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -32,6 +32,7 @@ import { footprint } from "./scenarios/footprint.js";
 import { prepareDjango } from "./scenarios/django.js";
 import { logs } from "./scenarios/logs.js";
 import { orphans } from "./scenarios/orphans.js";
+import { onDemand } from "./scenarios/on-demand.js";
 import { reload } from "./scenarios/reload.js";
 import { throughput } from "./scenarios/throughput.js";
 import { watch } from "./scenarios/watch.js";
@@ -41,7 +42,7 @@ import { worker } from "./scenarios/worker.js";
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
 
-const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker, orphans];
+const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker, orphans, onDemand];
 
 interface Options {
   readonly quick: boolean;
@@ -139,6 +140,7 @@ function versions(django: DjangoProject | undefined): Record<string, string> {
     supervisord: supervisordVersion(),
     gunicorn: tryCommand(python, ["-c", "import gunicorn; print(gunicorn.__version__)"]),
     Django: tryCommand(python, ["-c", "import django; print(django.__version__)"]),
+    uWSGI: tryCommand("uwsgi", ["--version"]),
     wrk:
       tryCommand("wrk", ["--version"])
         .split("\n")[0]

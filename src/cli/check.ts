@@ -78,7 +78,7 @@ function describeSite(site: ResolvedSite): string[] {
     row("cwd", site.cwd),
     row("settings", site.settings === undefined ? `none (${site.settingsVar} unset)` : `${site.settingsVar}=${site.settings}`),
     row("listen", site.listen === undefined ? "none" : formatListen(site.listen)),
-    row("processes", `${site.processes}${threads}`),
+    row("processes", `${processesText(site)}${threads}`),
     row("restart", restart),
     row("ready", `${readyText(site)}, within ${formatDuration(site.startTimeoutMs)}`),
     row("stop", `${site.stopSignal}, then SIGKILL after ${formatDuration(site.stopTimeoutMs)}`),
@@ -93,6 +93,13 @@ function describeSite(site: ResolvedSite): string[] {
   lines.push("  env", ...envLines(site.env));
   if (Object.keys(kindEnv).length > 0) lines.push(`  env added for ${site.kind.type} sites`, ...envLines(kindEnv));
   return lines;
+}
+
+function processesText(site: ResolvedSite): string {
+  const scaling = site.scaling;
+  if (scaling === undefined) return `${site.processes}`;
+  const floor = scaling.min === 0 ? "none until the first connection" : `${scaling.min} always`;
+  return `${floor}, up to ${scaling.max} while connections wait; one idle for ${formatDuration(scaling.idleMs)} stops`;
 }
 
 export function describeConfig(config: ResolvedConfig): string {

@@ -4,7 +4,7 @@
 import type { SiteStatus } from "../control/status.js";
 
 export function renderStatusTable(sites: readonly SiteStatus[]): string {
-  const header = ["SITE", "STATE", "PIDS", "UPTIME", "RESTARTS", "MEMORY", "CPU", "ADDRESS"];
+  const header = ["SITE", "STATE", "PIDS", "UPTIME", "RESTARTS", "MEMORY", "CPU", "ADDRESS", "SCALE"];
   const rows = sites.map((site) => [
     site.name,
     site.state,
@@ -14,6 +14,8 @@ export function renderStatusTable(sites: readonly SiteStatus[]): string {
     site.memoryBytes === undefined ? "-" : formatBytes(site.memoryBytes),
     site.cpuPercent === undefined ? "-" : `${site.cpuPercent}%`,
     site.address ?? "-",
+    // `processes: {min, max, idle}`: how many now, and the bounds.
+    site.scaling === undefined ? "-" : `${site.scaling.current} (${site.scaling.min}–${site.scaling.max})`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: readonly string[]): string =>
@@ -21,8 +23,16 @@ export function renderStatusTable(sites: readonly SiteStatus[]): string {
       .map((cell, i) => cell.padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd();
-  const notes = sites.flatMap((site) => (site.reason === undefined ? [] : [`${site.name}: ${site.reason}`]));
+  const notes = sites.flatMap((site) => [
+    ...(site.reason === undefined ? [] : [`${site.name}: ${site.reason}`]),
+    ...(site.state === "idle" ? [`${site.name}: idle, ${idleNote(site.scaling?.sinceLastConnectionMs)}`] : []),
+  ]);
   return `${[line(header), ...rows.map(line)].join("\n")}\n${notes.length > 0 ? `\n${notes.join("\n")}\n` : ""}`;
+}
+
+function idleNote(sinceLastConnectionMs: number | undefined): string {
+  if (sinceLastConnectionMs === undefined) return "no connection yet; the first one starts it";
+  return `last connection ${formatDuration(Math.max(0, sinceLastConnectionMs))} ago; the next one starts it`;
 }
 
 export function formatDuration(ms: number): string {

@@ -16,6 +16,7 @@ import { formatListen, listenConflicts } from "./listen.js";
 import { formatDuration } from "./units.js";
 import { SITE_KINDS } from "../kinds/registry.js";
 import { checkDependencies } from "./dependencies.js";
+import { resolveProcesses } from "./resolve-processes.js";
 
 export const DEFAULTS = {
   control: ".tsgi/control.sock",
@@ -337,6 +338,7 @@ function resolveSite(
   const ready = resolveReady(site, defaults, listen !== undefined, issues);
   const beforeTasks = resolveBefore(site, defaults, issues);
   const health = resolveHealth(site, defaults, listen !== undefined, issues);
+  const processPlan = resolveProcesses(pick(site, defaults, "processes"), listen !== undefined, scope, issues);
 
   if (
     !site.complete ||
@@ -363,7 +365,8 @@ function resolveSite(
       settings: settings?.value,
     }),
     listen,
-    processes: pick(site, defaults, "processes")?.value ?? 1,
+    processes: processPlan.processes,
+    scaling: processPlan.scaling,
     restart: pick(site, defaults, "restart")?.value ?? "on-failure",
     backoff,
     maxRestarts: {

@@ -149,8 +149,35 @@ export const SITE_KEYS = {
     notInDefaults: true,
   },
   processes: {
-    type: { type: "integer", min: 1, max: 256 },
-    description: "Processes of the site, all serving the one socket.",
+    type: {
+      type: "anyOf",
+      options: [
+        { type: "integer", min: 1, max: 256 },
+        {
+          type: "object",
+          keys: {
+            min: {
+              type: { type: "integer", min: 0, max: 256 },
+              description: "Processes that always run; `0` = none until the first connection (the site is `idle`).",
+              default: "`0`",
+            },
+            max: {
+              type: { type: "integer", min: 1, max: 256 },
+              description: "Most processes: one is added at a time while connections wait in the accept queue.",
+              default: "`max(min, 1)`",
+            },
+            idle: {
+              type: duration,
+              description: "A process beyond `min` that served no connection for this long is stopped gracefully.",
+              default: "`10m`",
+            },
+          },
+          example: "{min: 0, max: 4, idle: 10m}",
+        },
+      ],
+    },
+    description:
+      "Processes of the site, all serving the one socket: a fixed count, or `{min, max, idle}` to start on the first connection, add processes while connections wait and stop them when idle (needs `listen`).",
     default: "`1`",
   },
   threads: { type: { type: "integer", min: 1, max: 1024 }, description: "Threads per process.", default: "`1`", only: ["wsgi"] },

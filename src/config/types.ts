@@ -86,6 +86,15 @@ export type WatchPlan =
       readonly ignore: readonly string[];
     };
 
+/** `processes: {min, max, idle}`: processes added while connections wait, stopped when idle. */
+export interface Scaling {
+  /** Processes that always run; 0 = none until a connection arrives (the site is `idle`). */
+  readonly min: number;
+  readonly max: number;
+  /** A process beyond `min` that served no connection this long is stopped. */
+  readonly idleMs: number;
+}
+
 export interface ResolvedSite {
   readonly name: string;
   readonly kind: SiteKind;
@@ -100,7 +109,10 @@ export interface ResolvedSite {
    */
   readonly env: Readonly<Record<string, string>>;
   readonly listen: ListenAddress | undefined;
+  /** A fixed count; for a scaled site `max(min, 1)`, the count a start on demand (or `start NAME`) runs. */
   readonly processes: number;
+  /** `processes: {min, max, idle}`; undefined for a fixed count. */
+  readonly scaling: Scaling | undefined;
   readonly restart: RestartMode;
   readonly backoff: Backoff;
   readonly maxRestarts: MaxRestarts;

@@ -34,7 +34,7 @@ export interface SiteValues {
   envFile: string | readonly string[];
   inheritEnv: boolean | readonly string[];
   listen: ListenAddress;
-  processes: number;
+  processes: number | { readonly min?: number; readonly max?: number; readonly idle?: number };
   threads: number;
   python: string;
   restart: RestartMode;

@@ -5,7 +5,7 @@
 import { siteCgroupUsage } from "../host/cgroup-usage.js";
 import { processGroups } from "../process/proc-stat.js";
 import { UsageSampler } from "../process/usage.js";
-import type { SiteSnapshot } from "../supervisor/site-snapshot.js";
+import type { ScalingSnapshot, SiteSnapshot } from "../supervisor/site-snapshot.js";
 import type { Site } from "../supervisor/site.js";
 
 export interface ProcessStatus {
@@ -20,7 +20,14 @@ export interface ProcessStatus {
   readonly detail: string | undefined;
 }
 
-export interface SiteStatus extends Omit<SiteSnapshot, "processes"> {
+/** `processes: {min, max, idle}`: the bounds, how many run now, and since when it had no connection. */
+export interface ScalingStatus extends ScalingSnapshot {
+  readonly current: number;
+  readonly sinceLastConnectionMs: number | undefined;
+}
+
+export interface SiteStatus extends Omit<SiteSnapshot, "processes" | "scaling"> {
+  readonly scaling: ScalingStatus | undefined;
   readonly pids: readonly number[];
   readonly uptimeMs: number | undefined;
   readonly memoryBytes: number | undefined;
@@ -82,5 +89,13 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
       cgroup?.cpuPercent ??
       (measured.length === 0 ? undefined : Math.round(measured.reduce((sum, p) => sum + (p.cpuPercent ?? 0), 0) * 10) / 10),
     processes,
+    scaling:
+      snapshot.scaling === undefined
+        ? undefined
+        : {
+            ...snapshot.scaling,
+            current: pids.length,
+            sinceLastConnectionMs: snapshot.scaling.lastConnectionAt === undefined ? undefined : now - snapshot.scaling.lastConnectionAt,
+          },
   };
 }

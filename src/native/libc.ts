@@ -34,6 +34,22 @@ export interface Libc {
   /** `recv(fd, buffer, buffer.length, flags)`: bytes received. */
   recv(fd: number, buffer: Buffer, flags: number): LibcCall<number>;
   close(fd: number): LibcCall<number>;
+  /** `listen(fd, backlog)` on a bound socket no event loop accepts on (on-demand sites). */
+  listen(fd: number, backlog: number): LibcCall<number>;
+  /** `accept4(fd, NULL, NULL, flags)`: the accepted connection's fd. */
+  accept4(fd: number, flags: number): LibcCall<number>;
+  /** `eventfd(initval, flags)`. */
+  eventfd(initval: number, flags: number): LibcCall<number>;
+  /** `fcntl(fd, F_GETFL)` / `fcntl(fd, F_SETFL, flags)`. */
+  getFlags(fd: number): LibcCall<number>;
+  setFlags(fd: number, flags: number): LibcCall<number>;
+  /** `send(fd, data, data.length, flags)`: bytes sent. */
+  send(fd: number, data: Buffer, flags: number): LibcCall<number>;
+  /**
+   * `poll(fds, nfds, timeout)` on a thread of libuv's pool (koffi's `.async`): `fds` is raw
+   * `struct pollfd[]`, filled in when `done` runs. The one blocking call here, never on the loop.
+   */
+  pollAsync(fds: Buffer, nfds: number, timeout: number, done: (ready: number) => void): void;
 }
 
 export type LibcLoad = { readonly ok: true; readonly libc: Libc } | { readonly ok: false; readonly reason: string };
@@ -49,6 +65,8 @@ export const SOCK_CLOEXEC = 0o2000000;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
 export const EAGAIN = 11;
+const F_GETFL = 3;
+const F_SETFL = 4;
 export const ECHILD = 10;
 
 let loaded: LibcLoad | undefined;
@@ -76,6 +94,12 @@ function load(): LibcLoad {
     const sendto = lib.func("intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t len)");
     const recv = lib.func("intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)");
     const close = lib.func("int close(int fd)");
+    const listen = lib.func("int listen(int fd, int backlog)");
+    const accept4 = lib.func("int accept4(int fd, void *addr, void *addrlen, int flags)");
+    const eventfd = lib.func("int eventfd(unsigned int initval, int flags)");
+    const fcntl = lib.func("int fcntl(int fd, int cmd, ...)");
+    const send = lib.func("intptr_t send(int fd, const void *buf, size_t len, int flags)");
+    const poll = lib.func("int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)");
     const call = <T>(name: string, fn: KoffiFunction, args: unknown[], value: (result: number) => T): LibcCall<T> => {
       const result = Number(fn(...args));
       if (result < 0) return { ok: false, errno: koffi.errno(), call: name };
@@ -95,6 +119,15 @@ function load(): LibcLoad {
         sendto: (fd, data, flags, address) => call("sendto", sendto, [fd, data, data.length, flags, address, address.length], same),
         recv: (fd, buffer, flags) => call("recv", recv, [fd, buffer, buffer.length, flags], same),
         close: (fd) => call("close", close, [fd], same),
+        listen: (fd, backlog) => call("listen", listen, [fd, backlog], same),
+        accept4: (fd, flags) => call("accept4", accept4, [fd, null, null, flags], same),
+        eventfd: (initval, flags) => call("eventfd", eventfd, [initval, flags], same),
+        getFlags: (fd) => call("fcntl", fcntl, [fd, F_GETFL], same),
+        setFlags: (fd, flags) => call("fcntl", fcntl, [fd, F_SETFL, "int", flags], same),
+        send: (fd, data, flags) => call("send", send, [fd, data, data.length, flags], same),
+        pollAsync: (fds, nfds, timeout, done) => {
+          poll.async(fds, nfds, timeout, (_error: unknown, ready: number) => done(Number(ready)));
+        },
       },
     };
   } catch (error) {

@@ -26,6 +26,16 @@ export interface SiteSnapshot {
   readonly restarts: number;
   readonly processes: readonly ProcessSnapshot[];
   readonly reason: string | undefined;
+  /** `processes: {min, max, idle}`: the bounds, and when a connection last waited on the socket. */
+  readonly scaling: ScalingSnapshot | undefined;
+}
+
+export interface ScalingSnapshot {
+  readonly min: number;
+  readonly max: number;
+  readonly idleMs: number;
+  /** Epoch ms; undefined before the site first listened. */
+  readonly lastConnectionAt: number | undefined;
 }
 
 export interface SnapshotInput {
@@ -37,6 +47,7 @@ export interface SnapshotInput {
   readonly reason: string | undefined;
   /** Restarts not of a slot's own (a `health:` replacement), added to theirs. */
   readonly extraRestarts?: number;
+  readonly scaling: ScalingSnapshot | undefined;
 }
 
 export function siteSnapshot(input: SnapshotInput): SiteSnapshot {
@@ -48,6 +59,7 @@ export function siteSnapshot(input: SnapshotInput): SiteSnapshot {
     generation: input.generation,
     restarts: input.slots.reduce((sum, slot) => sum + slot.restarts, 0) + (input.extraRestarts ?? 0),
     reason: input.reason,
+    scaling: input.scaling,
     processes: input.slots.map((slot) => {
       const state = slot.state;
       const proc = slot.proc;

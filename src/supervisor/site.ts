@@ -9,12 +9,19 @@
  *
  * A generation's slots can grow and shrink while it serves (`addProcess`/`removeProcess`): a
  * new generation starts with `processes` slots.
+ *
+ * A site with `processes: {min, max, idle}` is driven by its `Scaler` (scaler.ts): its socket is
+ * listened on from the start, a generation may have no slot (the site is `idle`), processes are
+ * added while connections wait and stopped once idle, and a reload replaces as many as are up.
  */
 import type { ResolvedSite } from "../config/types.js";
 import { kindOf } from "../kinds/registry.js";
 import type { Log } from "../logging/logger.js";
 import { resolveAccounts } from "../process/accounts.js";
+import { listenWithoutAccepting } from "../native/socket-calls.js";
+import { answerWaiting } from "../sockets/answer-waiting.js";
 import { bindSocket, type BoundSocket } from "../sockets/bind.js";
+import type { ReadableWatch } from "../sockets/readable-watch.js";
 import { sleep, type Clock } from "../time/clock.js";
 import type { SupervisorEvents } from "./events.js";
 import { runBeforeTasks, type BeforeOutcome } from "./before-tasks.js";
@@ -23,6 +30,8 @@ import { ProcessSlot, type SlotSettle, type SpawnOutcome } from "./process-slot.
 import { decideRestart, EMPTY_HISTORY, type CrashHistory } from "./restart-policy.js";
 import { siteSnapshot, type SiteSnapshot } from "./site-snapshot.js";
 import { deriveSiteState, type FatalCause, type Operation, type SiteState } from "./site-state.js";
+import { Scaler, type ScalerProcess, type SocketLoad } from "./scaler.js";
+import { generationSize, socketLoad, waitingAnswer } from "./site-scaling.js";
 import { spawnSiteProcess, type SpawnSiteProcess } from "./spawn-site-process.js";
 
 export type { SiteState, SiteStateName } from "./site-state.js";
@@ -36,7 +45,17 @@ export interface SiteDeps {
   readonly events: SupervisorEvents;
   /** Spawns one process (tests give fake processes); the real spawn by default. */
   readonly spawn?: (request: SpawnSiteProcess) => SpawnOutcome;
+  /** The supervisor's one watch over scaled sites' sockets. */
+  readonly watch?: () => ReadableWatch;
+  /** The kernel's view of a scaled site's socket (tests give a fake one); sock_diag by default. */
+  readonly socketLoad?: (config: () => ResolvedSite) => SocketLoad;
 }
+
+/**
+ * Backlog of a scaled site's socket, listened on by the supervisor before any process runs:
+ * gunicorn's default (a process's own `listen()` sets it again; the kernel caps it at somaxconn).
+ */
+const BACKLOG = 2048;
 
 interface Generation {
   readonly id: number;
@@ -62,6 +81,9 @@ export class Site {
   #beforeFailure: string | undefined;
   /** Graceful replacements for `health:` (restarts with reason `unhealthy`). */
   #unhealthyRestarts = 0;
+  #scaler: Scaler | undefined;
+  /** Processes scaled down, still finishing their requests (a stop waits for them). */
+  readonly #draining = new Set<Promise<void>>();
   readonly #deps: SiteDeps;
 
   constructor(config: ResolvedSite, deps: SiteDeps) {
@@ -79,11 +101,13 @@ export class Site {
 
   get state(): SiteState {
     const gen = this.#current;
+    // A scaled site's generation with no slot is the idle site: socket held, no process.
+    const empty = gen !== undefined && gen.slots.length === 0;
     return deriveSiteState({
       operation: this.#operation,
-      current: gen === undefined ? undefined : { id: gen.id, slots: gen.slots.map((slot) => slot.state) },
+      current: gen === undefined || empty ? undefined : { id: gen.id, slots: gen.slots.map((slot) => slot.state) },
       fatal: this.#fatal,
-      idle: false,
+      idle: empty,
     });
   }
 
@@ -111,6 +135,8 @@ export class Site {
       slots: this.#current?.slots ?? [],
       reason: this.#fatal?.reason ?? this.#beforeFailure,
       extraRestarts: this.#unhealthyRestarts,
+      scaling:
+        this.#config.scaling === undefined ? undefined : { ...this.#config.scaling, lastConnectionAt: this.#scaler?.lastConnectionAt },
     });
   }
 
@@ -269,6 +295,7 @@ export class Site {
 
   async #start(): Promise<OpResult> {
     const state = this.state;
+    if (state.kind === "idle") return this.#warm();
     if (this.#current !== undefined && state.kind !== "exited" && state.kind !== "fatal") {
       return { ok: true, message: `${this.name} is already ${state.kind}` };
     }
@@ -293,8 +320,15 @@ export class Site {
       this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms: this.#now() - started, error: before.message });
       return { ok: false, message: `${this.name}: ${before.message}` };
     }
-    const gen = this.#newGeneration(false);
+    const gen = this.#newGeneration(false, this.#config.scaling?.min ?? this.#config.processes);
     this.#current = gen;
+    this.#syncScaler();
+    if (gen.slots.length === 0) {
+      const where = this.#socket?.display ?? "its socket";
+      this.#changed(`idle on ${where}: starts on its first connection`);
+      this.#deps.events.emit({ type: "start-finished", site: this.name, ok: true, ms: this.#now() - started, error: undefined });
+      return { ok: true, message: `${this.name} is idle on ${where}: it starts on its first connection` };
+    }
     this.#changed("starting");
     for (const slot of gen.slots) slot.start();
     // A process in backoff settles only once it serves or gives up: a stop asked for meanwhile
@@ -318,9 +352,19 @@ export class Site {
     const old = this.#current;
     const state = this.state;
     if (old === undefined || state.kind === "exited" || state.kind === "fatal") return this.#start();
+    if (old.slots.length === 0) {
+      // Idle: nothing to replace. Still scaled, the next start uses the new code (and a raised
+      // `min` starts its processes now); a fixed count now, it starts as any site.
+      if (this.#config.scaling === undefined) {
+        this.#current = undefined;
+        return this.#start();
+      }
+      this.#syncScaler();
+      return { ok: true, message: `${this.name} is idle: its next start uses the new code and configuration` };
+    }
     const started = this.#now();
     const before = this.pids();
-    const next = this.#newGeneration(true);
+    const next = this.#newGeneration(true, generationSize(this.#config, old.slots.length));
     this.#operation = { kind: "reloading", next: next.id, reason };
     this.#deps.events.emit({ type: "reload-started", site: this.name, generation: next.id, previous: old.id, reason });
     this.#changed(`reloading${reason === undefined ? "" : ` (${reason})`}: starting generation ${next.id}`);
@@ -348,6 +392,7 @@ export class Site {
     if (failed !== undefined && !failed.ok) {
       await this.#stopGeneration(next);
       this.#operation = { kind: "none" };
+      this.#syncScaler();
       const message = `${this.name} reload failed, old generation keeps serving (pids ${list(before)}): ${failed.reason}`;
       this.#changed(message, "error");
       const ms = this.#now() - started;
@@ -365,6 +410,7 @@ export class Site {
     for (const slot of next.slots) slot.promote();
     this.#current = next;
     this.#operation = { kind: "none" };
+    this.#syncScaler();
     // Timed to the moment the new generation served (its last process ready), not to the end
     // of the old generation's drain.
     const ms = this.#now() - started;
@@ -403,6 +449,8 @@ export class Site {
   }
 
   async #stop(releaseSocket: boolean): Promise<OpResult> {
+    this.#scaler?.stop();
+    this.#scaler = undefined;
     const gen = this.#current;
     if (gen === undefined) {
       if (releaseSocket) this.#releaseSocket();
@@ -413,6 +461,7 @@ export class Site {
     this.#operation = { kind: "stopping" };
     this.#changed("stopping");
     await this.#stopGeneration(gen);
+    await Promise.all(this.#draining);
     this.#current = undefined;
     this.#operation = { kind: "none" };
     this.#fatal = undefined;
@@ -436,6 +485,11 @@ export class Site {
       if (!bound.ok) return bound.message.replace(`${this.name}: `, "");
       this.#socket = bound.socket;
     }
+    if (config.scaling !== undefined && this.#socket !== undefined) {
+      // Connections must queue before any process runs; the supervisor's loop never accepts.
+      const listened = listenWithoutAccepting(this.#socket.fd, BACKLOG);
+      if (!listened.ok) return `cannot listen on ${this.#socket.display} for processes: {min, max, idle}: ${listened.reason}`;
+    }
     const check = await kindOf(config).preflight();
     return check.ok ? undefined : check.message;
   }
@@ -445,10 +499,10 @@ export class Site {
     this.#socket = undefined;
   }
 
-  #newGeneration(candidate: boolean): Generation {
+  #newGeneration(candidate: boolean, count = this.#config.processes): Generation {
     this.#generationCount += 1;
     const gen: Generation = { id: this.#generationCount, slots: [] };
-    for (let i = 0; i < this.#config.processes; i++) this.#addSlot(gen, candidate);
+    for (let i = 0; i < count; i++) this.#addSlot(gen, candidate);
     return gen;
   }
 
@@ -490,6 +544,12 @@ export class Site {
   #slotChanged(slot: ProcessSlot, message: string, level: "info" | "warn" | "error" = "info", fields?: Record<string, unknown>): void {
     this.#deps.events.emit({ type: "processes-changed", site: this.name });
     if (message !== "") this.#deps.log.event(level, `[${slot.deps.index}] ${message}`, this.name, fields);
+    const current = this.#current;
+    if (this.#scaler !== undefined && current?.slots.includes(slot) === true && slot.state.kind === "exited") {
+      // A scaled site's process that ended for good leaves its place: the next connection that
+      // finds no process starts a new one.
+      current.slots.splice(current.slots.indexOf(slot), 1);
+    }
     if (slot.state.kind === "fatal" && this.#current?.slots.includes(slot)) {
       // The site gave up: its other processes are stopped too, and the socket released.
       const fatal = { cause: "crash-loop" as const, reason: slot.state.reason };
@@ -497,15 +557,147 @@ export class Site {
       const gen = this.#current;
       void this.#enqueue(async () => {
         if (this.#current === gen) {
+          this.#scaler?.stop();
+          this.#scaler = undefined;
           await this.#stopGeneration(gen);
           this.#current = undefined;
+          // Connections that woke a scaled site hear why before its socket goes.
+          if (this.#socket !== undefined && this.#config.scaling !== undefined) {
+            answerWaiting(this.#socket, waitingAnswer(this.#config, fatal.reason));
+          }
           this.#releaseSocket();
           this.#changed(`fatal: ${fatal.reason}`, "error");
         }
         return { ok: true, message: "" };
       });
     }
+    this.#scaler?.changed();
     this.#changed();
+  }
+
+  /** `start NAME` on an idle site: `max(min, 1)` processes, waited for like any start. */
+  async #warm(): Promise<OpResult> {
+    const gen = this.#current;
+    const scaling = this.#config.scaling;
+    if (gen === undefined || scaling === undefined) return { ok: true, message: `${this.name} is already ${this.state.kind}` };
+    const started = this.#now();
+    const slots = this.#grow(gen, Math.max(scaling.min, 1), "started by hand");
+    const settles = await Promise.all(slots.map((slot) => slot.settled));
+    const failed = settles.find((s) => !s.ok);
+    if (failed !== undefined && !failed.ok) return { ok: false, message: `${this.name} did not start: ${failed.reason}` };
+    return { ok: true, message: `${this.name} started in ${this.#now() - started} ms: pids ${list(this.pids())}` };
+  }
+
+  /** Adds up to `count` processes to the serving generation, within `max`, started at once. */
+  #grow(gen: Generation, count: number, why: string): ProcessSlot[] {
+    const room = (this.#config.scaling?.max ?? gen.slots.length) - gen.slots.length;
+    const slots = Array.from({ length: Math.max(0, Math.min(count, room)) }, () => this.#addSlot(gen, false));
+    if (slots.length === 0) return [];
+    this.#changed(`adding ${slots.length} process${slots.length === 1 ? "" : "es"} (${why})`);
+    for (const slot of slots) slot.start();
+    return slots;
+  }
+
+  /** Starts or stops the scaler to match the configuration (after a start, reload or update). */
+  #syncScaler(): void {
+    if (this.#config.scaling === undefined || this.#current === undefined || this.#socket === undefined) {
+      this.#scaler?.stop();
+      this.#scaler = undefined;
+      return;
+    }
+    if (this.#scaler !== undefined) {
+      this.#scaler.changed();
+      return;
+    }
+    const watch = this.#deps.watch?.();
+    // A site that was a fixed count until this reload: its socket starts queueing here too.
+    if (watch === undefined || !listenWithoutAccepting(this.#socket.fd, BACKLOG).ok) return;
+    const clock = this.#deps.clock;
+    this.#scaler = new Scaler(
+      {
+        scaling: () => this.#config.scaling ?? { min: 0, max: 1, idleMs: 0 },
+        socket: () => this.#socket,
+        processes: () => this.#scaledProcesses(),
+        unavailable: () => this.#unavailable(),
+        add: (count, why) => {
+          void this.#enqueue(async () => {
+            const gen = this.#current;
+            if (gen !== undefined && this.#operation.kind === "none" && this.#scaler !== undefined) this.#grow(gen, count, why);
+            return { ok: true, message: "" };
+          });
+        },
+        stopProcess: (index, why) => {
+          void this.#enqueue(async () => this.#shrink(index, why));
+        },
+      },
+      {
+        now: () => clock.now(),
+        setTimer: (run, ms) => {
+          const timer = clock.setTimeout(run, ms);
+          timer.unref();
+          return () => clock.clearTimeout(timer);
+        },
+        watch,
+        load: (this.#deps.socketLoad ?? socketLoad)(() => this.#config),
+        log: (message) => this.#deps.log.event("warn", message, this.name),
+      },
+    );
+    this.#scaler.start();
+  }
+
+  #scaledProcesses(): ScalerProcess[] {
+    return (this.#current?.slots ?? []).flatMap((slot): ScalerProcess[] => {
+      const state = slot.state;
+      switch (state.kind) {
+        case "running":
+          return [{ index: slot.deps.index, phase: "serving", pid: state.proc.pid, readyAt: state.readyAt }];
+        case "idle":
+        case "starting":
+        case "backoff":
+          return [{ index: slot.deps.index, phase: "starting", pid: slot.proc?.pid, readyAt: undefined }];
+        case "stopping":
+        case "stopped":
+        case "exited":
+        case "failed":
+        case "fatal":
+          return [];
+        default:
+          throw new Error(`unknown slot state ${JSON.stringify(state satisfies never)}`);
+      }
+    });
+  }
+
+  /** Why no process of the site can take a connection now, when each failed and waits to retry. */
+  #unavailable(): string | undefined {
+    const slots = this.#current?.slots ?? [];
+    let reason: string | undefined;
+    for (const slot of slots) {
+      const state = slot.state;
+      if (state.kind === "starting" || state.kind === "running" || state.kind === "idle") return undefined;
+      if (state.kind === "backoff" || state.kind === "exited") reason ??= state.lastExit;
+      if (state.kind === "fatal" || state.kind === "failed") reason ??= state.reason;
+    }
+    return reason;
+  }
+
+  /** A scaled-down process leaves the generation at once and finishes its requests meanwhile. */
+  async #shrink(index: number, why: string): Promise<OpResult> {
+    const gen = this.#current;
+    const min = this.#config.scaling?.min ?? gen?.slots.length ?? 0;
+    const slot = gen?.slots.find((s) => s.deps.index === index);
+    if (gen === undefined || slot === undefined || this.#operation.kind !== "none" || gen.slots.length <= min) {
+      return { ok: true, message: "" };
+    }
+    gen.slots.splice(gen.slots.indexOf(slot), 1);
+    const pid = slot.proc?.pid;
+    this.#changed(`stopping process ${index}${pid === undefined ? "" : ` (pid ${pid})`}: ${why}`);
+    const stopping: Promise<void> = slot.stop().finally(() => {
+      this.#draining.delete(stopping);
+      this.#deps.events.emit({ type: "processes-changed", site: this.name });
+    });
+    this.#draining.add(stopping);
+    this.#scaler?.changed();
+    return { ok: true, message: "" };
   }
 
   #changed(message?: string, level: "info" | "warn" | "error" = "info"): void {

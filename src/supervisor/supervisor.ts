@@ -10,6 +10,7 @@ import type { Clock } from "../time/clock.js";
 import { SupervisorEvents } from "./events.js";
 import { watchHealth, type HealthWatch } from "./health-watch.js";
 import { MEMORY_SAMPLE_MS, watchMemory, type MemoryWatch } from "./memory-watch.js";
+import { pollWatch, type ReadableWatch } from "../sockets/readable-watch.js";
 import { Site, type OpResult, type SiteDeps } from "./site.js";
 import { dependencyGraph, dependents, inDependencyOrder, withDependencies } from "./start-order.js";
 
@@ -29,6 +30,8 @@ export interface SupervisorOptions {
   readonly random?: () => number;
   /** Spawns one process (tests give fake processes); the real spawn by default. */
   readonly spawn?: SiteDeps["spawn"];
+  /** The watch over scaled sites' sockets (tests give a fake one); one poll(2) thread by default. */
+  readonly watch?: ReadableWatch;
 }
 
 export class Supervisor {
@@ -38,6 +41,8 @@ export class Supervisor {
   readonly #health = new Map<Site, HealthWatch>();
   readonly #options: SupervisorOptions;
   readonly #deps: SiteDeps;
+  /** One poll over every scaled site's socket, made when the first one needs it. */
+  #watch: ReadableWatch | undefined;
   /** Everything every site does, for the log, the state file, hot reload and tests. */
   readonly events = new SupervisorEvents();
 
@@ -50,6 +55,7 @@ export class Supervisor {
       random: options.random ?? Math.random,
       events: this.events,
       ...(options.spawn === undefined ? {} : { spawn: options.spawn }),
+      watch: () => (this.#watch ??= options.watch ?? pollWatch()),
     };
   }
 
@@ -159,6 +165,8 @@ export class Supervisor {
       async (name) => this.#sites.get(name)?.remove(),
       () => true,
     );
+    this.#watch?.close();
+    this.#watch = undefined;
     return { names: sites.map((site) => site.name), ms: clock.now() - started };
   }
 

@@ -11,6 +11,7 @@ export function resolvedSite(overrides: Partial<ResolvedSite> = {}): ResolvedSit
     env: { PATH: "/usr/bin:/bin" },
     listen: undefined,
     processes: 1,
+    scaling: undefined,
     restart: "on-failure",
     backoff: { initialMs: 100, maxMs: 30_000 },
     maxRestarts: { count: 10, withinMs: 60_000 },

@@ -47,6 +47,14 @@ export function judge(metric: Metric): Verdict | undefined {
   if (id.startsWith("cpu-"))
     return { met: own.max < IDLE_CPU_LIMIT, text: `max ${own.max.toFixed(2)} % (≈ 0 means < ${IDLE_CPU_LIMIT} %)` };
   if (id === "orphans-ms") return { met: own.max <= 1000, text: `${Math.round(own.max)} ms in the worst trial` };
+  if (id.startsWith("ondemand-first-") && !id.endsWith("-failed"))
+    return ratio === undefined ? undefined : { met: ratio <= 1.05, text: times(ratio) };
+  if (id === "ondemand-burst-rps") {
+    const fixed = cellSummary(metric.others?.["tsgi processes: 4"]);
+    if (fixed === undefined) return undefined;
+    const share = own.median / fixed.median;
+    return { met: share >= 0.9, text: `${share.toFixed(2)} × processes: 4` };
+  }
   if (id === "logs-rate") return { met: own.median >= 1_000_000, text: `${Math.round(own.median).toLocaleString("en-US")} lines/s` };
   if (id.endsWith("-failed") || id.endsWith("-refused") || id === "logs-lost") {
     return { met: own.max === 0, text: own.max === 0 ? "0 in every trial" : `${own.max} in the worst trial` };

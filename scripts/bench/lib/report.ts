@@ -39,6 +39,8 @@ export interface Metric {
   readonly goal: string | undefined;
   readonly command: string;
   readonly cells: Partial<Record<PeerName, Cell>>;
+  /** Peers measured in this row only (uWSGI's Emperor, another tsgi configuration), by label. */
+  readonly others?: Readonly<Record<string, Cell>>;
   verdict?: Verdict;
 }
 
@@ -91,7 +93,18 @@ export function formatNumber(value: number, unit: Unit): string {
 }
 
 function formatCell(metric: Metric, peer: PeerName, footnote: (why: string) => string): string {
-  const cell = metric.cells[peer];
+  return formatGiven(metric, metric.cells[peer], peer === "bare" ? undefined : ratioToBare(metric, peer), footnote);
+}
+
+/** A row-only peer's cell, with its ratio to the row's bare floor. */
+function formatOther(metric: Metric, cell: Cell, footnote: (why: string) => string): string {
+  const own = cellSummary(cell);
+  const floor = cellSummary(metric.cells.bare);
+  const ratio = own === undefined || floor === undefined || floor.median === 0 ? undefined : own.median / floor.median;
+  return formatGiven(metric, cell, ratio, footnote);
+}
+
+function formatGiven(metric: Metric, cell: Cell | undefined, ratio: number | undefined, footnote: (why: string) => string): string {
   if (cell === undefined) return "";
   if (cell.kind === "lacks") return `–${footnote(cell.why)}`;
   if (cell.kind === "never") return `never${footnote(cell.why)}`;
@@ -100,10 +113,7 @@ function formatCell(metric: Metric, peer: PeerName, footnote: (why: string) => s
   let text = formatNumber(summary.median, metric.unit);
   if (summary.n > 1 && summary.min !== summary.max)
     text += ` (${formatNumber(summary.min, metric.unit)}–${formatNumber(summary.max, metric.unit)})`;
-  if (metric.ratioToBare && peer !== "bare") {
-    const r = ratioToBare(metric, peer);
-    if (r !== undefined) text += ` · ${r.toFixed(2)}×`;
-  }
+  if (metric.ratioToBare && ratio !== undefined) text += ` · ${ratio.toFixed(2)}×`;
   if (cell.footnote !== undefined) text += footnote(cell.footnote);
   return text;
 }
@@ -146,7 +156,9 @@ export function renderMarkdown(results: Results, peers: readonly PeerName[], sce
     const cells = peers.map((p) => formatCell(metric, p, footnote));
     const verdict =
       metric.verdict === undefined ? "" : metric.verdict.met ? `met: ${metric.verdict.text}` : `**missed**: ${metric.verdict.text}`;
-    out.push(`| ${metric.title} | ${metric.unit} | ${metric.goal ?? ""} | ${cells.join(" | ")} | ${verdict} |`);
+    const others = Object.entries(metric.others ?? {}).map(([label, cell]) => `${label}: ${formatOther(metric, cell, footnote)}`);
+    const title = others.length === 0 ? metric.title : `${metric.title} (beside: ${others.join("; ")})`;
+    out.push(`| ${title} | ${metric.unit} | ${metric.goal ?? ""} | ${cells.join(" | ")} | ${verdict} |`);
   }
   out.push("");
   out.push("### Each scenario: what was measured, and the command that reproduces it", "");

@@ -28,6 +28,11 @@ export function useSnapshotOf(repo: string, into: string): void {
   CLI = path.join(into, "bin", "tsgi-supervise.js");
 }
 
+/** The tsgi command line the run measures (the snapshot once `useSnapshotOf` made it). */
+export function tsgiCli(): string {
+  return CLI;
+}
+
 export const tsgi: Peer = {
   name: "tsgi",
   label: `tsgi ${version}`,
