@@ -3,9 +3,16 @@
 // tsx. Node 20 does not expand globs itself, so the files are listed here.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["test"];
+// `--one-process`: every file imported by one entry in one process (the unit layer: pure code on
+// virtual time, where starting tsx once per file would cost more than the tests themselves).
+const args = process.argv.slice(2);
+const oneProcess = args.includes("--one-process");
+const given = args.filter((arg) => arg !== "--one-process");
+const roots = given.length > 0 ? given : ["test"];
 const files = roots
   .flatMap((root) =>
     fs.statSync(root).isFile() ? [root] : fs.readdirSync(root, { recursive: true }).map((f) => path.join(root, String(f))),
@@ -16,9 +23,19 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(", ")}`);
   process.exit(1);
 }
+let entries = files;
+let temp;
+if (oneProcess) {
+  temp = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-tests-"));
+  // .mts: an ES module wherever it sits (no package.json "type" applies in the temp folder).
+  const entry = path.join(temp, "all.test.mts");
+  fs.writeFileSync(entry, files.map((file) => `import ${JSON.stringify(pathToFileURL(path.resolve(file)).href)};\n`).join(""));
+  entries = [entry];
+}
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", "--test-reporter=spec", ...files],
+  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=180000", "--test-reporter=spec", ...entries],
   { stdio: "inherit" },
 );
+if (temp !== undefined) fs.rmSync(temp, { recursive: true, force: true });
 process.exit(result.status ?? 1);
