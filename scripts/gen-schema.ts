@@ -25,6 +25,7 @@ import {
 import { DURATION_PATTERN, SIZE_PATTERN } from "../src/config/units.js";
 import { SIGNAL_NAMES } from "../src/config/signals.js";
 import { LISTEN_PATTERN } from "../src/config/listen.js";
+import { HOST_PATTERN } from "../src/config/hosts.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -91,6 +92,8 @@ export function typeSchema(spec: TypeSpec): { [key: string]: Json } {
       return { type: "string", minLength: 1 };
     case "regex":
       return { type: "string", format: "regex" };
+    case "host":
+      return { type: "string", pattern: HOST_PATTERN, maxLength: 253 };
     case "list":
       return { type: "array", items: typeSchema(spec.items), ...(spec.minItems === undefined ? {} : { minItems: spec.minItems }) };
     case "map":
@@ -187,10 +190,14 @@ export function typeText(spec: TypeSpec): string {
       return spec.type;
     case "listen":
       return "address";
+    case "host":
+      return "host name";
     case "shell-words":
       return "command string";
     case "list":
-      return `list of ${typeText(spec.items).replace(/^string\b/, "strings")}`;
+      return `list of ${typeText(spec.items)
+        .replace(/^string\b/, "strings")
+        .replace(/^host name$/, "host names")}`;
     case "map":
       return `map of ${typeText(spec.values)}s`;
     case "object":

@@ -78,6 +78,7 @@ function describeSite(site: ResolvedSite): string[] {
     row("cwd", site.cwd),
     row("settings", site.settings === undefined ? `none (${site.settingsVar} unset)` : `${site.settingsVar}=${site.settings}`),
     row("listen", site.listen === undefined ? "none" : formatListen(site.listen)),
+    ...(site.hosts.length > 0 ? [row("hosts", site.hosts.join(", "))] : []),
     row("processes", `${processesText(site)}${threads}`),
     row("restart", restart),
     row("ready", `${readyText(site)}, within ${formatDuration(site.startTimeoutMs)}`),

@@ -12,6 +12,7 @@ import { parseDuration, parseSize } from "./units.js";
 import { normaliseSignal, SIGNALS } from "./signals.js";
 import { didYouMean, suggest } from "./suggest.js";
 import { parseListen } from "./listen.js";
+import { parseHost } from "./hosts.js";
 import { splitCommand } from "./split-command.js";
 
 export const INVALID: unique symbol = Symbol("invalid");
@@ -59,6 +60,7 @@ function shapesOf(spec: TypeSpec): readonly Shape[] {
     case "enum":
     case "shell-words":
     case "regex":
+    case "host":
       return ["string"];
     case "list":
       return ["seq"];
@@ -97,6 +99,8 @@ export function describeSpec(spec: TypeSpec): string {
       return "a command string";
     case "regex":
       return "a regular expression";
+    case "host":
+      return "a host name such as `shop.example.com`";
     case "list":
       return `a list of ${describeSpec(spec.items).replace(/^an? /, "")}s`.replace(/ss$/, "s");
     case "map":
@@ -211,6 +215,8 @@ function checkScalar(node: TreeNode & { kind: "scalar" }, spec: TypeSpec, label:
     }
     case "listen":
       return fromParser(parseListen(value as string | number), node, label, ctx);
+    case "host":
+      return fromParser(parseHost(value as string), node, label, ctx);
     case "shell-words": {
       const split = splitCommand(value as string);
       return fromParser(split.ok ? { ok: true, value: split.argv } : split, node, label, ctx);

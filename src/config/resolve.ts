@@ -13,6 +13,7 @@ import type { SiteFields, SiteValues, TypedField, ValidConfig, ValidSite } from 
 import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
 import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
 import { formatListen, listenConflicts } from "./listen.js";
+import { checkHostsUnique } from "./hosts-unique.js";
 import { formatDuration } from "./units.js";
 import { SITE_KINDS } from "../kinds/registry.js";
 import { checkDependencies } from "./dependencies.js";
@@ -139,6 +140,7 @@ function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: st
         target: site.fields.wsgi?.value ?? "",
         python,
         threads: pick(site, defaults, "threads")?.value ?? 1,
+        server: pick(site, defaults, "wsgiServer")?.value ?? "gunicorn",
         middleware,
       };
     }
@@ -388,6 +390,7 @@ function resolveSite(
     dependsOn: [...new Set(site.fields.dependsOn?.value ?? [])],
     health,
     limits: resolveLimits(pick(site, defaults, "limits")?.value),
+    hosts: site.fields.hosts?.value ?? [],
   };
 }
 
@@ -465,6 +468,7 @@ export function resolveConfig(valid: ValidConfig, options: ResolveOptions, issue
   const sites = valid.sites.flatMap((site) => resolveSite(site, valid, defaultsEnv, options, issues) ?? []);
   checkAddresses(sites, valid, supervisor.control, issues);
   checkDependencies(valid, issues);
+  checkHostsUnique(valid.sites, issues);
   if (issues.size > 0) return undefined;
   return deepFreeze({ file: options.file, dir, ...supervisor, sites });
 }

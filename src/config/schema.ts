@@ -39,6 +39,8 @@ export type TypeSpec =
   | { readonly type: "shell-words" }
   /** A JavaScript regular expression, compiled to check it. */
   | { readonly type: "regex" }
+  /** A host name as a `Host` header carries it (`config/hosts.ts`). → lowercased */
+  | { readonly type: "host" }
   | { readonly type: "list"; readonly items: TypeSpec; readonly minItems?: number }
   | { readonly type: "map"; readonly values: TypeSpec; readonly keyPattern: string; readonly keyHelp: string }
   /** `exactlyOne`: one key and only one (`ready: {log: …}`). */
@@ -338,6 +340,20 @@ export const SITE_KEYS = {
     description:
       "Limits of the site's cgroup (needs cgroup v2: root, or a systemd unit with `Delegate=yes`); where a controller is missing, `check` and the start say so.",
     default: "none",
+  },
+  hosts: {
+    type: { type: "list", items: { type: "host" }, minItems: 1 },
+    description:
+      "Host names a front server routes to this site (`tsgi-supervise export nginx|apache|caddy`), e.g. `[shop.example.com, www.shop.example.com]`; a leading `*.` is a wildcard. Unique across sites.",
+    default: "none",
+    notInDefaults: true,
+  },
+  wsgiServer: {
+    type: { type: "enum", values: ["gunicorn", "uwsgi"] },
+    description:
+      "The server of a `wsgi` site: gunicorn, or uWSGI (Debian `uwsgi-core` and `uwsgi-plugin-python3`); both adopt the site's socket on fd 3.",
+    default: "`gunicorn`",
+    only: ["wsgi"],
   },
 } as const satisfies KeyTable;
 

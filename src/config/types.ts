@@ -8,6 +8,9 @@
 
 export type RestartMode = "always" | "on-failure" | "never";
 
+/** What serves a `wsgi:` site (`wsgiServer:`). */
+export type WsgiServer = "gunicorn" | "uwsgi";
+
 /** What a site runs. Exactly one of `command` / `wsgi` / `app` in the file. */
 export type SiteKind =
   | { readonly type: "command"; readonly argv: readonly string[] }
@@ -18,6 +21,7 @@ export type SiteKind =
       /** Interpreter that runs gunicorn, as written (`python3`) or absolute (a virtualenv). */
       readonly python: string;
       readonly threads: number;
+      readonly server: WsgiServer;
       /** Dotted paths of callables wrapping the application, applied in order. */
       readonly middleware: readonly string[];
     }
@@ -134,6 +138,8 @@ export interface ResolvedSite {
   readonly health: HealthPlan | undefined;
   /** `limits:` for the site's cgroup; undefined when none is set. */
   readonly limits?: SiteLimits | undefined;
+  /** `hosts:`, lowercased: the names a front server routes here (`export nginx|apache|caddy`). */
+  readonly hosts: readonly string[];
 }
 
 export interface SiteLimits {

@@ -5,7 +5,7 @@
  */
 import type { MapEntry, MapNode, Pos, TreeNode } from "./tree.js";
 import type { IssueList } from "./errors.js";
-import type { AsgiServer, ListenAddress, RestartMode } from "./types.js";
+import type { AsgiServer, ListenAddress, RestartMode, WsgiServer } from "./types.js";
 import {
   DEFAULTS_KEYS,
   EXTENSION_KEY_PREFIX,
@@ -57,6 +57,8 @@ export interface SiteValues {
   dependsOn: readonly string[];
   health: { readonly http?: string; readonly every?: number; readonly timeout?: number; readonly failures?: number };
   limits: { readonly memory?: number; readonly cpu?: string; readonly pids?: number };
+  hosts: readonly string[];
+  wsgiServer: WsgiServer;
 }
 
 export interface SupervisorValues {
@@ -126,6 +128,7 @@ const SITE_HINT = (key: string): string | undefined => {
 
 const NOT_IN_DEFAULTS: Readonly<Record<string, string>> = {
   listen: "each site needs its own address",
+  hosts: "each host name routes to one site",
 };
 
 function checkDefaults(node: MapNode, issues: IssueList): SiteFields {

@@ -40,6 +40,7 @@ export function site(overrides: Partial<ResolvedSite> & Pick<ResolvedSite, "name
     before: [],
     dependsOn: [],
     health: undefined,
+    hosts: [],
     ...overrides,
   };
 }

@@ -133,7 +133,7 @@ describe("export kubernetes: objects", () => {
     const result = exported([
       {
         name: "wsgi",
-        kind: { type: "wsgi", target: "m:app", python: "python3", threads: 1, middleware: [] },
+        kind: { type: "wsgi", target: "m:app", python: "python3", threads: 1, middleware: [], server: "gunicorn" },
         listen: tcp,
         ready: { type: "notify" },
       },
@@ -166,7 +166,14 @@ describe("export kubernetes: objects", () => {
     const result = exported([
       {
         name: "shop",
-        kind: { type: "wsgi", target: "shop.wsgi:application", python: "/srv/venv/bin/python", threads: 2, middleware: [] },
+        kind: {
+          type: "wsgi",
+          target: "shop.wsgi:application",
+          python: "/srv/venv/bin/python",
+          threads: 2,
+          middleware: [],
+          server: "gunicorn",
+        },
         listen: { type: "tcp", host: "127.0.0.1", port: 8001 },
         stopTimeoutMs: 10_000,
       },

@@ -87,7 +87,14 @@ describe("export systemd: one unit per site", () => {
   it("starts gunicorn for wsgi with tsgi's arguments, Type=notify and a graceful reload", () => {
     const { unit } = unitsOf({
       name: "shop",
-      kind: { type: "wsgi", target: "shop.wsgi:application", python: "/srv/venv/bin/python", threads: 4, middleware: [] },
+      kind: {
+        type: "wsgi",
+        target: "shop.wsgi:application",
+        python: "/srv/venv/bin/python",
+        threads: 4,
+        middleware: [],
+        server: "gunicorn",
+      },
       listen: { type: "tcp", host: "127.0.0.1", port: 8001 },
       stopTimeoutMs: 25_000,
       ready: { type: "notify" },

@@ -28,6 +28,7 @@ export function resolvedSite(overrides: Partial<ResolvedSite> = {}): ResolvedSit
     before: [],
     dependsOn: [],
     health: undefined,
+    hosts: [],
     ...overrides,
   };
 }

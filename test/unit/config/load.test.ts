@@ -30,6 +30,7 @@ test("a minimal command site gets every default", async () => {
   assert.deepEqual(web.watchIgnore, []);
   assert.equal(web.user, undefined);
   assert.equal(web.autostart, true);
+  assert.deepEqual(web.hosts, []);
 });
 
 test("supervisor-owned paths resolve against the file's folder; app, python, middleware, envFile against cwd; argv[0] as written", async () => {
@@ -67,6 +68,7 @@ sites:
     python: join(dir, "sites/blog/.venv/bin/python"),
     threads: 4,
     middleware: [],
+    server: "gunicorn",
   });
   assert.equal(blog.cwd, join(dir, "sites/blog"));
   assert.equal(blog.env.FROM_FILE, "1");
@@ -89,7 +91,7 @@ sites:
 test("python without a slash stays a command name; logs: false turns file logs off", async () => {
   const { config } = await loadOk("version: 1\nsupervisor: {logs: false}\nsites:\n  b:\n    wsgi: b.wsgi:app\n    listen: 8001\n");
   assert.equal(config.logs, false);
-  assert.deepEqual(site(config, "b").kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 1, middleware: [] });
+  assert.deepEqual(site(config, "b").kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 1, middleware: [], server: "gunicorn" });
 });
 
 test("defaults: a site's own value wins, env maps merge, kind-specific defaults apply to their kind only", async () => {
@@ -123,7 +125,7 @@ sites:
   assert.equal(a.env.OWN, "1");
   const b = site(config, "b");
   assert.equal(b.restart, "always");
-  assert.deepEqual(b.kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 8, middleware: [] });
+  assert.deepEqual(b.kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 8, middleware: [], server: "gunicorn" });
   assert.deepEqual(b.ready, { type: "notify" }, "a `ready` default does not reach a wsgi site");
   assert.equal(b.env.OWN, undefined, "one site's env never reaches another");
   assert.equal(b.env.OVERRIDE, "from-defaults");
@@ -272,4 +274,30 @@ test("overlapping listen addresses: a wildcard host clashes with a specific one"
   );
   assert.equal(errors.length, 1);
   assert.match(errors[0]?.message ?? "", /site `b`.*clashes with 127\.0\.0\.1:9000 of site `a`/);
+});
+
+test("hosts: lowercased, a trailing dot dropped, wildcards kept; wsgiServer: from the site or defaults", async () => {
+  const { config } = await loadOk(
+    "version: 1\ndefaults:\n  wsgiServer: uwsgi\nsites:\n" +
+      "  a: {command: [a], hosts: [Shop.Example.COM, www.shop.example.com., '*.shop.example.com']}\n" +
+      "  b: {wsgi: b.wsgi:app, listen: 9300}\n  c: {wsgi: c.wsgi:app, listen: 9301, wsgiServer: gunicorn}\n",
+  );
+  assert.deepEqual(site(config, "a").hosts, ["shop.example.com", "www.shop.example.com", "*.shop.example.com"]);
+  assert.deepEqual(site(config, "b").kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 1, server: "uwsgi" });
+  assert.deepEqual(site(config, "c").kind, { type: "wsgi", target: "c.wsgi:app", python: "python3", threads: 1, server: "gunicorn" });
+});
+
+test("hosts: a port, a name listed twice in one site, a name in two sites (case-insensitive)", async () => {
+  const errors = await loadErrors(
+    "version: 1\nsites:\n  a: {command: [a], hosts: [a.example.com, A.example.com]}\n" +
+      "  b: {command: [b], hosts: [b.example.com:8080]}\n  c: {command: [c], hosts: [a.EXAMPLE.com]}\n",
+  );
+  assert.deepEqual(
+    errors.map((e) => [e.line, e.col, e.message, e.hint]),
+    [
+      [3, 44, "site `a` lists the host `a.example.com` twice (first at line 3)", "remove one of them"],
+      [4, 29, "site `b`: `hosts[0]`: `b.example.com:8080` has a port; a host name has none", "write `b.example.com` (the front server's own port is its `listen`, not the site's)"],
+      [5, 29, "site `c`: host `a.example.com` is already routed to site `a` (line 3)", "a host name routes to one site: remove it from `c` or from `a`"],
+    ],
+  );
 });

@@ -77,6 +77,8 @@ const SAMPLES: Record<SiteKey, readonly [kind: "command" | "wsgi" | "app" | "asg
   dependsOn: ["command", "dependsOn: []"],
   health: ["asgi", "health: {http: /health, every: 5s, timeout: 1s, failures: 2}"],
   limits: ["command", "limits: {memory: 512MB, cpu: 50%, pids: 64}"],
+  hosts: ["command", "hosts: [shop.example.com, www.shop.example.com]"],
+  wsgiServer: ["wsgi", "wsgiServer: uwsgi"],
 };
 
 const BASE = {
