@@ -44,7 +44,7 @@ export const USAGE = `Usage:
   tsgi-supervise reload-config               re-read sites.yaml, apply only the difference
   tsgi-supervise logs NAME [-f] [-n N]
   tsgi-supervise init [sites.yaml]           write a commented sites.yaml to start from
-  tsgi-supervise export systemd|kubernetes sites.yaml [options]
+  tsgi-supervise export systemd|kubernetes|nginx|apache|caddy sites.yaml [options]
   tsgi-supervise startup [sites.yaml] [--user] [--out DIR]   a systemd unit running this supervisor at boot
 
 Control commands find the supervisor through -c sites.yaml, TSGI_CONTROL (a socket path),
@@ -59,7 +59,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (first === "export") {
     const [, target, file, ...rest] = argv;
     if (target === undefined || file === undefined)
-      return { ok: false, message: "export needs a target and a file: export systemd|kubernetes sites.yaml" };
+      return { ok: false, message: "export needs a target and a file: export systemd|kubernetes|nginx|apache|caddy sites.yaml" };
     return { ok: true, command: { name: "export", target, file, argv: rest } };
   }
   try {

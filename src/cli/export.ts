@@ -18,6 +18,7 @@ import { RESTART_STEPS_SINCE } from "../export/systemd-service.js";
 import { exportSystemd, renderSystemd, UNIT_PREFIX_PATTERN } from "../export/systemd.js";
 import { formatWarnings } from "../export/warnings.js";
 import { toYamlStream } from "../export/yaml-out.js";
+import { exportFront, FRONT_TARGETS, isFrontTarget, parseFrontArgs } from "./export-front.js";
 
 export interface ExportIo {
   readonly out: NodeJS.WritableStream;
@@ -27,12 +28,14 @@ export interface ExportIo {
 export const EXPORT_USAGE = `Usage:
   tsgi-supervise export systemd sites.yaml [--out DIR] [--only NAME,...] [--prefix PREFIX]
                                            [--secrets-dir DIR] [--systemd-version N]
-  tsgi-supervise export kubernetes sites.yaml [--image IMAGE] [--namespace NS] [--out DIR] [--only NAME,...]`;
+  tsgi-supervise export kubernetes sites.yaml [--image IMAGE] [--namespace NS] [--out DIR] [--only NAME,...]
+  tsgi-supervise export nginx|apache|caddy sites.yaml [--out FILE] [--only NAME,...] [--tls-dir DIR]
+                                           [--listen [HOST:]PORT] [--tls-listen [HOST:]PORT]`;
 
 const DEFAULT_IMAGE = "tsgi-sites:latest";
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
 interface SystemdArgs {
   readonly out: string | undefined;
@@ -68,7 +71,14 @@ export async function exportCommand(target: string, file: string, argv: readonly
     if (!plan.ok) return plan.message === "" ? 2 : usage(plan.message);
     return kubernetes(plan.value.config, plan.value.sites, args.value, io);
   }
-  return usage(`unknown target \`${target}\`: export systemd or export kubernetes`);
+  if (isFrontTarget(target)) {
+    const args = parseFrontArgs(argv);
+    if (!args.ok) return usage(args.message);
+    const plan = await load(file, args.value.only, io);
+    if (!plan.ok) return plan.message === "" ? 2 : usage(plan.message);
+    return exportFront(target, plan.value.config, plan.value.sites, args.value, io);
+  }
+  return usage(`unknown target \`${target}\`: export systemd, kubernetes, ${FRONT_TARGETS.join(", ")}`);
 }
 
 /** A bad file is reported here (message ""); a bad `--only` is a usage error for the caller. */
@@ -149,7 +159,7 @@ async function kubernetes(config: ResolvedConfig, sites: readonly ResolvedSite[]
   return (await writeAll(args.out, files, io)) ? 0 : 1;
 }
 
-async function writeAll(dir: string, files: ReadonlyArray<{ name: string; text: string }>, io: ExportIo): Promise<boolean> {
+export async function writeAll(dir: string, files: ReadonlyArray<{ name: string; text: string }>, io: ExportIo): Promise<boolean> {
   try {
     await mkdir(dir, { recursive: true });
     for (const file of files) {
@@ -178,14 +188,14 @@ function selectSites(config: ResolvedConfig, only: readonly string[] | undefined
   return { ok: true, value: config.sites.filter((site) => only.includes(site.name)) };
 }
 
-function parseOnly(value: string | undefined): readonly string[] | undefined {
+export function parseOnly(value: string | undefined): readonly string[] | undefined {
   return value
     ?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
 }
 
-function parse<T>(
+export function parse<T>(
   argv: readonly string[],
   options: NonNullable<ParseArgsConfig["options"]>,
   build: (values: Record<string, string | undefined>) => Parsed<T>,

@@ -37,7 +37,7 @@ describe("export: usage and errors", () => {
   it("exits 2 on an unknown target, naming the two", async () => {
     const r = await cli("docker", FIXTURE);
     assert.equal(r.code, 2);
-    assert.match(r.err, /unknown target `docker`: export systemd or export kubernetes/);
+    assert.match(r.err, /unknown target `docker`: export systemd, kubernetes, nginx, apache, caddy/);
     assert.equal(r.out, "");
   });
 
