@@ -194,6 +194,11 @@ function resolveKind(site: ValidSite, defaults: SiteFields, dir: string, cwd: st
   }
 }
 
+/** uWSGI's SIGTERM is a brutal reload; SIGHUP, with tsgi's hook (`kinds/uwsgi-boot.ts`), a graceful stop. */
+function defaultStopSignal(kind: SiteKind): NodeJS.Signals {
+  return kind.type === "wsgi" && kind.server === "uwsgi" ? "SIGHUP" : "SIGTERM";
+}
+
 function resolveReady(site: ValidSite, defaults: SiteFields, hasListen: boolean, issues: IssueList): ReadyRule {
   const fixed = SITE_KINDS[site.kind].ready;
   if (fixed !== "from-config") return fixed;
@@ -377,7 +382,7 @@ function resolveSite(
     },
     startTimeoutMs: startTimeout?.value ?? DEFAULTS.startTimeoutMs,
     ready,
-    stopSignal: pick(site, defaults, "stopSignal")?.value ?? "SIGTERM",
+    stopSignal: pick(site, defaults, "stopSignal")?.value ?? defaultStopSignal(kind),
     stopTimeoutMs: pick(site, defaults, "stopTimeout")?.value ?? DEFAULTS.stopTimeoutMs,
     maxMemoryBytes: pick(site, defaults, "maxMemory")?.value,
     watch: pick(site, defaults, "watch")?.value,

@@ -249,7 +249,11 @@ export const SITE_KEYS = {
     default: "`[]`",
     only: ["app", "wsgi", "asgi"],
   },
-  stopSignal: { type: { type: "signal" }, description: "Graceful stop signal (`TERM` or `SIGTERM`).", default: "`SIGTERM`" },
+  stopSignal: {
+    type: { type: "signal" },
+    description: "Graceful stop signal (`TERM` or `SIGTERM`).",
+    default: "`SIGTERM` (`SIGHUP` for `wsgiServer: uwsgi`: uWSGI's graceful stop, see docs/wsgi.md)",
+  },
   stopTimeout: {
     type: duration,
     description: "Time allowed after the stop signal, then SIGKILL to the whole process group.",

@@ -16,7 +16,7 @@ import { capture, config, FIXTURE, site } from "./helpers.js";
 const SITES = [
   site({
     name: "shop",
-    kind: { type: "wsgi", target: "shop.wsgi:application", python: "python3", threads: 1, server: "gunicorn" },
+    kind: { type: "wsgi", target: "shop.wsgi:application", python: "python3", threads: 1, server: "gunicorn", middleware: [] },
     listen: { type: "tcp", host: "0.0.0.0", port: 8101 },
     hosts: ["shop.example.com", "www.shop.example.com"],
     startTimeoutMs: 45_000,
