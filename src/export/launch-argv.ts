@@ -6,6 +6,7 @@
  *   bootstrap exists to set `LISTEN_PID` after its own fork and to report readiness on tsgi's
  *   notify pipe; systemd sets `LISTEN_PID` itself and gunicorn reports to `NOTIFY_SOCKET`
  *   natively, and in a pod gunicorn binds its port itself (`--bind`).
+ *   uWSGI (`wsgiServer: uwsgi`) likewise runs as itself (`uwsgiExportArgv`).
  * - `app`: tsgi's worker, at the installed package's `dist/worker/main.js` (the export may run
  *   from the sources, where `launchPlan` would name a file that is never built).
  * - `asgi`: the server's own command line adopting fd 3 (`uvicorn --fd 3`, `hypercorn --bind
@@ -19,6 +20,7 @@ import type { AsgiServer } from "../config/types.js";
 import { UVICORN_WORKER } from "../kinds/asgi.js";
 import { gunicornArgs, gunicornArgsFor } from "../kinds/gunicorn-boot.js";
 import { launchPlan, WORKER_MAIN } from "../kinds/launch.js";
+import { uwsgiExportArgv } from "../kinds/uwsgi-boot.js";
 
 /** The worker of the installed package: `<package>/dist/worker/main.js`, from `src/` or `dist/`. */
 export const INSTALLED_WORKER = fileURLToPath(new URL("../../dist/worker/main.js", import.meta.url));
@@ -44,6 +46,7 @@ export function exportLaunch(site: ResolvedSite, options: LaunchOptions): Export
     case "command":
       return { argv: kind.argv, env: plan.env };
     case "wsgi": {
+      if (kind.server === "uwsgi") return { argv: uwsgiExportArgv(site, kind, options.gunicornBind), env: {} };
       const bind = options.gunicornBind === undefined ? [] : ["--bind", options.gunicornBind];
       return { argv: [kind.python, "-m", "gunicorn", ...bind, ...gunicornArgs(site, kind)], env: plan.env };
     }

@@ -109,7 +109,9 @@ export function serviceUnit(input: ServiceUnitInput, options: ServiceOptions): S
       setting("ExecStartPost", execLine(["/bin/sleep", seconds(site.ready.ms)])),
     );
   }
-  if (site.kind.type === "wsgi") {
+  if (site.kind.type === "wsgi" && site.kind.server === "uwsgi") {
+    service.push(...note("no ExecReload: uWSGI's SIGHUP is its graceful stop here; use systemctl restart"));
+  } else if (site.kind.type === "wsgi") {
     service.push(
       ...note("systemctl reload: gunicorn starts new workers, then retires the old ones"),
       setting("ExecReload", "/bin/kill -HUP $MAINPID"),
@@ -183,7 +185,11 @@ function program(site: ResolvedSite, file: string, find: FindProgram, warn: (key
 function readiness(site: ResolvedSite, warn: (key: string, message: string) => void): UnitLine[] {
   const kind = site.kind.type;
   if (kind === "wsgi") {
-    return [...note("gunicorn reports READY=1 to systemd once its arbiter has booted"), setting("Type", "notify")];
+    const booted =
+      site.kind.type === "wsgi" && site.kind.server === "uwsgi"
+        ? "uWSGI reports READY=1 to systemd once its master has loaded the application"
+        : "gunicorn reports READY=1 to systemd once its arbiter has booted";
+    return [...note(booted), setting("Type", "notify")];
   }
   if (kind === "app") {
     return [

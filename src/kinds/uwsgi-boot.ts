@@ -137,3 +137,23 @@ export function uwsgiLaunch(site: ResolvedSite, kind: WsgiKind): LaunchPlan {
     display: [kind.python, "-c", "<tsgi uwsgi launcher>", UWSGI_PROGRAM, ...shown],
   };
 }
+
+/**
+ * uWSGI as an exported unit or container runs it (`export systemd|kubernetes`): no launcher and
+ * no tsgi boot. systemd's socket is already listening, and uWSGI reports READY=1 to systemd
+ * itself; `env -u` keeps systemd's `LISTEN_FDS` from uWSGI, as tsgi's launcher does. In a pod,
+ * uWSGI binds its port itself (`bind`).
+ */
+export function uwsgiExportArgv(site: ResolvedSite, kind: WsgiKind, bind: string | undefined): string[] {
+  const args = uwsgiArgs(site, kind);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg === "fd://3" && bind !== undefined) out.push(bind);
+    else if (arg === "--eval") {
+      out.push("--module", kind.target);
+      i += 1;
+    } else out.push(arg);
+  }
+  return ["env", "-u", "LISTEN_FDS", "-u", "LISTEN_PID", UWSGI_PROGRAM, ...out];
+}
