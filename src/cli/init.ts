@@ -34,6 +34,8 @@ sites:                            # names: lowercase letters, digits, - and _
   #   settings: blog.settings.prod  # becomes DJANGO_SETTINGS_MODULE for this site only
   #   listen: 127.0.0.1:8001        # HOST:PORT, PORT, or unix:PATH
   #   processes: 2
+  #   hosts: [blog.example.com]     # names for \`tsgi-supervise export nginx|apache|caddy\`
+  #   wsgiServer: gunicorn          # or uwsgi (Debian: uwsgi-core, uwsgi-plugin-python3)
   #   envFile: .env                 # relative to cwd
   #   env:
   #     SECRET_KEY: \${BLOG_SECRET_KEY}   # from the supervisor's environment
