@@ -102,7 +102,7 @@ export function tcpUrl(upstream: Upstream & { type: "tcp" }): string {
   return `http://${upstream.host}:${upstream.port}`;
 }
 
-/** `80` → `80`; `127.0.0.1:8080` stays; the port alone for `Listen`-style directives. */
+/** The port of a `--listen` value: `80` → `80`, `127.0.0.1:8080` → `8080`. */
 export function portOf(listen: string): string {
   return listen.slice(listen.lastIndexOf(":") + 1);
 }
