@@ -8,7 +8,6 @@
 import { hostSystemdVersion } from "../host/systemd-version.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { formatIssues, loadConfig } from "../config/load.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import { resolveProgram } from "../process/resolve-program.js";
@@ -18,12 +17,10 @@ import { RESTART_STEPS_SINCE } from "../export/systemd-service.js";
 import { exportSystemd, renderSystemd, UNIT_PREFIX_PATTERN } from "../export/systemd.js";
 import { formatWarnings } from "../export/warnings.js";
 import { toYamlStream } from "../export/yaml-out.js";
+import { parse, parseOnly, type ExportIo, type Parsed } from "./export-args.js";
 import { exportFront, FRONT_TARGETS, isFrontTarget, parseFrontArgs } from "./export-front.js";
 
-export interface ExportIo {
-  readonly out: NodeJS.WritableStream;
-  readonly err: NodeJS.WritableStream;
-}
+export type { ExportIo };
 
 export const EXPORT_USAGE = `Usage:
   tsgi-supervise export systemd sites.yaml [--out DIR] [--only NAME,...] [--prefix PREFIX]
@@ -34,8 +31,6 @@ export const EXPORT_USAGE = `Usage:
 
 const DEFAULT_IMAGE = "tsgi-sites:latest";
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
 interface SystemdArgs {
   readonly out: string | undefined;
@@ -159,7 +154,7 @@ async function kubernetes(config: ResolvedConfig, sites: readonly ResolvedSite[]
   return (await writeAll(args.out, files, io)) ? 0 : 1;
 }
 
-export async function writeAll(dir: string, files: ReadonlyArray<{ name: string; text: string }>, io: ExportIo): Promise<boolean> {
+async function writeAll(dir: string, files: ReadonlyArray<{ name: string; text: string }>, io: ExportIo): Promise<boolean> {
   try {
     await mkdir(dir, { recursive: true });
     for (const file of files) {
@@ -186,27 +181,6 @@ function selectSites(config: ResolvedConfig, only: readonly string[] | undefined
     };
   }
   return { ok: true, value: config.sites.filter((site) => only.includes(site.name)) };
-}
-
-export function parseOnly(value: string | undefined): readonly string[] | undefined {
-  return value
-    ?.split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-export function parse<T>(
-  argv: readonly string[],
-  options: NonNullable<ParseArgsConfig["options"]>,
-  build: (values: Record<string, string | undefined>) => Parsed<T>,
-): Parsed<T> {
-  try {
-    const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
-    if (positionals.length > 0) return { ok: false, message: `unexpected \`${positionals[0]}\` (one sites.yaml per export)` };
-    return build(values as Record<string, string | undefined>);
-  } catch (error) {
-    return { ok: false, message: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 export function parseSystemdArgs(argv: readonly string[]): Parsed<SystemdArgs> {

@@ -135,7 +135,9 @@ function echo(port: number, host: string, message: string): Promise<string> {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { host }, handshakeTimeout: 10_000 });
     ws.on("open", () => ws.send(message));
     ws.on("message", (data: WebSocket.RawData) => {
-      resolve(data.toString());
+      resolve(
+        (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString("utf8"),
+      );
       ws.close();
     });
     ws.on("error", reject);

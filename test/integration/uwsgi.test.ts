@@ -97,10 +97,13 @@ let venvPython = "";
 before(() => {
   const dir = scratch();
   projects = path.join(dir, "projects");
-  python = run("bash", [path.join(ROOT, "scripts/make-django-projects.sh"), projects], { ...process.env, PYTHON: "/usr/bin/python3" })
-    .trim()
-    .split("\n")
-    .pop()!;
+  const printed = run("bash", [path.join(ROOT, "scripts/make-django-projects.sh"), projects], {
+    ...process.env,
+    PYTHON: "/usr/bin/python3",
+  });
+  // The script's last line is the interpreter it found (one that imports django).
+  python = printed.trim().split("\n").pop() ?? "";
+  assert.ok(python.startsWith("/"), `make-django-projects printed no interpreter: ${printed}`);
   // uWSGI embeds Debian's libpython: a virtualenv of that interpreter, seen through `--home`.
   run(python, ["-m", "venv", "--without-pip", "--system-site-packages", path.join(dir, "venv")]);
   venvPython = path.join(dir, "venv/bin/python");
