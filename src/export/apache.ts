@@ -55,7 +55,11 @@ function virtualHosts(route: FrontRoute, options: FrontOptions): string[] {
   return [
     ...comment(route),
     ...plain,
-    `    Redirect permanent / https://${route.hosts.find((h) => !h.startsWith("*")) ?? route.hosts[0]}${port === "443" ? "" : `:${port}`}/`,
+    // SERVER_NAME is the name the client asked for (UseCanonicalName Off, the default), so each
+    // alias redirects to itself.
+    '    <Location "/">',
+    `        Redirect permanent "https://%{SERVER_NAME}${port === "443" ? "" : `:${port}`}%{REQUEST_URI}"`,
+    "    </Location>",
     "</VirtualHost>",
     `<VirtualHost ${address(options.tlsListen)}>`,
     ...names,

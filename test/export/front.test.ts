@@ -85,6 +85,7 @@ describe("front routes", () => {
     const apache = renderApache(routes, options);
     assert.match(apache, /<VirtualHost \*:8443>\n(.*\n){1,3} {4}SSLEngine on/);
     assert.match(apache, /RequestHeader set X-Forwarded-Proto "https"/);
+    assert.match(apache, /Redirect permanent "https:\/\/%\{SERVER_NAME\}:8443%\{REQUEST_URI\}"/);
     assert.match(apache, /Error "tsgi export: Apache needs mod_ssl: run a2enmod ssl"/);
     const caddy = renderCaddy(routes, options);
     assert.match(caddy, /^https:\/\/shop\.example\.com:8443, https:\/\/www\.shop\.example\.com:8443 \{\n\tbind 127\.0\.0\.1\n\ttls /m);
