@@ -11,6 +11,8 @@ export interface SiteChange {
   readonly before: ResolvedSite;
   readonly after: ResolvedSite;
   readonly socketChanged: boolean;
+  /** False when only keys its processes never see changed (`hosts`): nothing to reload. */
+  readonly processesChanged: boolean;
   /** Top-level keys of `ResolvedSite` that differ, e.g. `["env", "processes"]`. */
   readonly fields: readonly string[];
 }
@@ -35,6 +37,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** Keys read only by `export nginx|apache|caddy`, never by a site's processes. */
+const FRONT_ONLY: readonly string[] = ["hosts"];
+
 function changedFields(before: ResolvedSite, after: ResolvedSite): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof ResolvedSite>;
   return [...keys].filter((key) => !deepEqual(before[key], after[key]));
@@ -55,7 +60,14 @@ export function diffConfigs(old: ResolvedConfig, next: ResolvedConfig): ConfigDi
     }
     const fields = changedFields(before, after);
     if (fields.length === 0) unchanged.push(after);
-    else changed.push({ before, after, socketChanged: fields.includes("listen"), fields });
+    else
+      changed.push({
+        before,
+        after,
+        socketChanged: fields.includes("listen"),
+        processesChanged: fields.some((field) => !FRONT_ONLY.includes(field)),
+        fields,
+      });
   }
   const removed = old.sites.filter((site) => !names.has(site.name));
   return { added, removed, changed, unchanged };

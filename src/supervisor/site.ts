@@ -174,10 +174,17 @@ export class Site {
     return queued;
   }
 
-  /** A changed site from `reload-config`: reload in place, or restart when its socket changed. */
-  update(config: ResolvedSite, socketChanged: boolean): Promise<OpResult> {
+  /**
+   * A changed site from `reload-config`: reload in place, or restart when its socket changed;
+   * neither when only what its processes never see changed (`hosts`).
+   */
+  update(config: ResolvedSite, socketChanged: boolean, processesChanged = true): Promise<OpResult> {
     return this.#enqueue(async () => {
       const wasUp = this.#current !== undefined;
+      if (!socketChanged && !processesChanged) {
+        this.#config = config;
+        return { ok: true, message: `${this.name} updated (hosts only: its processes keep running)` };
+      }
       if (socketChanged) {
         await this.#stop(true);
         this.#config = config;

@@ -136,7 +136,7 @@ export class Supervisor {
       ...diff.changed.map(async (change) => {
         const site = this.#sites.get(change.after.name);
         if (site === undefined) return;
-        results[change.after.name] = await site.update(change.after, change.socketChanged);
+        results[change.after.name] = await site.update(change.after, change.socketChanged, change.processesChanged);
         this.#watchMemory(site);
         this.#watchHealth(site);
         this.events.emit({ type: "site-updated", site: site.name });

@@ -255,3 +255,20 @@ describe("export nginx|apache: the real server in front of three tsgi sites", ()
     await server.stop();
   });
 });
+
+describe("export after an edit: reload-config, then export again", () => {
+  it("a hosts-only edit keeps the site's processes; the next export routes the new name", async () => {
+    const before = (await supervisor.site("alpha")).pids;
+    const text = fs.readFileSync(supervisor.file, "utf8");
+    fs.writeFileSync(
+      supervisor.file,
+      text.replace(`hosts: [${HOSTS.alpha.join(", ")}]`, `hosts: [${HOSTS.alpha.join(", ")}, new.alpha.test]`),
+    );
+    const applied = await supervisor.cli(["reload-config"]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /alpha/);
+    assert.deepEqual((await supervisor.site("alpha")).pids, before, "a hosts edit restarts nothing");
+    const conf = fs.readFileSync(await exported("nginx", "nginx-after-edit.conf", ["--listen", "127.0.0.1:8080"]), "utf8");
+    assert.match(conf, /server_name alpha\.test www\.alpha\.test new\.alpha\.test;/);
+  });
+});

@@ -77,3 +77,17 @@ test("deepEqual treats a missing key and an undefined one alike, and arrays by o
   assert.equal(deepEqual({ a: [] }, { a: {} }), false);
   assert.equal(deepEqual(null, {}), false);
 });
+
+test("a change of hosts alone changes the site but not its processes", () => {
+  const diff = diffConfigs(
+    plan("  a: {command: [a], hosts: [a.example.com]}\n  b: {command: [b], hosts: [b.example.com]}\n"),
+    plan("  a: {command: [a], hosts: [a.example.com, www.a.example.com]}\n  b: {command: [b, x], hosts: [b.example.org]}\n"),
+  );
+  assert.deepEqual(
+    diff.changed.map((c) => [c.after.name, c.processesChanged, c.fields]),
+    [
+      ["a", false, ["hosts"]],
+      ["b", true, ["kind", "hosts"]],
+    ],
+  );
+});
