@@ -178,6 +178,12 @@ describe("wsgiServer: uwsgi — three Django sites from two startproject project
       if (site.name === "blog") assert.ok(exe.includes("--home") && exe.includes(path.dirname(path.dirname(venvPython))), exe.join(" "));
     }
     assert.equal((await get(ports.blog, "/")).body, "blog: hello from Django under tsgi\n");
+    // threads: 4 — four requests in flight at once in blog's one worker, each on its own thread.
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => getJson<{ pid: number; thread: string }>(ports.blog, "/slow?ms=600")),
+    );
+    assert.equal(new Set(answers.map((a) => a.pid)).size, 1, "one worker");
+    assert.equal(new Set(answers.map((a) => a.thread)).size, 4, `four threads: ${answers.map((a) => a.thread).join(", ")}`);
   });
 
   it("reload of one site under load: 0 failed requests, the new masters serve, the others keep their pids", async () => {
