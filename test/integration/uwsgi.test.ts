@@ -104,6 +104,22 @@ before(() => {
   // The script's last line is the interpreter it found (one that imports django).
   python = printed.trim().split("\n").pop() ?? "";
   assert.ok(python.startsWith("/"), `make-django-projects printed no interpreter: ${printed}`);
+  // middleware: Django's guide's wrapper, and one that refuses.
+  fs.writeFileSync(
+    path.join(projects, "shop/shop/tsgi_mw.py"),
+    `class HelloWorldApplication:
+    def __init__(self, application):
+        self.application = application
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/hello":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"Hello World from the wrapper\\n"]
+        return self.application(environ, start_response)
+
+def refuses(application):
+    raise RuntimeError("this wrapper refuses on purpose")
+`,
+  );
   // uWSGI embeds Debian's libpython: a virtualenv of that interpreter, seen through `--home`.
   run(python, ["-m", "venv", "--without-pip", "--system-site-packages", path.join(dir, "venv")]);
   venvPython = path.join(dir, "venv/bin/python");
@@ -128,6 +144,7 @@ sites:
     cwd: ${JSON.stringify(path.join(root, "shop"))}
     settings: shop.settings_eu
     listen: 127.0.0.1:${ports.eu}
+    middleware: [shop.tsgi_mw.HelloWorldApplication]
   blog:
     wsgi: blog.wsgi:application
     cwd: ${JSON.stringify(path.join(root, "blog"))}
@@ -178,6 +195,9 @@ describe("wsgiServer: uwsgi — three Django sites from two startproject project
       if (site.name === "blog") assert.ok(exe.includes("--home") && exe.includes(path.dirname(path.dirname(venvPython))), exe.join(" "));
     }
     assert.equal((await get(ports.blog, "/")).body, "blog: hello from Django under tsgi\n");
+    // middleware: wraps shop-eu only, though shop runs the same code.
+    assert.equal((await get(ports.eu, "/hello")).body, "Hello World from the wrapper\n");
+    assert.equal((await get(ports.shop, "/hello")).status, 404);
     // threads: 4 — four requests in flight at once in blog's one worker, each on its own thread.
     const answers = await Promise.all(
       Array.from({ length: 4 }, () => getJson<{ pid: number; thread: string }>(ports.blog, "/slow?ms=600")),
@@ -252,6 +272,11 @@ sites:
     wsgi: nosuch.wsgi:application
     cwd: ${shop}
     listen: 127.0.0.1:${await freePort()}
+  refused:
+    wsgi: shop.wsgi:application
+    cwd: ${shop}
+    listen: 127.0.0.1:${await freePort()}
+    middleware: [shop.tsgi_mw.refuses]
 `,
       { dir },
     );
@@ -259,7 +284,7 @@ sites:
     await supervisor.waitRunning(["good"], 30_000);
     const sites = await waitFor("the three broken sites fatal", async () => {
       const all = await supervisor.status();
-      return ["nouwsgi", "noplugin", "noapp"].every((name) => siteOf(all, name).state === "fatal") ? all : undefined;
+      return ["nouwsgi", "noplugin", "noapp", "refused"].every((name) => siteOf(all, name).state === "fatal") ? all : undefined;
     });
     assert.equal(
       siteOf(sites, "nouwsgi").reason,
@@ -273,7 +298,11 @@ sites:
       siteOf(sites, "noapp").reason ?? "",
       /cannot import nosuch\.wsgi from .*No module named 'nosuch'\) — check wsgi:, cwd: and settings:/,
     );
-    for (const name of ["nouwsgi", "noplugin", "noapp"]) {
+    assert.equal(
+      siteOf(sites, "refused").reason,
+      "middleware shop.tsgi_mw.refuses raised RuntimeError: this wrapper refuses on purpose when wrapping the application",
+    );
+    for (const name of ["nouwsgi", "noplugin", "noapp", "refused"]) {
       assert.equal(siteOf(sites, name).restarts, 0);
       assert.ok(!supervisor.events.some((e) => e.site === name && /started pid/.test(e.message)), `${name} never spawned`);
     }

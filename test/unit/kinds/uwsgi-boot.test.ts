@@ -10,7 +10,14 @@ import { launchPlan } from "../../../src/kinds/launch.js";
 import { UWSGI_APP_BOOT, UWSGI_LAUNCH, uwsgiArgs, uwsgiExportArgv, virtualenvOf } from "../../../src/kinds/uwsgi-boot.js";
 import { resolvedSite } from "../../helpers/resolved-site.js";
 
-const KIND = { type: "wsgi", target: "shop.wsgi:application", python: "/srv/venv/bin/python", threads: 4, server: "uwsgi" } as const;
+const KIND = {
+  type: "wsgi",
+  target: "shop.wsgi:application",
+  python: "/srv/venv/bin/python",
+  threads: 4,
+  server: "uwsgi",
+  middleware: ["shop.mw.Wrap"],
+} as const;
 const SITE = resolvedSite({ name: "shop", kind: KIND, stopSignal: "SIGHUP", stopTimeoutMs: 12_500 });
 
 function after(args: readonly string[], flag: string): string | undefined {
@@ -53,6 +60,7 @@ describe("uwsgi command line", () => {
     assert.equal(plan.file, "/srv/venv/bin/python");
     assert.deepEqual(plan.args.slice(0, 3), ["-c", UWSGI_LAUNCH, "uwsgi"]);
     assert.equal(plan.env["TSGI_WSGI_TARGET"], "shop.wsgi:application");
+    assert.equal(plan.env["TSGI_PY_MIDDLEWARE"], JSON.stringify(["shop.mw.Wrap"]));
     assert.ok(plan.display.includes("<tsgi uwsgi app boot>") && !plan.display.includes(UWSGI_APP_BOOT));
   });
 
