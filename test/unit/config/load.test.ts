@@ -283,8 +283,8 @@ test("hosts: lowercased, a trailing dot dropped, wildcards kept; wsgiServer: fro
       "  b: {wsgi: b.wsgi:app, listen: 9300}\n  c: {wsgi: c.wsgi:app, listen: 9301, wsgiServer: gunicorn}\n",
   );
   assert.deepEqual(site(config, "a").hosts, ["shop.example.com", "www.shop.example.com", "*.shop.example.com"]);
-  assert.deepEqual(site(config, "b").kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 1, server: "uwsgi" });
-  assert.deepEqual(site(config, "c").kind, { type: "wsgi", target: "c.wsgi:app", python: "python3", threads: 1, server: "gunicorn" });
+  assert.deepEqual(site(config, "b").kind, { type: "wsgi", target: "b.wsgi:app", python: "python3", threads: 1, server: "uwsgi", middleware: [] });
+  assert.deepEqual(site(config, "c").kind, { type: "wsgi", target: "c.wsgi:app", python: "python3", threads: 1, server: "gunicorn", middleware: [] });
 });
 
 test("hosts: a port, a name listed twice in one site, a name in two sites (case-insensitive)", async () => {
