@@ -7,10 +7,21 @@ import { statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { IssueList } from "./errors.js";
 import type { Pos } from "./tree.js";
-import type { BeforeTask, HealthPlan, ListenAddress, LogPlan, ReadyRule, ResolvedConfig, ResolvedSite, SiteKind, SiteLimits } from "./types.js";
+import type {
+  BeforeTask,
+  HealthPlan,
+  HttpPlan,
+  ListenAddress,
+  LogPlan,
+  ReadyRule,
+  ResolvedConfig,
+  ResolvedSite,
+  SiteKind,
+  SiteLimits,
+} from "./types.js";
 import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
-import type { SiteFields, SiteValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
-import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
+import type { SiteFields, SiteValues, SupervisorValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
+import { buildSiteEnv, DEFAULT_INHERIT, expandVars, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
 import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
 import { formatListen, listenConflicts } from "./listen.js";
 import { checkHostsUnique } from "./hosts-unique.js";
@@ -424,7 +435,8 @@ function resolveSupervisor(
   valid: ValidConfig,
   dir: string,
   issues: IssueList,
-): { control: string; logs: LogPlan | false; watchDebounceMs: number } {
+  env: NodeJS.ProcessEnv,
+): { control: string; logs: LogPlan | false; watchDebounceMs: number; http: HttpPlan | undefined } {
   const { supervisor } = valid;
   const control = resolve(dir, supervisor.control?.value ?? DEFAULTS.control);
   checkUnixPath(control, supervisor.control?.node.pos ?? { line: 1, col: 1 }, "the control socket", issues);
@@ -440,7 +452,51 @@ function resolveSupervisor(
             keep: supervisor.logKeep?.value ?? DEFAULTS.logKeep,
           },
     watchDebounceMs: supervisor.watchDebounce?.value ?? DEFAULTS.watchDebounceMs,
+    http: resolveHttp(supervisor.http, env, issues),
   };
+}
+
+/** Tokens shorter than this are guessable; a random 32-character one is what `dashboard` makes. */
+const MIN_TOKEN_LENGTH = 16;
+
+/** `supervisor.http`: TCP only, and never without a token (anything on TCP needs one). */
+function resolveHttp(field: TypedField<SupervisorValues["http"]> | undefined, env: NodeJS.ProcessEnv, issues: IssueList): HttpPlan | undefined {
+  if (field === undefined) return undefined;
+  const entry = (key: string) => (field.node.kind === "map" ? field.node.entries.find((e) => e.key === key) : undefined);
+  const listen = field.value.listen;
+  let ok = true;
+  if (listen === undefined) {
+    issues.add(field.keyPos, "`supervisor.http` has no `listen`", "add `listen: 127.0.0.1:9900` (a TCP address)");
+    ok = false;
+  } else if (listen.type !== "tcp") {
+    issues.add(entry("listen")?.value.pos ?? field.keyPos, "`supervisor.http.listen` must be a TCP address, not a unix socket", "the control socket already serves `/v1/` on a unix socket; write `127.0.0.1:9900`");
+    ok = false;
+  }
+  const raw = field.value.token;
+  if (raw === undefined) {
+    issues.add(
+      field.keyPos,
+      "`supervisor.http` has no `token`: anything served on TCP needs one",
+      "add `token: ${TSGI_HTTP_TOKEN}` and set TSGI_HTTP_TOKEN to a long random string (e.g. `openssl rand -hex 24`)",
+    );
+    return undefined;
+  }
+  const tokenNode = entry("token")?.value;
+  const expanded = expandVars(raw, env);
+  if (!expanded.ok) {
+    issues.add(tokenNode?.pos ?? field.keyPos, `\`supervisor.http.token\`: ${expanded.message}`, expanded.hint);
+    return undefined;
+  }
+  if (expanded.value.length < MIN_TOKEN_LENGTH) {
+    issues.add(
+      tokenNode?.pos ?? field.keyPos,
+      `\`supervisor.http.token\` is ${expanded.value.length === 0 ? "empty" : `${expanded.value.length} characters long`}; it must be at least ${MIN_TOKEN_LENGTH}`,
+      "use a long random string (e.g. `openssl rand -hex 24`), kept in an environment variable: `token: ${TSGI_HTTP_TOKEN}`",
+    );
+    return undefined;
+  }
+  if (!ok || listen === undefined || listen.type !== "tcp") return undefined;
+  return { listen, token: expanded.value };
 }
 
 /** Two sites on one address: the second is reported, naming the first. */
@@ -467,7 +523,7 @@ function checkAddresses(sites: readonly ResolvedSite[], valid: ValidConfig, cont
 
 export function resolveConfig(valid: ValidConfig, options: ResolveOptions, issues: IssueList): ResolvedConfig | undefined {
   const dir = dirname(options.file);
-  const supervisor = resolveSupervisor(valid, dir, issues);
+  const supervisor = resolveSupervisor(valid, dir, issues, options.env);
   checkDefaultsEnv(valid, issues);
   const defaultsEnv = expandEnv(valid.defaults.env, options.env, "", issues);
   const sites = valid.sites.flatMap((site) => resolveSite(site, valid, defaultsEnv, options, issues) ?? []);

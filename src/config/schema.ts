@@ -382,6 +382,27 @@ export const SUPERVISOR_KEYS = {
     default: "`5`",
   },
   watchDebounce: { type: duration, description: "Quiet time after a file change before a hot reload.", default: "`100ms`" },
+  http: {
+    type: {
+      type: "object",
+      keys: {
+        listen: {
+          type: { type: "listen" },
+          description: "`HOST:PORT` (or `PORT`, on 127.0.0.1) of the dashboard, the control API (`/v1/`) and `/metrics`.",
+          required: true,
+        },
+        token: {
+          type: str,
+          description: "Every request must carry it (`Authorization: Bearer TOKEN`, or `/?token=TOKEN` once in a browser); use `${VAR}`.",
+          required: true,
+        },
+      },
+      example: "{listen: 127.0.0.1:9900, token: ${TSGI_HTTP_TOKEN}}",
+    },
+    description:
+      "Serve the live dashboard at `/`, the control API under `/v1/` and Prometheus metrics at `/metrics` over TCP, behind a token. Without it nothing listens on TCP.",
+    default: "none",
+  },
 } as const satisfies KeyTable;
 
 /** `defaults` takes any site key except those naming what a site runs or where it listens. */

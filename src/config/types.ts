@@ -166,6 +166,8 @@ export interface ResolvedConfig {
   readonly logs: LogPlan | false;
   /** Hot-reload debounce. */
   readonly watchDebounceMs: number;
+  /** `supervisor.http`: the dashboard, `/v1/` and `/metrics` on TCP; `undefined` = nothing on TCP. */
+  readonly http?: HttpPlan | undefined;
   /** Sites in file order. */
   readonly sites: readonly ResolvedSite[];
 }
@@ -185,3 +187,9 @@ export interface ConfigIssue {
 
 export type LoadResult =
   { readonly ok: true; readonly config: ResolvedConfig } | { readonly ok: false; readonly errors: readonly ConfigIssue[] };
+
+export interface HttpPlan {
+  readonly listen: { readonly type: "tcp"; readonly host: string; readonly port: number };
+  /** `${VAR}` expanded. Never printed: status, logs and the dashboard leave it out. */
+  readonly token: string;
+}

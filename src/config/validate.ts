@@ -67,6 +67,7 @@ export interface SupervisorValues {
   logMaxSize: number;
   logKeep: number;
   watchDebounce: number;
+  http: { readonly listen?: ListenAddress; readonly token?: string };
 }
 
 // The table in schema.ts and these types name the same keys, or this fails to compile.

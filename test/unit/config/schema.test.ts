@@ -116,6 +116,7 @@ test("every supervisor key is accepted", async () => {
     logMaxSize: "logMaxSize: 1MB",
     logKeep: "logKeep: 2",
     watchDebounce: "watchDebounce: 50ms",
+    http: "http: {listen: 127.0.0.1:9900, token: 0123456789abcdef0123}",
   };
   const { config } = await loadOk(`version: 1\nsupervisor:\n  ${Object.values(samples).join("\n  ")}\nsites:\n  s: {command: [a]}\n`);
   assert.deepEqual(config.logs && [config.logs.maxSizeBytes, config.logs.keep], [1024 * 1024, 2]);
