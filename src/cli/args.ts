@@ -28,6 +28,7 @@ export type Command =
   | { readonly name: "logs"; readonly site: string; readonly follow: boolean; readonly lines: number; readonly control: ControlTarget }
   | { readonly name: "export"; readonly target: string; readonly file: string; readonly argv: readonly string[] }
   | { readonly name: "startup"; readonly file: string; readonly user: boolean; readonly out: string | undefined }
+  | { readonly name: "dashboard"; readonly control: ControlTarget; readonly open: boolean }
   | { readonly name: "help" }
   | { readonly name: "version" };
 
@@ -46,11 +47,12 @@ export const USAGE = `Usage:
   tsgi-supervise init [sites.yaml]           write a commented sites.yaml to start from
   tsgi-supervise export systemd|kubernetes|nginx|apache|caddy sites.yaml [options]
   tsgi-supervise startup [sites.yaml] [--user] [--out DIR]   a systemd unit running this supervisor at boot
+  tsgi-supervise dashboard [--open]          the live dashboard on a loopback URL with a one-time token
 
 Control commands find the supervisor through -c sites.yaml, TSGI_CONTROL (a socket path),
 or ./sites.yaml. Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad sites.yaml.`;
 
-const CONTROL = ["status", "start", "stop", "restart", "reload", "reload-config", "logs"];
+const CONTROL = ["status", "start", "stop", "restart", "reload", "reload-config", "logs", "dashboard"];
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
   const [first] = argv;
@@ -121,6 +123,7 @@ function parseControl(name: string, rest: readonly string[], env: NodeJS.Process
       json: { type: "boolean" },
       follow: { type: "boolean", short: "f" },
       lines: { type: "string", short: "n" },
+      open: { type: "boolean" },
     },
   });
   const control: ControlTarget =
@@ -129,12 +132,17 @@ function parseControl(name: string, rest: readonly string[], env: NodeJS.Process
       : env["TSGI_CONTROL"]
         ? { type: "socket", path: env["TSGI_CONTROL"] }
         : { type: "config", file: "sites.yaml" };
+  if (values.open === true && name !== "dashboard") return { ok: false, message: "--open belongs to `dashboard`" };
   switch (name) {
     case "status":
       if (positionals.length > 0) return { ok: false, message: "status takes no site name (it shows every site)" };
       return { ok: true, command: { name: "status", control, json: values.json ?? false } };
     case "reload-config":
       return { ok: true, command: { name: "reload-config", control } };
+    case "dashboard":
+      if (positionals.length > 0)
+        return { ok: false, message: "dashboard takes no site name (it shows every site); -c sites.yaml picks the supervisor" };
+      return { ok: true, command: { name: "dashboard", control, open: values.open ?? false } };
     case "logs": {
       const site = positionals[0];
       if (site === undefined) return { ok: false, message: "logs needs a site name: logs NAME [-f] [-n N]" };

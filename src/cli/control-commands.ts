@@ -20,7 +20,10 @@ async function socketOf(target: ControlTarget, io: Io): Promise<string | number>
   return found.path;
 }
 
-export async function controlCommand(command: Extract<Command, { control: ControlTarget }>, io: Io): Promise<number> {
+export async function controlCommand(
+  command: Exclude<Extract<Command, { control: ControlTarget }>, { name: "dashboard" }>,
+  io: Io,
+): Promise<number> {
   const socket = await socketOf(command.control, io);
   if (typeof socket === "number") return socket;
   try {

@@ -39,6 +39,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "reload-config":
     case "logs":
       return (await import("./control-commands.js")).controlCommand(command, io);
+    case "dashboard":
+      return (await import("./dashboard.js")).dashboardCommand(command, io);
     default:
       throw new Error(`unknown command ${JSON.stringify(command satisfies never)}`);
   }

@@ -5,10 +5,13 @@
  * (`supervisor/`), the control socket (`control/`), hot reload (`watch/`), logs (`logging/`).
  */
 import { formatIssues, loadConfig } from "../config/load.js";
-import { ControlSocketBusy, startControlServer, type ReloadConfigOutcome } from "../control/server.js";
+import { ControlSocketBusy, controlHandler, startControlServer, type ControlDeps, type ReloadConfigOutcome } from "../control/server.js";
+import type { InProcessDashboard } from "../dashboard/in-process.js";
+import type { HttpListener } from "../http/listener.js";
 import { describeTracking, startHost, SubreaperUnavailable, uninstallHost } from "../host/host.js";
 import { startSystemdSession, summarize } from "../host/systemd-session.js";
 import { colorWanted, createLog } from "../logging/logger.js";
+import { tapLog } from "../logging/tap.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { realClock } from "../time/clock.js";
@@ -31,7 +34,9 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return 2;
   }
 
-  const log = createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout });
+  // Tapped: the dashboard and /metrics listen to the log's events (nothing listens without them).
+  const tapped = tapLog(createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout }));
+  const log = tapped.log;
   // Real time enters here, and only here: everything below takes this clock.
   const clock = realClock;
   // Before anything is spawned: the subreaper bit, the reaper and the tracking (`host/`).
@@ -55,6 +60,14 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   // systemctl status shows the latest STATUS= line: keep it current as sites change state.
   supervisor.events.on("state", () => systemd.status(summary()));
 
+  // The dashboard's feed: made for the first viewer, or now with supervisor.http (its history and
+  // counters then cover the whole run). Its modules are loaded only then.
+  let dashboard: Promise<InProcessDashboard> | undefined;
+  const dashboardOnce = (): Promise<InProcessDashboard> =>
+    (dashboard ??= import("../dashboard/in-process.js").then((m) =>
+      m.inProcessDashboard(supervisor, tapped, { always: config.http !== undefined }),
+    ));
+
   let reloading: Promise<ReloadConfigOutcome> | undefined;
   const reloadConfig = (): Promise<ReloadConfigOutcome> => {
     // Single-flight: a SIGHUP during a reload-config joins it instead of stacking.
@@ -71,9 +84,16 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     if (!next.ok) {
       const errors = formatIssues(next.errors);
       log.event("error", `${config.file} has errors; nothing changed:\n${errors}`, undefined, { event: "reload-config", ok: false });
+      void dashboard?.then((d) => d.emit({ type: "config", time: Date.now(), ok: false, errors }));
       return { ok: false, errors };
     }
+    if (JSON.stringify(next.config.http) !== JSON.stringify(config.http)) {
+      log.event("warn", "supervisor.http changed: the listener keeps its address and token until the supervisor restarts");
+    }
     const report = await supervisor.apply(next.config);
+    void dashboard?.then((d) =>
+      d.emit({ type: "config", time: Date.now(), ok: true, added: report.added, removed: report.removed, changed: report.changed }),
+    );
     log.event(
       "info",
       `configuration applied: added ${report.added.join(",") || "-"}, removed ${report.removed.join(",") || "-"}, changed ${report.changed.join(",") || "-"}, unchanged ${report.unchanged.length}`,
@@ -81,9 +101,10 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return { ok: true, report };
   };
 
+  const controlDeps: ControlDeps = { supervisor, log, reloadConfig, feed: () => dashboardOnce().then((d) => d.feed) };
   let control;
   try {
-    control = await startControlServer(config.control, { supervisor, log, reloadConfig });
+    control = await startControlServer(config.control, controlDeps);
   } catch (error) {
     if (error instanceof ControlSocketBusy) {
       err.write(`tsgi: ${error.message}\n`);
@@ -122,6 +143,26 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   );
   supervisor.events.on("processes-changed", () => state.touch());
 
+  let http: HttpListener | undefined;
+  if (config.http !== undefined) {
+    const plan = config.http;
+    try {
+      const { startSupervisorHttp } = await import("../http/supervisor-http.js");
+      http = await startSupervisorHttp({ plan, dashboard: await dashboardOnce(), control: controlHandler(controlDeps), log, tapped });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      err.write(
+        `tsgi: supervisor.http cannot listen on ${plan.listen.host}:${plan.listen.port}: ${code === "EADDRINUSE" ? "the address is in use — pick another port" : error instanceof Error ? error.message : String(error)}\n`,
+      );
+      await control.close();
+      await host.close();
+      uninstallHost();
+      systemd.close();
+      await log.close();
+      return 1;
+    }
+  }
+
   const hotReload = startHotReload({ supervisor, log, clock, watchAll: command.watch, configFile: config.file, reloadConfig });
 
   const done = new Promise<number>((resolve) => {
@@ -141,6 +182,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
       log.event("info", `${signal}: stopping ${supervisor.sites().length} sites`, undefined, { event: "supervisor-stopping", signal });
       void (async () => {
         await hotReload.close();
+        await http?.close();
+        (await dashboard)?.close();
         const { names: stopped, ms } = await supervisor.stopAll();
         await control.close();
         state.remove();

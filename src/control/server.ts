@@ -7,9 +7,11 @@
  *   POST /v1/reload-config               re-read sites.yaml, apply only the difference
  *   GET  /v1/sites/NAME/logs?lines=N&follow=1
  *   GET  /v1/supervisor                  the supervisor's own pid, memory, heap and open fds
+ *   GET  /v1/events                      the dashboard's feed (NDJSON): status, samples, events
  */
 import fs from "node:fs";
 import http from "node:http";
+import type { SupervisorFeed } from "../dashboard/feed.js";
 import type { Log } from "../logging/logger.js";
 import type { Site, OpResult } from "../supervisor/site.js";
 import type { ApplyReport, Supervisor } from "../supervisor/supervisor.js";
@@ -23,6 +25,8 @@ export interface ControlDeps {
   readonly log: Log;
   /** Re-reads sites.yaml and applies it (shared with SIGHUP and the file watcher). */
   readonly reloadConfig: () => Promise<ReloadConfigOutcome>;
+  /** The dashboard's feed (`GET /v1/events`), created on first use. */
+  readonly feed?: () => Promise<SupervisorFeed>;
 }
 
 const ACTIONS = ["start", "stop", "restart", "reload"] as const;
@@ -36,14 +40,7 @@ export interface ControlServer {
 export async function startControlServer(socketPath: string, deps: ControlDeps): Promise<ControlServer> {
   const claim = await claimSocketPath(socketPath);
   if (!claim.ok) throw new ControlSocketBusy(claim.message);
-  const server = http.createServer((request, response) => {
-    handle(request, response, deps).catch((error: unknown) => {
-      // The rest of an oversized body is read and dropped (see drainBody), so the client gets
-      // to read this answer instead of a broken pipe.
-      if (error instanceof BodyTooLarge) return send(response, 413, { error: error.message });
-      send(response, 500, { error: error instanceof Error ? error.message : String(error) });
-    });
-  });
+  const server = http.createServer(controlHandler(deps));
   // The socket must never be connectable by others, not even for the instant between bind and
   // chmod: the umask makes bind create it 0600.
   const oldMask = process.umask(0o177);
@@ -68,6 +65,21 @@ export async function startControlServer(socketPath: string, deps: ControlDeps):
   };
 }
 
+/**
+ * The control API's request handler: the unix socket serves it, and so does `supervisor.http`
+ * (behind its token) — one implementation of `/v1/`, not two.
+ */
+export function controlHandler(deps: ControlDeps): http.RequestListener {
+  return (request, response) => {
+    handle(request, response, deps).catch((error: unknown) => {
+      // The rest of an oversized body is read and dropped (see drainBody), so the client gets
+      // to read this answer instead of a broken pipe.
+      if (error instanceof BodyTooLarge) return send(response, 413, { error: error.message });
+      send(response, 500, { error: error instanceof Error ? error.message : String(error) });
+    });
+  };
+}
+
 export class ControlSocketBusy extends Error {}
 
 class BodyTooLarge extends Error {}
@@ -84,6 +96,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     return send(response, outcome.ok ? 200 : 422, outcome);
   }
   if (parts[1] === "supervisor" && parts.length === 2) return send(response, 200, supervisorStatus(deps.supervisor));
+  if (parts[1] === "events" && parts.length === 2) return events(request, response, deps);
   if (parts[1] !== "sites") return send(response, 404, { error: `unknown path ${url.pathname}` });
   const supervisor = deps.supervisor;
   if (parts.length === 2) {
@@ -152,6 +165,16 @@ function logs(url: URL, response: http.ServerResponse, log: Log, site: string): 
   }
   const stop = log.recent.follow(site, (line) => response.write(`${JSON.stringify(line)}\n`));
   response.on("close", stop);
+}
+
+/** `GET /v1/events`: the dashboard feed as NDJSON — the hello, then every change, until the client goes. */
+async function events(request: http.IncomingMessage, response: http.ServerResponse, deps: ControlDeps): Promise<void> {
+  if (deps.feed === undefined) return send(response, 404, { error: "this supervisor has no event feed" });
+  const feed = await deps.feed();
+  response.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+  const stop = await feed.subscribe((message) => response.write(`${JSON.stringify(message)}\n`));
+  if (request.destroyed || response.destroyed) stop();
+  else response.on("close", stop);
 }
 
 function send(response: http.ServerResponse, status: number, body: unknown): void {

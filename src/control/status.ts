@@ -17,6 +17,8 @@ export interface ProcessStatus {
   readonly restarts: number;
   readonly memoryBytes: number | undefined;
   readonly cpuPercent: number | undefined;
+  /** CPU time of the process's group since it started (`/metrics` counts it). */
+  readonly cpuSeconds: number | undefined;
   readonly detail: string | undefined;
 }
 
@@ -62,7 +64,11 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
         pid,
         parts.length === 0
           ? undefined
-          : { memoryBytes: parts.reduce((a, u) => a + u.memoryBytes, 0), cpuPercent: parts.reduce((a, u) => a + u.cpuPercent, 0) },
+          : {
+              memoryBytes: parts.reduce((a, u) => a + u.memoryBytes, 0),
+              cpuPercent: parts.reduce((a, u) => a + u.cpuPercent, 0),
+              cpuSeconds: parts.reduce((a, u) => a + u.cpuSeconds, 0),
+            },
       ] as const;
     }),
   );
@@ -74,6 +80,7 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
       uptimeMs: p.startedAt === undefined ? undefined : now - p.startedAt,
       memoryBytes: stats?.memoryBytes,
       cpuPercent: stats === undefined ? undefined : Math.round(stats.cpuPercent * 10) / 10,
+      cpuSeconds: stats?.cpuSeconds,
     };
   });
   const measured = processes.filter((p) => p.memoryBytes !== undefined);

@@ -16,6 +16,8 @@ export interface Usage {
   readonly memoryBytes: number;
   /** Percent of one CPU since the previous sample of this process (or since it started). */
   readonly cpuPercent: number;
+  /** CPU time (user + system) since the process started, in seconds. */
+  readonly cpuSeconds: number;
 }
 
 interface Sample {
@@ -64,7 +66,11 @@ export class UsageSampler {
       const ranSeconds = uptime - Number(startTime) / TICKS_PER_SECOND;
       cpuPercent = ranSeconds > 0 ? ((ticks / TICKS_PER_SECOND) * 100) / ranSeconds : 0;
     }
-    return { memoryBytes: Number(statm.split(" ")[1] ?? 0) * PAGE_SIZE, cpuPercent: Math.max(0, cpuPercent) };
+    return {
+      memoryBytes: Number(statm.split(" ")[1] ?? 0) * PAGE_SIZE,
+      cpuPercent: Math.max(0, cpuPercent),
+      cpuSeconds: ticks / TICKS_PER_SECOND,
+    };
   }
 }
 

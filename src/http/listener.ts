@@ -1,0 +1,61 @@
+/**
+ * The TCP listener of `supervisor.http` and of `tsgi-supervise dashboard`. Loaded only when one
+ * of them is used: a supervisor without `supervisor.http` never imports it.
+ */
+import http from "node:http";
+import { isIP } from "node:net";
+import type { RouteDeps } from "./routes.js";
+import { routes } from "./routes.js";
+
+export interface HttpListener {
+  /** The address actually bound (port 0 = the one the kernel picked). */
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startHttpListener(host: string, port: number, deps: RouteDeps): Promise<HttpListener> {
+  const server = http.createServer(routes(deps));
+  // Long-lived event streams must not count against the defaults meant for one request.
+  server.requestTimeout = 0;
+  server.headersTimeout = 20_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const bound = typeof address === "object" && address !== null ? address.port : port;
+  const shown = isIP(host) === 6 ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    host,
+    port: bound,
+    url: `http://${shown}:${bound}/`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** Loopback addresses only; anything else reaches other machines. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** What a non-loopback listener without TLS means, said once at start-up. */
+export function exposureWarning(host: string, port: number): string | undefined {
+  if (isLoopback(host)) return undefined;
+  return (
+    `supervisor.http listens on ${host}:${port}, reachable from other machines, over plain HTTP: ` +
+    `the token and everything the dashboard shows cross the network unencrypted, and anyone who sees the token can stop or restart every site. ` +
+    `Put a TLS-terminating proxy in front of it, or listen on 127.0.0.1 and reach it through \`ssh -L ${port}:127.0.0.1:${port}\``
+  );
+}
