@@ -397,7 +397,7 @@ export const SUPERVISOR_KEYS = {
           required: true,
         },
       },
-      example: "{listen: 127.0.0.1:9900, token: ${TSGI_HTTP_TOKEN}}",
+      example: "{listen: 127.0.0.1:9900, token: \"${TSGI_HTTP_TOKEN}\"}",
     },
     description:
       "Serve the live dashboard at `/`, the control API under `/v1/` and Prometheus metrics at `/metrics` over TCP, behind a token. Without it nothing listens on TCP.",

@@ -12,7 +12,9 @@ export interface Asset {
 }
 
 const require = createRequire(import.meta.url);
-const page = (name: string): string => fileURLToPath(new URL(`./page/${name}`, import.meta.url));
+// The page's files stay in src/dashboard/page (published with the package): the same path from
+// src/dashboard/ (tests under tsx) and from dist/dashboard/ (the build), with no copy step.
+const page = (name: string): string => fileURLToPath(new URL(`../../src/dashboard/page/${name}`, import.meta.url));
 
 /**
  * uPlot for the charts: 50 kB, no dependencies, draws thousands of points on a canvas without
