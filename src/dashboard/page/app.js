@@ -73,6 +73,8 @@
   }
   function sparkPath(time, values) {
     const now = Date.now();
+    // The whole width is the time we have, up to the 15 minutes kept (a minute at least).
+    const span = Math.min(historyMs, Math.max(60_000, time.length > 0 ? now - time[0] : 0));
     const points = [];
     let max = 0;
     for (let i = 0; i < values.length; i++) if (values[i] !== null && values[i] > max) max = values[i];
@@ -84,7 +86,7 @@
         pen = "M";
         continue;
       }
-      const x = 80 - ((now - time[i]) / historyMs) * 80;
+      const x = 80 - ((now - time[i]) / span) * 80;
       const y = 19 - (v / max) * 18;
       points.push(`${pen}${x.toFixed(1)},${y.toFixed(1)}`);
       pen = "L";
@@ -283,10 +285,8 @@
   function appendLog(entry) {
     const log = $("log");
     const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-    const line = el("span", {
-      class: entry.stream ?? "out",
-      text: `${clock(entry.time)} ${entry.proc ? `${selected}.${entry.proc}` : "tsgi"} | ${entry.line}\n`,
-    });
+    const text = entry.proc ? `${selected}.${entry.proc} | ${entry.line}` : `tsgi | ${entry.line.replace(/^\[tsgi\] /, "")}`;
+    const line = el("span", { class: entry.stream ?? "out", text: `${clock(entry.time)} ${text}\n` });
     log.append(line);
     while (log.childElementCount > MAX_LOG_LINES) log.firstElementChild.remove();
     if (atBottom) log.scrollTop = log.scrollHeight;
@@ -457,6 +457,7 @@
   }
 
   $("filter").addEventListener("input", render);
+  $("all-events").addEventListener("change", (e) => $("events").classList.toggle("all", e.currentTarget.checked));
   $("sort").addEventListener("change", render);
   $("reload-config").addEventListener("click", (e) => reloadConfig(e.currentTarget));
   $("detail-close").addEventListener("click", closeDetail);
