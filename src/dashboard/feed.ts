@@ -29,11 +29,24 @@ export type FeedMessage =
 
 export type FeedListener = (message: FeedMessage) => void;
 
+/** The feed's timers, injected so tests count them instead of waiting. */
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMERS: Timers = {
+  // Unref'd: a viewer's feed never keeps a stopping supervisor alive.
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+};
+
 export interface FeedOptions {
   readonly sampleMs?: number;
   /** Sample even with nobody watching (`supervisor.http`: the history is there when the page opens). */
   readonly always?: boolean;
   readonly now?: () => number;
+  readonly timers?: Timers;
 }
 
 export class SupervisorFeed {
@@ -41,21 +54,23 @@ export class SupervisorFeed {
   readonly #sampleMs: number;
   readonly #always: boolean;
   readonly #now: () => number;
+  readonly #timers: Timers;
   readonly #rings = new Map<string, SampleRing>();
   readonly #events: SupervisorEvent[] = [];
   readonly #listeners = new Set<FeedListener>();
   readonly #unsubscribe: () => void;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
   /** The id of the sampling loop running, 0 for none. */
   #loop = 0;
   #loops = 0;
-  #push: NodeJS.Timeout | undefined;
+  #push: unknown;
 
   constructor(view: SupervisorView, options: FeedOptions = {}) {
     this.#view = view;
     this.#sampleMs = options.sampleMs ?? SAMPLE_MS;
     this.#always = options.always ?? false;
     this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? REAL_TIMERS;
     this.#unsubscribe = view.subscribe((event) => this.#event(event));
     this.#schedule();
   }
@@ -82,8 +97,8 @@ export class SupervisorFeed {
     this.#unsubscribe();
     this.#listeners.clear();
     this.#loop = 0;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#push);
+    this.#timers.clear(this.#timer);
+    this.#timers.clear(this.#push);
   }
 
   /** One sample of every site, then pushed to the viewers. Exposed for tests on a fake view. */
@@ -108,8 +123,8 @@ export class SupervisorFeed {
     if (this.#events.length > RECENT_EVENTS) this.#events.splice(0, this.#events.length - RECENT_EVENTS);
     if (this.#listeners.size === 0) return;
     this.#send({ type: "event", event });
-    clearTimeout(this.#push);
-    this.#push = setTimeout(() => {
+    this.#timers.clear(this.#push);
+    this.#push = this.#timers.set(() => {
       this.#push = undefined;
       void this.#view.status().then(
         (sites) => this.#send({ type: "sites", time: this.#now(), sample: false, sites }),
@@ -130,7 +145,7 @@ export class SupervisorFeed {
       this.#run(this.#loop);
     } else if (!wanted && this.#loop !== 0) {
       this.#loop = 0;
-      clearTimeout(this.#timer);
+      this.#timers.clear(this.#timer);
       this.#timer = undefined;
     }
   }
@@ -141,8 +156,7 @@ export class SupervisorFeed {
       .catch(() => undefined)
       .finally(() => {
         if (this.#loop !== id) return;
-        this.#timer = setTimeout(() => this.#run(id), this.#sampleMs);
-        this.#timer.unref();
+        this.#timer = this.#timers.set(() => this.#run(id), this.#sampleMs);
       });
   }
 }

@@ -43,7 +43,7 @@ export function eventsFromLog(tapped: TappedLog, now: () => number = Date.now): 
         emit({ type: "reload", time, site, ok, durationMs: time - began, detail: detail ?? "" });
       }
       if (to !== "starting" && to !== "reloading") since.delete(site);
-      if ((to === "fatal" || to === "stopped") && from === "starting" && detail?.startsWith("cannot start: ")) {
+      if (detail?.startsWith("cannot start: ") === true) {
         emit({ type: "start-failed", time, site, error: detail.slice("cannot start: ".length) });
       }
       return;

@@ -1,0 +1,266 @@
+/**
+ * The dashboard's pure parts: the ring buffer, the feed on a fake supervisor with counted timers,
+ * the events read off the log, the token check, and the exposure warning.
+ */
+import assert from "node:assert/strict";
+import type http from "node:http";
+import { describe, it } from "node:test";
+import type { SiteStatus } from "../../src/control/status.js";
+import { SupervisorFeed, type FeedMessage, type Timers } from "../../src/dashboard/feed.js";
+import { eventsFromLog } from "../../src/dashboard/log-events.js";
+import { SampleRing } from "../../src/dashboard/ring.js";
+import type { EventListener, SupervisorEvent } from "../../src/dashboard/view.js";
+import { COOKIE, randomToken, tokenAuth } from "../../src/http/auth.js";
+import { exposureWarning } from "../../src/http/listener.js";
+import type { Log } from "../../src/logging/logger.js";
+import { RecentLines } from "../../src/logging/recent-lines.js";
+import { tapLog } from "../../src/logging/tap.js";
+
+function site(name: string, memoryBytes: number | undefined, state = "running"): SiteStatus {
+  return {
+    name,
+    state: state as SiteStatus["state"],
+    kind: "command",
+    address: undefined,
+    generation: 1,
+    restarts: 0,
+    reason: undefined,
+    pids: memoryBytes === undefined ? [] : [100],
+    uptimeMs: undefined,
+    memoryBytes,
+    cpuPercent: memoryBytes === undefined ? undefined : 1.5,
+    processes: [],
+  };
+}
+
+/** Timers that run only when the test says so. */
+class ManualTimers implements Timers {
+  readonly pending = new Map<number, () => void>();
+  #next = 1;
+  set(fn: () => void, _ms: number): unknown {
+    const id = this.#next++;
+    this.pending.set(id, fn);
+    return id;
+  }
+  clear(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  runAll(): void {
+    const due = [...this.pending];
+    this.pending.clear();
+    for (const [, fn] of due) fn();
+  }
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function fakeView(sites: () => SiteStatus[]) {
+  const listeners = new Set<EventListener>();
+  let calls = 0;
+  return {
+    get calls() {
+      return calls;
+    },
+    emit: (event: SupervisorEvent) => listeners.forEach((l) => l(event)),
+    view: {
+      status: async () => {
+        calls += 1;
+        return sites();
+      },
+      subscribe: (listener: EventListener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+  };
+}
+
+describe("SampleRing", () => {
+  it("keeps only the last `capacity` samples, oldest first, with gaps as null", () => {
+    const ring = new SampleRing(3);
+    for (let t = 1; t <= 5; t++) ring.push(t, t === 4 ? undefined : t * 10, t === 4 ? undefined : t);
+    assert.deepEqual(ring.series(), { time: [3, 4, 5], memory: [30, null, 50], cpu: [3, null, 5] });
+    assert.equal(ring.size, 3);
+  });
+});
+
+describe("SupervisorFeed", () => {
+  it("samples nothing while nobody watches, samples while someone does, and stops when they leave", async () => {
+    const timers = new ManualTimers();
+    const fake = fakeView(() => [site("a", 1000)]);
+    const feed = new SupervisorFeed(fake.view, { sampleMs: 1000, timers, now: () => 42 });
+    await settle();
+    assert.equal(fake.calls, 0, "no status read without a viewer");
+    assert.equal(timers.pending.size, 0, "no timer without a viewer");
+
+    const messages: FeedMessage[] = [];
+    const stop = await feed.subscribe((m) => messages.push(m));
+    await settle();
+    assert.equal(messages[0]?.type, "hello");
+    assert.equal(timers.pending.size, 1, "one sampling timer while watched");
+    timers.runAll();
+    await settle();
+    const samples = messages.filter((m) => m.type === "sites" && m.sample);
+    assert.equal(samples.length, 2, "the first sample at once, the next on the timer");
+
+    stop();
+    assert.equal(timers.pending.size, 0, "the timer is gone with the last viewer");
+    feed.close();
+  });
+
+  it("hands a new viewer the history and the recent events, and pushes events with a fresh status", async () => {
+    const timers = new ManualTimers();
+    let memory = 1000;
+    const fake = fakeView(() => [site("a", memory), site("b", undefined, "fatal")]);
+    const feed = new SupervisorFeed(fake.view, { sampleMs: 1000, timers, always: true, now: () => memory });
+    await settle();
+    memory = 2000;
+    timers.runAll();
+    await settle();
+    fake.emit({ type: "start-failed", time: 1, site: "b", error: "no such program" });
+
+    const messages: FeedMessage[] = [];
+    await feed.subscribe((m) => messages.push(m));
+    const hello = messages[0];
+    assert.ok(hello?.type === "hello");
+    assert.deepEqual(hello.history["a"]?.memory, [1000, 2000]);
+    assert.deepEqual(hello.history["b"]?.memory, [null, null]);
+    assert.deepEqual(
+      hello.events.map((e) => e.type),
+      ["start-failed"],
+    );
+
+    fake.emit({ type: "state", time: 2, site: "a", from: "running", to: "backoff", detail: undefined });
+    assert.equal(messages.at(-1)?.type, "event");
+    timers.runAll(); // the debounced status push (and the next sample)
+    await settle();
+    assert.ok(messages.some((m) => m.type === "sites" && !m.sample));
+    feed.close();
+  });
+});
+
+describe("events read off the log", () => {
+  function logWith() {
+    const recent = new RecentLines();
+    const inner: Log = { event: () => undefined, output: () => undefined, setFiles: () => undefined, recent, close: async () => undefined };
+    const tapped = tapLog(inner);
+    let time = 1000;
+    const source = eventsFromLog(tapped, () => time);
+    const seen: SupervisorEvent[] = [];
+    source.subscribe((e) => seen.push(e));
+    const state = (site: string, from: string, to: string, detail?: string): void =>
+      tapped.log.event("info", `${from} → ${to}${detail === undefined ? "" : `: ${detail}`}`, site, { event: "state", from, to });
+    return { log: tapped.log, seen, state, tick: (ms: number) => (time += ms) };
+  }
+
+  it("turns crashes, starts, reloads and failed starts into structured events", () => {
+    const { log, seen, state, tick } = logWith();
+    state("a", "stopped", "starting", "starting");
+    log.event("info", "[1] started pid 41", "a");
+    tick(250);
+    state("a", "starting", "running");
+    log.event("warn", "[1] pid 41 was killed by SIGKILL; restarting in 100 ms", "a");
+    log.event("warn", "[2] pid 52 exited with code 3; not restarted (restart: never)", "a");
+    log.event("error", "[1] pid 53 exited with code 1; gave up: 11 crashes within 60s", "a");
+    state("a", "running", "reloading", "reloading: starting generation 2");
+    tick(800);
+    state("a", "reloading", "running", "generation 2 serving; stopping generation 1");
+    state("b", "stopped", "fatal", "cannot start: port 80 needs root");
+    log.event("info", "a line that is no event", "a");
+    log.event("info", "configuration applied", undefined);
+
+    const interesting = seen.filter((e) => e.type !== "state");
+    assert.deepEqual(interesting, [
+      { type: "process-started", time: 1000, site: "a", index: 1, pid: 41 },
+      { type: "started", time: 1250, site: "a", durationMs: 250 },
+      {
+        type: "process-exited",
+        time: 1250,
+        site: "a",
+        index: 1,
+        pid: 41,
+        cause: { reason: "signal", signal: "SIGKILL" },
+        then: "restart",
+        detail: "pid 41 was killed by SIGKILL; restarting in 100 ms",
+      },
+      {
+        type: "process-exited",
+        time: 1250,
+        site: "a",
+        index: 2,
+        pid: 52,
+        cause: { reason: "exit-code", code: 3 },
+        then: "stay-down",
+        detail: "pid 52 exited with code 3; not restarted (restart: never)",
+      },
+      {
+        type: "process-exited",
+        time: 1250,
+        site: "a",
+        index: 1,
+        pid: 53,
+        cause: { reason: "exit-code", code: 1 },
+        then: "give-up",
+        detail: "pid 53 exited with code 1; gave up: 11 crashes within 60s",
+      },
+      { type: "reload", time: 2050, site: "a", ok: true, durationMs: 800, detail: "generation 2 serving; stopping generation 1" },
+      { type: "start-failed", time: 2050, site: "b", error: "port 80 needs root" },
+    ]);
+  });
+
+  it("a failed reload is a reload that did not succeed", () => {
+    const { seen, state, tick } = logWith();
+    state("a", "running", "reloading", "reloading: starting generation 2");
+    tick(300);
+    state("a", "reloading", "running", "a reload failed, old generation keeps serving (pids 7): pid 9 exited with code 1");
+    const reload = seen.find((e) => e.type === "reload");
+    assert.ok(reload?.type === "reload");
+    assert.equal(reload.ok, false);
+    assert.equal(reload.durationMs, 300);
+  });
+});
+
+describe("token auth", () => {
+  const token = "0123456789abcdef0123456789";
+  const auth = tokenAuth(token);
+  const request = (url: string, headers: http.IncomingHttpHeaders = {}, method = "GET") =>
+    ({ url, headers, method }) as unknown as http.IncomingMessage;
+
+  it("takes the right Bearer token and refuses a wrong one or none", () => {
+    assert.equal(auth.check(request("/v1/sites", { authorization: `Bearer ${token}` })).kind, "ok");
+    assert.equal(auth.check(request("/v1/sites", { authorization: `Bearer ${token}x` })).kind, "unauthorized");
+    assert.equal(auth.check(request("/v1/sites", { authorization: "Basic Zm9vOmJhcg==" })).kind, "unauthorized");
+    assert.equal(auth.check(request("/metrics")).kind, "unauthorized");
+  });
+
+  it("trades ?token= for an HttpOnly SameSite=Strict cookie that does not hold the token", () => {
+    const login = auth.check(request(`/?token=${token}&x=1`));
+    assert.ok(login.kind === "login");
+    assert.equal(login.location, "/?x=1");
+    assert.match(login.cookie, /; HttpOnly; SameSite=Strict; Path=\//);
+    assert.ok(!login.cookie.includes(token));
+    const value = login.cookie.split(";")[0] ?? "";
+    assert.equal(auth.check(request("/", { cookie: `other=1; ${value}` })).kind, "ok");
+    assert.equal(auth.check(request("/", { cookie: `${COOKIE}=forged` })).kind, "unauthorized");
+    assert.equal(auth.check(request(`/?token=wrong`)).kind, "unauthorized");
+    assert.equal(auth.check(request(`/v1/sites/a/stop?token=${token}`, {}, "POST")).kind, "unauthorized", "no login by POST");
+    assert.equal(tokenAuth("another-token-entirely").check(request("/", { cookie: value })).kind, "unauthorized");
+  });
+
+  it("makes a new random token each time", () => {
+    const tokens = new Set(Array.from({ length: 20 }, randomToken));
+    assert.equal(tokens.size, 20);
+    for (const t of tokens) assert.match(t, /^[A-Za-z0-9_-]{32}$/);
+  });
+});
+
+describe("the exposure warning", () => {
+  it("says nothing for loopback and what it means for anything else", () => {
+    assert.equal(exposureWarning("127.0.0.1", 9900), undefined);
+    assert.equal(exposureWarning("::1", 9900), undefined);
+    const warning = exposureWarning("0.0.0.0", 9900) ?? "";
+    assert.match(warning, /reachable from other machines, over plain HTTP/);
+    assert.match(warning, /TLS/);
+    assert.match(warning, /ssh -L 9900:127\.0\.0\.1:9900/);
+  });
+});
