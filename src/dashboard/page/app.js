@@ -87,7 +87,7 @@
         continue;
       }
       const x = 80 - ((now - time[i]) / span) * 80;
-      const y = 19 - (v / max) * 18;
+      const y = 18 - (v / max) * 16;
       points.push(`${pen}${x.toFixed(1)},${y.toFixed(1)}`);
       pen = "L";
     }
@@ -233,7 +233,7 @@
           cursor: { drag: { x: false, y: false } },
           scales: { y: { range: (u, min, max) => [0, Math.max((max ?? 0) * 1.1, 1)] } },
           axes: [axis, { ...axis, size: 56, values: (u, ticks) => ticks.map((v) => v.toFixed(v < 10 ? 1 : 0)) }],
-          series: [{}, { label, stroke: style.getPropertyValue(color).trim(), width: 1.5, spanGaps: false }],
+          series: [{}, { label, stroke: style.getPropertyValue(color).trim(), width: 1.5, spanGaps: false, points: { show: false } }],
         },
         [[], []],
         target,
