@@ -28,6 +28,7 @@ import { supervisordVersion } from "./peers/supervisord.js";
 import { PEER_NAMES, type PeerName } from "./peers/types.js";
 import { copyFixture, errorMessage, portAllocator, type Context, type DjangoProject, type Scenario } from "./scenarios/context.js";
 import { crash } from "./scenarios/crash.js";
+import { dashboard } from "./scenarios/dashboard.js";
 import { footprint } from "./scenarios/footprint.js";
 import { prepareDjango } from "./scenarios/django.js";
 import { logs } from "./scenarios/logs.js";
@@ -42,7 +43,7 @@ import { worker } from "./scenarios/worker.js";
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
 
-const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker, orphans, onDemand];
+const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker, orphans, onDemand, dashboard];
 
 interface Options {
   readonly quick: boolean;

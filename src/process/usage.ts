@@ -6,7 +6,7 @@
  * would hold those fds. Here every read opens and closes its file, and the CPU history is
  * pruned as processes end.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on every Linux build in use. */
 const TICKS_PER_SECOND = 100;
@@ -31,24 +31,25 @@ export class UsageSampler {
 
   async sample(pids: readonly number[]): Promise<Map<number, Usage>> {
     const out = new Map<number, Usage>();
-    const uptime = await readUptime();
-    await Promise.all(
-      pids.map(async (pid) => {
-        const usage = await this.#one(pid, uptime);
-        if (usage !== undefined) out.set(pid, usage);
-      }),
-    );
+    // Synchronous reads: /proc is in memory, and one pass over 200 processes costs a tenth of the
+    // CPU that a promise per file does (see processGroups).
+    const uptime = readUptime();
+    for (const pid of pids) {
+      const usage = this.#one(pid, uptime);
+      if (usage !== undefined) out.set(pid, usage);
+    }
     // Forget processes not asked about for a while (ended, or of a removed site).
     const stale = Date.now() - 10 * 60_000;
     for (const [pid, sample] of this.#history) if (sample.at < stale) this.#history.delete(pid);
     return out;
   }
 
-  async #one(pid: number, uptime: number | undefined): Promise<Usage | undefined> {
+  #one(pid: number, uptime: number | undefined): Usage | undefined {
     let stat: string;
     let statm: string;
     try {
-      [stat, statm] = await Promise.all([readFile(`/proc/${pid}/stat`, "utf8"), readFile(`/proc/${pid}/statm`, "utf8")]);
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      statm = readFileSync(`/proc/${pid}/statm`, "utf8");
     } catch {
       this.#history.delete(pid);
       return undefined;
@@ -74,9 +75,9 @@ export class UsageSampler {
   }
 }
 
-async function readUptime(): Promise<number | undefined> {
+function readUptime(): number | undefined {
   try {
-    return Number((await readFile("/proc/uptime", "utf8")).split(" ")[0]);
+    return Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
   } catch {
     return undefined;
   }
