@@ -10,6 +10,7 @@ import { formatDuration, formatSize } from "../config/units.js";
 import { redactValue } from "../env/redact.js";
 import { hostReport } from "../host/host-report.js";
 import { describeLimits } from "../host/limits.js";
+import { exposureWarning } from "../http/exposure.js";
 import { launchPlan } from "../kinds/launch.js";
 
 const SAFE_WORD = /^[\w@%+=:,./-]+$/;
@@ -103,6 +104,17 @@ function processesText(site: ResolvedSite): string {
   return `${floor}, up to ${scaling.max} while connections wait; one idle for ${formatDuration(scaling.idleMs)} stops`;
 }
 
+/** `supervisor.http`: where, never the token itself; and what a non-loopback address means. */
+function httpRows(config: ResolvedConfig): string[] {
+  const http = config.http;
+  if (http === undefined) return [row("http", "none (nothing listens on TCP)")];
+  const warning = exposureWarning(http.listen.host, http.listen.port);
+  return [
+    row("http", `http://${formatListen(http.listen)}/ (dashboard, /v1/, /metrics; token set, ${http.token.length} characters)`),
+    ...(warning === undefined ? [] : [`  warning: ${warning}`]),
+  ];
+}
+
 export function describeConfig(config: ResolvedConfig): string {
   const logs =
     config.logs === false
@@ -111,7 +123,13 @@ export function describeConfig(config: ResolvedConfig): string {
   const count = `${config.sites.length} site${config.sites.length === 1 ? "" : "s"}`;
   const blocks = [
     [`${config.file}: OK, ${count}`],
-    ["supervisor", row("control", config.control), row("logs", logs), row("debounce", formatDuration(config.watchDebounceMs))],
+    [
+      "supervisor",
+      row("control", config.control),
+      row("logs", logs),
+      row("debounce", formatDuration(config.watchDebounceMs)),
+      ...httpRows(config),
+    ],
     ...config.sites.map(describeSite),
   ];
   return `${blocks.map((block) => block.join("\n")).join("\n\n")}\n`;

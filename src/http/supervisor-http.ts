@@ -8,7 +8,8 @@ import type { Log } from "../logging/logger.js";
 import type { TappedLog } from "../logging/tap.js";
 import { createMetrics } from "../metrics/registry.js";
 import { tokenAuth } from "./auth.js";
-import { exposureWarning, startHttpListener, type HttpListener } from "./listener.js";
+import { exposureWarning } from "./exposure.js";
+import { startHttpListener, type HttpListener } from "./listener.js";
 
 export async function startSupervisorHttp(options: {
   readonly plan: HttpPlan;

@@ -11,7 +11,7 @@ import { eventsFromLog } from "../../src/dashboard/log-events.js";
 import { SampleRing } from "../../src/dashboard/ring.js";
 import type { EventListener, SupervisorEvent } from "../../src/dashboard/view.js";
 import { COOKIE, randomToken, tokenAuth } from "../../src/http/auth.js";
-import { exposureWarning } from "../../src/http/listener.js";
+import { exposureWarning } from "../../src/http/exposure.js";
 import type { Log } from "../../src/logging/logger.js";
 import { RecentLines } from "../../src/logging/recent-lines.js";
 import { tapLog } from "../../src/logging/tap.js";
@@ -262,5 +262,24 @@ describe("the exposure warning", () => {
     assert.match(warning, /reachable from other machines, over plain HTTP/);
     assert.match(warning, /TLS/);
     assert.match(warning, /ssh -L 9900:127\.0\.0\.1:9900/);
+  });
+});
+
+describe("check with supervisor.http", () => {
+  it("shows where it listens and the warning, never the token", async () => {
+    const { loadConfigText } = await import("../../src/config/load.js");
+    const { describeConfig } = await import("../../src/cli/check.js");
+    const token = "a-secret-token-of-some-length";
+    const loaded = loadConfigText(
+      `version: 1\nsupervisor:\n  http: {listen: "0.0.0.0:9900", token: "\${T}"}\nsites:\n  s: {command: [sleep, "1"]}\n`,
+      "/tmp/sites.yaml",
+      { env: { T: token } },
+    );
+    assert.ok(loaded.ok);
+    assert.equal(loaded.config.http?.token, token, "the token is expanded from the environment");
+    const text = describeConfig(loaded.config);
+    assert.match(text, /http +http:\/\/0\.0\.0\.0:9900\/ \(dashboard, \/v1\/, \/metrics; token set/);
+    assert.match(text, /warning: supervisor\.http listens on 0\.0\.0\.0:9900, reachable from other machines/);
+    assert.ok(!text.includes(token));
   });
 });
