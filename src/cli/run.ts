@@ -34,7 +34,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return 2;
   }
 
-  // Tapped: the dashboard and /metrics listen to the log's events (nothing listens without them).
+  // Tapped: /metrics counts each site's output lines (nothing listens without it).
   const tapped = tapLog(createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout }));
   const log = tapped.log;
   // Real time enters here, and only here: everything below takes this clock.
@@ -65,7 +65,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   let dashboard: Promise<InProcessDashboard> | undefined;
   const dashboardOnce = (): Promise<InProcessDashboard> =>
     (dashboard ??= import("../dashboard/in-process.js").then((m) =>
-      m.inProcessDashboard(supervisor, tapped, { always: config.http !== undefined }),
+      m.inProcessDashboard(supervisor, { always: config.http !== undefined }),
     ));
 
   let reloading: Promise<ReloadConfigOutcome> | undefined;

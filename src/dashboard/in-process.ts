@@ -1,13 +1,12 @@
 /**
- * The dashboard's parts inside the supervisor: its events (read off the log), its status, and
+ * The dashboard's parts inside the supervisor: its events (the supervisor's, as plain data), its status, and
  * the feed every viewer shares. Made once, on the first viewer — or at start-up with
  * `supervisor.http`, so the history and the counters cover the supervisor's whole life.
  */
 import { sitesStatus } from "../control/status.js";
-import type { TappedLog } from "../logging/tap.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { SupervisorFeed } from "./feed.js";
-import { eventsFromLog } from "./log-events.js";
+import { dashboardEvents } from "./supervisor-events.js";
 import type { SupervisorEvent, SupervisorView } from "./view.js";
 
 export interface InProcessDashboard {
@@ -18,8 +17,8 @@ export interface InProcessDashboard {
   close(): void;
 }
 
-export function inProcessDashboard(supervisor: Supervisor, log: TappedLog, options: { always: boolean }): InProcessDashboard {
-  const events = eventsFromLog(log);
+export function inProcessDashboard(supervisor: Supervisor, options: { always: boolean }): InProcessDashboard {
+  const events = dashboardEvents(supervisor.events);
   const view: SupervisorView = { status: () => sitesStatus(supervisor.sites()), subscribe: (listener) => events.subscribe(listener) };
   // TSGI_DASHBOARD_SAMPLE_MS shortens the sampling period (tests).
   const sampleMs = Number(process.env["TSGI_DASHBOARD_SAMPLE_MS"]) || undefined;

@@ -1,7 +1,8 @@
 /**
  * What the dashboard and `/metrics` need from a supervisor, and nothing more: the status of
  * every site, and a feed of structured events. In the supervisor it is the supervisor itself
- * (`log-events.ts` adapts it); in `tsgi-supervise dashboard` it is the control socket.
+ * (`supervisor-events.ts` adapts its typed events); in `tsgi-supervise dashboard` it is the
+ * control socket.
  */
 import type { SiteStatus } from "../control/status.js";
 
@@ -22,15 +23,25 @@ export type SupervisorEvent =
       readonly detail: string | undefined;
     }
   | { readonly type: "process-started"; readonly time: number; readonly site: string; readonly index: number; readonly pid: number }
-  /** An unplanned end: a crash, a process that never became ready. `then` says what happens next. */
+  /** A process ended without being asked to (a crash, or a clean exit where `restart` says so). */
   | {
       readonly type: "process-exited";
       readonly time: number;
       readonly site: string;
       readonly index: number;
-      readonly pid: number | undefined;
+      readonly pid: number;
       readonly cause: ExitCause;
-      readonly then: "restart" | "stay-down" | "give-up";
+      readonly uptimeMs: number;
+      readonly detail: string;
+    }
+  /** The process will be started again after `delayMs`; `cause` is how the last one ended. */
+  | {
+      readonly type: "restart";
+      readonly time: number;
+      readonly site: string;
+      readonly index: number;
+      readonly cause: ExitCause;
+      readonly delayMs: number;
       readonly detail: string;
     }
   | { readonly type: "started"; readonly time: number; readonly site: string; readonly durationMs: number }

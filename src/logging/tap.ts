@@ -1,13 +1,11 @@
 /**
- * Listeners on a `Log`: the dashboard and `/metrics` hear every supervisor event and count every
- * output line without another module replacing the log. With no listener a call costs one
- * check of an empty set.
+ * Listeners on a `Log`'s output lines: `/metrics` counts each site's lines without another module
+ * replacing the log. With no listener a line costs one check of an empty set.
  */
-import type { Level, Log } from "./logger.js";
+import type { Log } from "./logger.js";
 
 export interface LogListener {
-  event?(level: Level, message: string, site: string | undefined, fields: Record<string, unknown> | undefined): void;
-  output?(site: string, proc: number, stream: "out" | "err"): void;
+  output(site: string, proc: number, stream: "out" | "err"): void;
 }
 
 export interface TappedLog {
@@ -18,13 +16,10 @@ export interface TappedLog {
 export function tapLog(inner: Log): TappedLog {
   const listeners = new Set<LogListener>();
   const log: Log = {
-    event(level, message, site, fields) {
-      inner.event(level, message, site, fields);
-      for (const listener of listeners) listener.event?.(level, message, site, fields);
-    },
+    event: (level, message, site, fields) => inner.event(level, message, site, fields),
     output(site, proc, stream, line) {
       inner.output(site, proc, stream, line);
-      for (const listener of listeners) listener.output?.(site, proc, stream);
+      for (const listener of listeners) listener.output(site, proc, stream);
     },
     setFiles: (plan) => inner.setFiles(plan),
     recent: inner.recent,

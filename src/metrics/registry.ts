@@ -85,8 +85,8 @@ export function createMetrics(view: SupervisorView, log: TappedLog): Metrics {
 
   const stopEvents = view.subscribe((event) => {
     switch (event.type) {
-      case "process-exited":
-        if (event.then === "restart") restarts.inc({ site: event.site, reason: event.cause.reason });
+      case "restart":
+        restarts.inc({ site: event.site, reason: event.cause.reason });
         return;
       case "started":
         starts.observe({ site: event.site }, event.durationMs / 1000);
@@ -95,6 +95,7 @@ export function createMetrics(view: SupervisorView, log: TappedLog): Metrics {
         reloads.observe({ site: event.site, result: event.ok ? "ok" : "failed" }, event.durationMs / 1000);
         return;
       case "state":
+      case "process-exited":
       case "process-started":
       case "start-failed":
       case "config":

@@ -7,14 +7,12 @@ import type http from "node:http";
 import { describe, it } from "node:test";
 import type { SiteStatus } from "../../src/control/status.js";
 import { SupervisorFeed, type FeedMessage, type Timers } from "../../src/dashboard/feed.js";
-import { eventsFromLog } from "../../src/dashboard/log-events.js";
+import { dashboardEvents } from "../../src/dashboard/supervisor-events.js";
 import { SampleRing } from "../../src/dashboard/ring.js";
 import type { EventListener, SupervisorEvent } from "../../src/dashboard/view.js";
 import { COOKIE, randomToken, tokenAuth } from "../../src/http/auth.js";
 import { exposureWarning } from "../../src/http/exposure.js";
-import type { Log } from "../../src/logging/logger.js";
-import { RecentLines } from "../../src/logging/recent-lines.js";
-import { tapLog } from "../../src/logging/tap.js";
+import { SupervisorEvents } from "../../src/supervisor/events.js";
 
 function site(name: string, memoryBytes: number | undefined, state = "running"): SiteStatus {
   return {
@@ -139,84 +137,69 @@ describe("SupervisorFeed", () => {
   });
 });
 
-describe("events read off the log", () => {
-  function logWith() {
-    const recent = new RecentLines();
-    const inner: Log = { event: () => undefined, output: () => undefined, setFiles: () => undefined, recent, close: async () => undefined };
-    const tapped = tapLog(inner);
-    let time = 1000;
-    const source = eventsFromLog(tapped, () => time);
+describe("the supervisor's events as the dashboard keeps them", () => {
+  function feedOf() {
+    const core = new SupervisorEvents();
+    const source = dashboardEvents(core, () => 1000);
     const seen: SupervisorEvent[] = [];
     source.subscribe((e) => seen.push(e));
-    const state = (site: string, from: string, to: string, detail?: string): void =>
-      tapped.log.event("info", `${from} → ${to}${detail === undefined ? "" : `: ${detail}`}`, site, { event: "state", from, to });
-    return { log: tapped.log, seen, state, tick: (ms: number) => (time += ms) };
+    return { core, seen };
   }
+  const ref = { site: "a", index: 1, generation: 1, pid: 41 };
 
-  it("turns crashes, starts, reloads and failed starts into structured events", () => {
-    const { log, seen, state, tick } = logWith();
-    state("a", "stopped", "starting", "starting");
-    log.event("info", "[1] started pid 41", "a");
-    tick(250);
-    state("a", "starting", "running");
-    log.event("warn", "[1] pid 41 was killed by SIGKILL; restarting in 100 ms", "a");
-    log.event("warn", "[2] pid 52 exited with code 3; not restarted (restart: never)", "a");
-    log.event("error", "[1] pid 53 exited with code 1; gave up: 11 crashes within 60s", "a");
-    state("a", "running", "reloading", "reloading: starting generation 2");
-    tick(800);
-    state("a", "reloading", "running", "generation 2 serving; stopping generation 1");
-    state("b", "stopped", "fatal", "cannot start: port 80 needs root");
-    log.event("info", "a line that is no event", "a");
-    log.event("info", "configuration applied", undefined);
+  it("turns a crash and its restart, a start, a reload and a failed start into plain data", () => {
+    const { core, seen } = feedOf();
+    core.emit({
+      type: "state",
+      site: "a",
+      from: { kind: "running", generation: 1 },
+      to: { kind: "backoff", generation: 1, until: 5, lastExit: "pid 41 was killed by SIGKILL" },
+      at: 900,
+    });
+    core.emit({ type: "process-exited", ...ref, exit: { reason: "signal", signal: "SIGKILL" }, uptimeMs: 5000, at: 900 });
+    core.emit({ type: "restart-scheduled", site: "a", index: 1, generation: 1, delayMs: 100, reason: "pid 41 was killed by SIGKILL" });
+    core.emit({ type: "process-not-ready", ...ref, pid: 42, reason: "timeout", message: "not ready within 30s" });
+    core.emit({ type: "restart-scheduled", site: "a", index: 1, generation: 1, delayMs: 200, reason: "not ready within 30s" });
+    core.emit({ type: "start-finished", site: "a", ok: true, ms: 250, error: undefined });
+    core.emit({
+      type: "reload-finished",
+      site: "a",
+      generation: 2,
+      ok: false,
+      ms: 800,
+      reason: "hot reload",
+      error: "pid 50 exited with code 1",
+    });
+    core.emit({ type: "start-finished", site: "b", ok: false, ms: 3, error: "port 80 needs root" });
+    core.emit({ type: "processes-changed", site: "a" });
 
-    const interesting = seen.filter((e) => e.type !== "state");
-    assert.deepEqual(interesting, [
-      { type: "process-started", time: 1000, site: "a", index: 1, pid: 41 },
-      { type: "started", time: 1250, site: "a", durationMs: 250 },
+    assert.deepEqual(seen, [
+      { type: "state", time: 900, site: "a", from: "running", to: "backoff", detail: "pid 41 was killed by SIGKILL" },
       {
         type: "process-exited",
-        time: 1250,
+        time: 900,
         site: "a",
         index: 1,
         pid: 41,
         cause: { reason: "signal", signal: "SIGKILL" },
-        then: "restart",
-        detail: "pid 41 was killed by SIGKILL; restarting in 100 ms",
+        uptimeMs: 5000,
+        detail: "pid 41 was killed by SIGKILL",
       },
       {
-        type: "process-exited",
-        time: 1250,
-        site: "a",
-        index: 2,
-        pid: 52,
-        cause: { reason: "exit-code", code: 3 },
-        then: "stay-down",
-        detail: "pid 52 exited with code 3; not restarted (restart: never)",
-      },
-      {
-        type: "process-exited",
-        time: 1250,
+        type: "restart",
+        time: 1000,
         site: "a",
         index: 1,
-        pid: 53,
-        cause: { reason: "exit-code", code: 1 },
-        then: "give-up",
-        detail: "pid 53 exited with code 1; gave up: 11 crashes within 60s",
+        cause: { reason: "signal", signal: "SIGKILL" },
+        delayMs: 100,
+        detail: "pid 41 was killed by SIGKILL",
       },
-      { type: "reload", time: 2050, site: "a", ok: true, durationMs: 800, detail: "generation 2 serving; stopping generation 1" },
-      { type: "start-failed", time: 2050, site: "b", error: "port 80 needs root" },
+      { type: "restart", time: 1000, site: "a", index: 1, cause: { reason: "not-ready" }, delayMs: 200, detail: "not ready within 30s" },
+      { type: "started", time: 1000, site: "a", durationMs: 250 },
+      { type: "reload", time: 1000, site: "a", ok: false, durationMs: 800, detail: "pid 50 exited with code 1" },
+      { type: "start-failed", time: 1000, site: "b", error: "port 80 needs root" },
     ]);
-  });
-
-  it("a failed reload is a reload that did not succeed", () => {
-    const { seen, state, tick } = logWith();
-    state("a", "running", "reloading", "reloading: starting generation 2");
-    tick(300);
-    state("a", "reloading", "running", "a reload failed, old generation keeps serving (pids 7): pid 9 exited with code 1");
-    const reload = seen.find((e) => e.type === "reload");
-    assert.ok(reload?.type === "reload");
-    assert.equal(reload.ok, false);
-    assert.equal(reload.durationMs, 300);
+    assert.doesNotThrow(() => JSON.stringify(seen), "plain data");
   });
 });
 

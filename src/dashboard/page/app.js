@@ -329,8 +329,15 @@
             : event.cause.reason === "exit-code"
               ? `exit ${event.cause.code}`
               : event.cause.reason;
-        return { kind: "crash", site: `${event.site}.${event.index}`, text: `crashed (${cause}): ${event.detail}` };
+        const clean = event.cause.reason === "exit-code" && event.cause.code === 0;
+        return {
+          kind: clean ? "minor" : "crash",
+          site: `${event.site}.${event.index}`,
+          text: `${clean ? "exited" : "crashed"} (${cause}) after ${duration(event.uptimeMs)}: ${event.detail}`,
+        };
       }
+      case "restart":
+        return { kind: "minor", site: `${event.site}.${event.index}`, text: `restarting in ${event.delayMs} ms` };
       case "reload":
         return event.ok
           ? { kind: "reload", site: event.site, text: `reloaded in ${event.durationMs} ms` }
