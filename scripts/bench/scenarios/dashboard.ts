@@ -94,7 +94,7 @@ export const dashboard: Scenario = {
         ),
       ],
       notes: [
-        `${SITES} \`command: [sleep, …]\` sites under one supervisor (no \`supervisor.http\`). Closed: nobody watches, ${measureMs / 1000} s of the supervisor's user+system CPU after ${settleMs / 1000} s of quiet. Open: \`tsgi-supervise dashboard\` started and one viewer reading its /events stream (the page's live feed: every site's status pushed on each 5 s sample), measured the same way once the first sample arrived; ${pushes} messages reached the viewer in the last trial.`,
+        `${SITES} \`command: [sleep, …]\` sites under one supervisor (no \`supervisor.http\`). Closed: nobody watches, ${measureMs / 1000} s of the supervisor's user+system CPU after ${settleMs / 1000} s of quiet. Open: \`tsgi-supervise dashboard\` started and one viewer reading its /events stream (the page's live feed: every site's status pushed on each 5 s sample), measured the same way once the first sample arrived; ${pushes} feed messages (each with all ${SITES} sites' status) reached the viewer during the last trial's measurement.`,
         `The dashboard process itself (it only relays the feed) used ${median(cpu.viewer).toFixed(2)} % of a core (median); it is not counted in the supervisor's row.`,
         `Memory: VmRSS of the supervisor at the end of each phase; open includes 15 minutes' worth of ring buffers allocated for ${SITES} sites.`,
         ctx.quick ? "Trials: 1 (`--quick`)." : `Trials: ${trials}.`,
@@ -187,16 +187,18 @@ async function trial(ctx: Context, name: string, measureMs: number, settleMs: nu
         }
       })().catch(() => undefined);
       await waitUntil("the first sample", 30_000, () => messages >= 2);
+      const before = messages;
       const cpuViewerBefore = cpuPercent(() => [viewer.pid], measureMs);
       const cpuOpen = await cpuPercent(() => [supervisor.pid], measureMs);
       const cpuViewer = await cpuViewerBefore;
       const rssOpen = rssBytes(supervisor.pid);
+      const during = messages - before;
       abort.abort();
       await reading;
       ctx.log(
-        `  dashboard: CPU closed ${cpuClosed.toFixed(2)} %, open ${cpuOpen.toFixed(2)} % (viewer process ${cpuViewer.toFixed(2)} %); RSS ${(rssClosed / 2 ** 20).toFixed(1)} → ${(rssOpen / 2 ** 20).toFixed(1)} MiB`,
+        `  dashboard: CPU closed ${cpuClosed.toFixed(2)} %, open ${cpuOpen.toFixed(2)} % (viewer process ${cpuViewer.toFixed(2)} %, ${during} feed messages meanwhile); RSS ${(rssClosed / 2 ** 20).toFixed(1)} → ${(rssOpen / 2 ** 20).toFixed(1)} MiB`,
       );
-      return { cpuClosed, cpuOpen, cpuViewer, rssClosed, rssOpen, messages };
+      return { cpuClosed, cpuOpen, cpuViewer, rssClosed, rssOpen, messages: during };
     } finally {
       abort.abort();
       await stopDaemon(viewer);
