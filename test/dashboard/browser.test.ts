@@ -22,9 +22,9 @@ const ticker = JSON.stringify(path.join(PROGRAMS, "ticker.mjs"));
 
 describe("the dashboard in chromium", { skip: fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, () => {
   let supervisor: SupervisorUnderTest;
-  let browser: BrowserContext;
+  let browser: BrowserContext | undefined;
   let page: Page;
-  let profile: string;
+  let profile: string | undefined;
   const problems: string[] = [];
 
   before(async () => {
@@ -47,7 +47,7 @@ describe("the dashboard in chromium", { skip: fs.existsSync(CHROMIUM) ? false : 
     );
     await supervisor.waitRunning(["alpha", "beta", "ticks"]);
     profile = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-chromium-"));
-    browser = await chromium.launchPersistentContext(profile, {
+    const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 820 },
@@ -62,7 +62,8 @@ describe("the dashboard in chromium", { skip: fs.existsSync(CHROMIUM) ? false : 
         "--disable-sync",
       ],
     });
-    page = await browser.newPage();
+    browser = context;
+    page = await context.newPage();
     page.on("console", (message) => {
       if (message.type() === "error") problems.push(`console: ${message.text()}`);
     });
@@ -75,7 +76,7 @@ describe("the dashboard in chromium", { skip: fs.existsSync(CHROMIUM) ? false : 
   after(async () => {
     await browser?.close().catch(() => undefined);
     if (profile !== undefined) fs.rmSync(profile, { recursive: true, force: true });
-    await supervisor?.cleanup();
+    await supervisor.cleanup();
   });
 
   const pidsOf = (name: string): Promise<string> => page.locator(`tr[data-site="${name}"] td.pids`).innerText();
@@ -151,7 +152,7 @@ describe("the dashboard in chromium", { skip: fs.existsSync(CHROMIUM) ? false : 
     await page.locator("#filter").fill("");
     await page.locator("#sort").selectOption("memory");
     assert.equal(await page.locator("#sites tbody tr").count(), 3);
-    const shot = process.env["TSGI_SCREENSHOT"] ?? path.join(profile, "dashboard.png");
+    const shot = process.env["TSGI_SCREENSHOT"] ?? path.join(profile ?? os.tmpdir(), "dashboard.png");
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(fs.statSync(shot).size > 10_000, "a screenshot was written");
     assert.deepEqual(problems, []);

@@ -183,8 +183,8 @@ async function dashboard(file: string): Promise<{ child: ChildProcess; url: URL;
   const child = spawn(process.execPath, [BIN, "dashboard", "-c", file], { env, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
   const printed = await waitFor(
     `the dashboard's URL (output so far: ${out})`,
     () => /(http:\/\/127\.0\.0\.1:\d+\/)\?token=(\S+)/.exec(out) ?? undefined,

@@ -61,9 +61,9 @@ function fakeView(sites: () => SiteStatus[]) {
     },
     emit: (event: SupervisorEvent) => listeners.forEach((l) => l(event)),
     view: {
-      status: async () => {
+      status: () => {
         calls += 1;
-        return sites();
+        return Promise.resolve(sites());
       },
       subscribe: (listener: EventListener) => {
         listeners.add(listener);

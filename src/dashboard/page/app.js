@@ -1,6 +1,7 @@
 // tsgi dashboard: plain DOM, one EventSource. Rows are keyed by site name and updated in place
 // (only the cells whose text changed), so 200 sites redraw in a few milliseconds. Every text
 // that came from the supervisor goes in with textContent, never as HTML.
+/* global document, window, location, fetch, EventSource, AbortController, TextDecoderStream, getComputedStyle, uPlot */
 "use strict";
 
 (() => {
@@ -98,6 +99,7 @@
   function makeRow(name) {
     const tr = el("tr", { dataset: { site: name } });
     const state = el("span", { class: "state" });
+    const why = el("span", { class: "why" });
     const nameButton = el("button", { type: "button", class: "name", text: name, "aria-label": `Details of ${name}` });
     nameButton.addEventListener("click", () => select(name));
     const address = el("span");
@@ -111,7 +113,7 @@
     }
     const cells = {
       state: el("td", { class: "state-cell" }, [state]),
-      name: el("td", {}, [nameButton]),
+      name: el("td", { class: "name-cell" }, [nameButton, why]),
       pids: el("td", { class: "pids num", "data-label": "pids" }),
       uptime: el("td", { class: "uptime num", "data-label": "up" }),
       restarts: el("td", { class: "restarts num", "data-label": "restarts" }),
@@ -121,7 +123,7 @@
       actions: el("td", { class: "actions-cell" }, [actions]),
     };
     tr.append(...Object.values(cells));
-    const row = { tr, cells, state, address, memory, cpu, text: {} };
+    const row = { tr, cells, state, why, address, memory, cpu, text: {} };
     rows.set(name, row);
     return row;
   }
@@ -148,7 +150,9 @@
       const href = addressHref(site.address);
       row.address.replaceChildren(href ? el("a", { href, text: site.address, rel: "noreferrer" }) : (site.address ?? "–"));
     }
-    row.tr.title = site.reason ?? "";
+    // Why a site is down, under its name: a fatal reason, or how its last process ended.
+    const down = site.reason ?? site.processes.find((p) => p.detail)?.detail ?? "";
+    setText(row, "why", row.why, site.state === "running" ? "" : down);
   }
   function drawSparks(name) {
     const row = rows.get(name);
