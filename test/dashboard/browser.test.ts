@@ -145,13 +145,22 @@ describe("the dashboard in chromium", { skip: fs.existsSync(CHROMIUM) ? false : 
     await page.locator("#chart-memory canvas").first().waitFor({ timeout: 10_000 });
   });
 
+  it("applies an edited sites.yaml with its button and shows what changed", async () => {
+    fs.appendFileSync(supervisor.file, `  extra:\n    command: [${node}, ${ticker}]\n    ready: {delay: 50ms}\n`);
+    await page.locator("#reload-config").click();
+    const event = page.locator('#events li[data-type="config"]').first();
+    await event.waitFor({ timeout: 20_000 });
+    assert.match(await event.innerText(), /added extra; removed –; changed –/);
+    await waitFor("extra listed", async () => (await page.locator('tr[data-site="extra"]').count()) === 1);
+  });
+
   it("filters and sorts, and had no console errors", async () => {
     await page.locator("#filter").fill("bet");
     await waitFor("only beta shown", async () => (await page.locator("#sites tbody tr").count()) === 1);
     assert.equal(await page.locator("#sites tbody tr").getAttribute("data-site"), "beta");
     await page.locator("#filter").fill("");
     await page.locator("#sort").selectOption("memory");
-    assert.equal(await page.locator("#sites tbody tr").count(), 3);
+    assert.equal(await page.locator("#sites tbody tr").count(), 4);
     const shot = process.env["TSGI_SCREENSHOT"] ?? path.join(profile ?? os.tmpdir(), "dashboard.png");
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(fs.statSync(shot).size > 10_000, "a screenshot was written");
