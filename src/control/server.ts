@@ -96,7 +96,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     return send(response, outcome.ok ? 200 : 422, outcome);
   }
   if (parts[1] === "supervisor" && parts.length === 2) return send(response, 200, supervisorStatus(deps.supervisor));
-  if (parts[1] === "events" && parts.length === 2) return events(request, response, deps);
+  if (parts[1] === "events" && parts.length === 2) return events(response, deps);
   if (parts[1] !== "sites") return send(response, 404, { error: `unknown path ${url.pathname}` });
   const supervisor = deps.supervisor;
   if (parts.length === 2) {
@@ -168,12 +168,13 @@ function logs(url: URL, response: http.ServerResponse, log: Log, site: string): 
 }
 
 /** `GET /v1/events`: the dashboard feed as NDJSON — the hello, then every change, until the client goes. */
-async function events(request: http.IncomingMessage, response: http.ServerResponse, deps: ControlDeps): Promise<void> {
+async function events(response: http.ServerResponse, deps: ControlDeps): Promise<void> {
   if (deps.feed === undefined) return send(response, 404, { error: "this supervisor has no event feed" });
   const feed = await deps.feed();
   response.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
   const stop = await feed.subscribe((message) => response.write(`${JSON.stringify(message)}\n`));
-  if (request.destroyed || response.destroyed) stop();
+  // The request itself is over (read to its end above); the client is gone when its socket is.
+  if (response.socket === null || response.socket.destroyed) stop();
   else response.on("close", stop);
 }
 

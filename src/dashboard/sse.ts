@@ -13,7 +13,7 @@ export interface FeedLike {
 /** A comment line now and then keeps idle proxies and `ssh -L` tunnels from closing the stream. */
 const HEARTBEAT_MS = 25_000;
 
-export async function serveEvents(request: http.IncomingMessage, response: http.ServerResponse, feed: FeedLike): Promise<void> {
+export async function serveEvents(response: http.ServerResponse, feed: FeedLike): Promise<void> {
   response.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
@@ -30,6 +30,7 @@ export async function serveEvents(request: http.IncomingMessage, response: http.
     clearInterval(heartbeat);
     stop();
   };
-  if (request.destroyed || response.destroyed) end();
+  // Not `request.destroyed`: a request read to its end is destroyed while its client still listens.
+  if (response.socket === null || response.socket.destroyed) end();
   else response.on("close", end);
 }

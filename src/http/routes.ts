@@ -64,7 +64,7 @@ async function route(request: http.IncomingMessage, response: http.ServerRespons
     request.resume();
     return text(response, 405, `use GET ${pathname}\n`);
   }
-  if (pathname === "/events") return serveEvents(request, response, deps.feed);
+  if (pathname === "/events") return serveEvents(response, deps.feed);
   if (pathname === "/metrics") {
     if (deps.metrics === undefined) return text(response, 404, "metrics are served by the supervisor's own listener (supervisor.http)\n");
     const scrape = await deps.metrics();

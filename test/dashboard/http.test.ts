@@ -17,7 +17,13 @@ const TOKEN = "test-token-0123456789abcdef";
 const node = JSON.stringify(process.execPath);
 const server = JSON.stringify(path.join(PROGRAMS, "http-server.mjs"));
 const ticker = JSON.stringify(path.join(PROGRAMS, "ticker.mjs"));
-const env = { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", TSGI_HTTP_TOKEN: TOKEN };
+const env = {
+  PATH: process.env["PATH"] ?? "",
+  HOME: process.env["HOME"] ?? "",
+  NO_COLOR: "1",
+  TSGI_HTTP_TOKEN: TOKEN,
+  TSGI_DASHBOARD_SAMPLE_MS: "300",
+};
 
 const running: SupervisorUnderTest[] = [];
 const children: ChildProcess[] = [];
@@ -208,13 +214,22 @@ describe("tsgi-supervise dashboard", () => {
     assert.equal((await fetch(new URL("/", second.url))).status, 401);
     assert.equal((await fetch(new URL("/metrics", first.url), { headers: { authorization: `Bearer ${first.token}` } })).status, 404);
 
-    // The feed comes from the supervisor through the control socket.
-    const events = await fetch(new URL("/events", first.url), { headers: { authorization: `Bearer ${first.token}` } });
+    // The feed comes from the supervisor through the control socket: the hello, then samples.
+    // Bounded: a feed that never samples fails here instead of hanging the test.
+    const events = await fetch(new URL("/events", first.url), {
+      headers: { authorization: `Bearer ${first.token}` },
+      signal: AbortSignal.timeout(20_000),
+    });
     const reader = events.body?.getReader();
     assert.ok(reader !== undefined);
-    const chunk = await reader.read();
-    const text = new TextDecoder().decode(chunk.value);
-    assert.match(text, /retry: 1000/);
+    let text = "";
+    const decoder = new TextDecoder();
+    while ((text.match(/"type":"sites","time":\d+,"sample":true/g) ?? []).length < 2) {
+      const chunk = await reader.read();
+      assert.ok(!chunk.done, `the feed ended early: ${text.slice(0, 300)}`);
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    assert.match(text, /^retry: 1000\n\ndata: \{"type":"hello"/);
     await reader.cancel();
 
     for (const d of [first, second]) {
