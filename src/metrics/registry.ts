@@ -6,12 +6,13 @@
  */
 import client from "prom-client";
 import type { SiteStatus } from "../control/status.js";
-import type { SupervisorView } from "../dashboard/view.js";
+import type { ExitCause, SupervisorView } from "../dashboard/view.js";
 import type { TappedLog } from "../logging/tap.js";
 
 const STATES = ["stopped", "starting", "running", "reloading", "backoff", "stopping", "exited", "fatal", "idle"] as const;
 /** prom-client's default gauges that carry a `_total` suffix, which promtool rejects (`_total` means a counter). */
 const REJECTED_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+const RESTART_REASONS: readonly ExitCause["reason"][] = ["exit-code", "signal", "not-ready", "spawn-error"];
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export interface Metrics {
@@ -83,6 +84,7 @@ export function createMetrics(view: SupervisorView, log: TappedLog): Metrics {
     registers: [registry],
   });
 
+  const known = new Set<string>();
   const stopEvents = view.subscribe((event) => {
     switch (event.type) {
       case "restart":
@@ -115,6 +117,12 @@ export function createMetrics(view: SupervisorView, log: TappedLog): Metrics {
       for (const metric of [up, state, processes, memory]) metric.reset();
       cpu.reset();
       for (const site of latest) {
+        // Every site's restart series exists from its first scrape, at 0: `increase()` then sees
+        // the first crash, which it would miss on a series that appears with it.
+        if (!known.has(site.name)) {
+          known.add(site.name);
+          for (const reason of RESTART_REASONS) restarts.inc({ site: site.name, reason }, 0);
+        }
         up.set({ site: site.name }, site.state === "running" || site.state === "reloading" ? 1 : 0);
         for (const name of STATES) state.set({ site: site.name, state: name }, site.state === name ? 1 : 0);
         processes.set({ site: site.name }, site.pids.length);

@@ -172,6 +172,8 @@ describe("supervisor.http", () => {
     assert.equal(metricValue(text, "tsgi_site_state", { site: "web", state: "running" }), 1);
     assert.equal(metricValue(text, "tsgi_site_processes", { site: "web" }), 1);
     assert.equal(metricValue(text, "tsgi_site_restarts_total", { site: "web", reason: "signal" }), status.restarts);
+    assert.equal(metricValue(text, "tsgi_site_restarts_total", { site: "web", reason: "exit-code" }), 0);
+    assert.equal(metricValue(text, "tsgi_site_restarts_total", { site: "ticks", reason: "signal" }), 0, "a series from the first scrape");
     assert.equal(metricValue(text, "tsgi_site_start_duration_seconds_count", { site: "web" }), 1, "one start");
     assert.ok((metricValue(text, "tsgi_log_lines_total", { site: "ticks" }) ?? 0) > 0);
 
