@@ -5,7 +5,8 @@
 import type { Log } from "./logger.js";
 
 export interface LogListener {
-  output(site: string, proc: number, stream: "out" | "err"): void;
+  /** `count` lines of one pipe read. */
+  output(site: string, proc: number, stream: "out" | "err", count: number): void;
 }
 
 export interface TappedLog {
@@ -17,9 +18,15 @@ export function tapLog(inner: Log): TappedLog {
   const listeners = new Set<LogListener>();
   const log: Log = {
     event: (level, message, site, fields) => inner.event(level, message, site, fields),
-    output(site, proc, stream, line) {
-      inner.output(site, proc, stream, line);
-      for (const listener of listeners) listener.output(site, proc, stream);
+    output(site, proc, stream, lines) {
+      // The inner log's answer is passed back as it is: a promise is its backpressure (the
+      // caller pauses the site's pipe until the log file catches up).
+      const answer = inner.output(site, proc, stream, lines);
+      if (listeners.size > 0) {
+        const count = typeof lines === "string" ? 1 : lines.length;
+        for (const listener of listeners) listener.output(site, proc, stream, count);
+      }
+      return answer;
     },
     setFiles: (plan) => inner.setFiles(plan),
     recent: inner.recent,

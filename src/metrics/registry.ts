@@ -108,7 +108,7 @@ export function createMetrics(view: SupervisorView, log: TappedLog): Metrics {
   });
   // Counted per line, summed per site: a Map lookup, no string building on the log's hot path.
   const counts = new Map<string, number>();
-  const stopLines = log.listen({ output: (site) => counts.set(site, (counts.get(site) ?? 0) + 1) });
+  const stopLines = log.listen({ output: (site, _proc, _stream, count) => counts.set(site, (counts.get(site) ?? 0) + count) });
 
   return {
     async scrape() {

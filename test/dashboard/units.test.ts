@@ -266,3 +266,23 @@ describe("check with supervisor.http", () => {
     assert.ok(!text.includes(token));
   });
 });
+
+describe("the log tap", () => {
+  it("passes the log's backpressure back and counts every line of a batch", async () => {
+    const { tapLog } = await import("../../src/logging/tap.js");
+    const { RecentLines } = await import("../../src/logging/recent-lines.js");
+    const lag = Promise.resolve();
+    const tapped = tapLog({
+      event: () => undefined,
+      output: () => lag,
+      setFiles: () => undefined,
+      recent: new RecentLines(),
+      close: () => Promise.resolve(),
+    });
+    let counted = 0;
+    tapped.listen({ output: (_site, _proc, _stream, count) => (counted += count) });
+    assert.equal(tapped.log.output("a", 1, "out", ["x", "y", "z"]), lag, "the same promise, so the pipe pauses");
+    tapped.log.output("a", 1, "out", "w");
+    assert.equal(counted, 4);
+  });
+});
