@@ -28,6 +28,7 @@ function site(name: string, memoryBytes: number | undefined, state = "running"):
     memoryBytes,
     cpuPercent: memoryBytes === undefined ? undefined : 1.5,
     processes: [],
+    scaling: undefined,
   };
 }
 
