@@ -29,6 +29,7 @@ export type Command =
   | { readonly name: "export"; readonly target: string; readonly file: string; readonly argv: readonly string[] }
   | { readonly name: "startup"; readonly file: string; readonly user: boolean; readonly out: string | undefined }
   | { readonly name: "dashboard"; readonly control: ControlTarget; readonly open: boolean }
+  | { readonly name: "import"; readonly argv: readonly string[] }
   | { readonly name: "help" }
   | { readonly name: "version" };
 
@@ -48,6 +49,7 @@ export const USAGE = `Usage:
   tsgi-supervise export systemd|kubernetes|nginx|apache|caddy sites.yaml [options]
   tsgi-supervise startup [sites.yaml] [--user] [--out DIR]   a systemd unit running this supervisor at boot
   tsgi-supervise dashboard [--open]          the live dashboard on a loopback URL with a one-time token
+  tsgi-supervise import FILE... [--from pm2|procfile|supervisord|uwsgi|apache] [--out sites.yaml] [--force] [--env NAME]
 
 Control commands find the supervisor through -c sites.yaml, TSGI_CONTROL (a socket path),
 or ./sites.yaml. Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad sites.yaml.`;
@@ -64,6 +66,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       return { ok: false, message: "export needs a target and a file: export systemd|kubernetes|nginx|apache|caddy sites.yaml" };
     return { ok: true, command: { name: "export", target, file, argv: rest } };
   }
+  if (first === "import") return { ok: true, command: { name: "import", argv: argv.slice(1) } };
   try {
     if (first === "check" || first === "init") {
       const { positionals } = parseArgs({ args: argv.slice(1), allowPositionals: true, strict: true, options: {} });

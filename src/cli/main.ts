@@ -34,6 +34,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import("./export.js")).exportCommand(command.target, command.file, command.argv, io);
     case "startup":
       return (await import("./startup.js")).startupCommand(command, io);
+    case "import":
+      return (await import("./import.js")).importCommand(command.argv, io);
     case "status":
     case "action":
     case "reload-config":

@@ -214,3 +214,21 @@ export async function controlSocketOf(file: string): Promise<{ ok: true; path: s
   const value = control?.kind === "scalar" && typeof control.value === "string" ? control.value : DEFAULTS.control;
   return { ok: true, path: resolve(dirname(absolute), value) };
 }
+
+/**
+ * Plain data from a YAML text that is not a `sites.yaml` (`tsgi-supervise import` reads PM2's
+ * `ecosystem.yaml`), so that this stays the one module that parses YAML. A syntax error is a
+ * value with its line and column.
+ */
+export function readYamlData(
+  text: string,
+): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly line: number; readonly col: number; readonly message: string } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    return { ok: false, line, col, message: error.message.split("\n")[0] ?? error.message };
+  }
+  return { ok: true, value: doc.toJS({ maxAliasCount: 1000 }) as unknown };
+}

@@ -23,3 +23,16 @@ export function toYamlStream(docs: readonly YamlDoc[]): string {
     })
     .join("---\n");
 }
+
+/**
+ * One value as YAML on a single line (`[node, server.js]`, `{initial: 1s, max: 30s}`, `"8000"`),
+ * for writers that lay out the document themselves (`import` writes comments between keys).
+ * Written in YAML 1.1 style, so `yes`/`on` come out quoted and read back as strings anywhere.
+ */
+export function toYamlFlow(value: unknown): string {
+  // A line break inside a value would split the line; JSON is valid YAML and escapes it.
+  if (JSON.stringify(value).includes("\\n")) return JSON.stringify(value);
+  return new Document(value, { version: "1.1" })
+    .toString({ lineWidth: 0, collectionStyle: "flow", flowCollectionPadding: false })
+    .trimEnd();
+}
