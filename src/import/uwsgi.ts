@@ -97,6 +97,7 @@ function vassal(file: string, ctx: ImportContext): Parsed<ImportedSite> {
   const watch: string[] = [];
   let processes: number | undefined;
   let cheaper: number | undefined;
+  let cheaperLine = section.line;
   for (const entry of section.entries) {
     const key = entry.key.replace(/_/g, "-");
     const value = magic(entry.value);
@@ -153,6 +154,7 @@ function vassal(file: string, ctx: ImportContext): Parsed<ImportedSite> {
       }
       case "cheaper":
         cheaper = whole();
+        cheaperLine = entry.line;
         if (cheaper === undefined) return bad("a whole number");
         break;
       case "cheaper-algo":
@@ -268,6 +270,7 @@ function finish(
   } else if (parts.processes !== undefined) site.set("processes", parts.processes);
   const underCwd = (p: string): string => (path.relative(parts.cwd, p).startsWith("..") ? p : path.relative(parts.cwd, p) || ".");
   if (parts.watch.length > 0) site.set("watch", parts.watch.map(underCwd), "touch-reload: a change reloads the site gracefully");
-  if (parts.pythonPath.length > 0) site.env("PYTHONPATH", parts.pythonPath.join(":"));
+  const pythonPath = [...new Set(parts.pythonPath)].filter((p) => p !== parts.cwd);
+  if (pythonPath.length > 0) site.env("PYTHONPATH", pythonPath.join(":"));
   if (parts.gunicornArgs.length > 0) site.env("GUNICORN_CMD_ARGS", parts.gunicornArgs.join(" "));
 }
