@@ -30,6 +30,10 @@ export async function importCommand(argv: readonly string[], io: ImportIo, env: 
     io.err.write(`tsgi-supervise import: ${message}\n\n${IMPORT_USAGE}\n`);
     return 2;
   };
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.out.write(`${IMPORT_USAGE}\n\nThe mapping of every format: docs/import.md.\n`);
+    return 0;
+  }
   let parsed;
   try {
     parsed = parseArgs({

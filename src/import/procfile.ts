@@ -73,7 +73,9 @@ export function importProcfile(file: string, ctx: ImportContext): Parsed<Importe
     if (type === "web") {
       site.set("listen", Number(typePort), "foreman's PORT for web");
       site.env("PORT", typePort);
-      site.note("tsgi binds this port and hands it to the process as fd 3 (TSGI_FD=3, LISTEN_FDS=1): serve that fd, or keep reading PORT");
+      site.note(
+        "tsgi binds this port and hands it to the process as fd 3 (TSGI_FD=3, LISTEN_FDS=1): serve that fd for graceful reloads; an app that keeps binding PORT itself still runs, without graceful reloads",
+      );
     } else if (usesPort) {
       site.env("PORT", typePort);
     }

@@ -33,24 +33,32 @@ function processRangeSupported(): boolean {
   return (SITE_KEYS as KeyTable)["processes"]?.type.type !== "integer";
 }
 
+/** Vassal formats the Emperor also reads; this importer reads `.ini` only, and says so. */
+const OTHER_VASSALS = [".xml", ".yml", ".yaml", ".json", ".js"];
+
 /** The vassal files among `inputs`: `.ini` files as given, folders as the Emperor scans them. */
-export function vassalFiles(inputs: readonly string[]): string[] {
+export function vassalFiles(inputs: readonly string[], ctx: ImportContext): string[] {
   return inputs.flatMap((input) => {
     try {
       if (!statSync(input).isDirectory()) return [input];
     } catch {
       return [input];
     }
-    return readdirSync(input)
-      .filter((name) => name.endsWith(".ini"))
-      .sort()
-      .map((name) => path.join(input, name));
+    const names = readdirSync(input).sort();
+    for (const name of names.filter((n) => OTHER_VASSALS.includes(path.extname(n)))) {
+      ctx.log.unmapped(
+        { file: ctx.display(path.join(input, name)), line: 1 },
+        `vassal ${name}`,
+        "only .ini vassals are imported; write it as an .ini first",
+      );
+    }
+    return names.filter((name) => name.endsWith(".ini")).map((name) => path.join(input, name));
   });
 }
 
 export function importUwsgi(inputs: readonly string[], ctx: ImportContext): Parsed<ImportedSite[]> {
   const sites: ImportedSite[] = [];
-  for (const file of vassalFiles(inputs)) {
+  for (const file of vassalFiles(inputs, ctx)) {
     const made = vassal(file, ctx);
     if (!made.ok) return made;
     sites.push(made.value);

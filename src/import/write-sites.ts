@@ -12,7 +12,7 @@ function comment(text: string, indent: string): string[] {
 
 /** `${` would be expanded by the loader; the source meant it literally. */
 function literal(value: string): string {
-  return value.replaceAll("${", "$${");
+  return value.replaceAll("${", () => "$${");
 }
 
 function isMap(value: YamlValue): value is { readonly [key: string]: YamlValue } {
