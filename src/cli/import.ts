@@ -90,6 +90,7 @@ export async function importCommand(argv: readonly string[], io: ImportIo, env: 
       return code === "EEXIST" ? 2 : 1;
     }
   }
+  if (values.env !== undefined && format !== "pm2") io.err.write(`warning: --env applies to PM2 ecosystem files; ignored for ${format}\n`);
   for (const warning of log.warnings) io.err.write(`warning: ${where(warning.at)}: ${warning.message}\n`);
   const unmapped = log.warnings.length;
   io.err.write(

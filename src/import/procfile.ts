@@ -26,7 +26,10 @@ export function importProcfile(file: string, ctx: ImportContext): Parsed<Importe
   const dir = path.dirname(file);
   const envFile = path.join(dir, ".env");
   const hasEnvFile = existsSync(envFile);
-  const port = ctx.options.env["PORT"] ?? portFromEnvFile(envFile) ?? String(FOREMAN_PORT);
+  const given = ctx.options.env["PORT"] ?? portFromEnvFile(envFile);
+  if (given !== undefined && !/^\d+$/.test(given))
+    ctx.log.warn({ file: shown, line: 1 }, `PORT is \`${given}\`, not a port number; web gets foreman's ${FOREMAN_PORT}`);
+  const port = given !== undefined && /^\d+$/.test(given) ? given : String(FOREMAN_PORT);
   const cwd = ctx.pathFor(dir);
   const sites: ImportedSite[] = [];
   const lines = text.value.split(/\r?\n/);

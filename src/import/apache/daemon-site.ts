@@ -27,7 +27,8 @@ function options(daemon: Directive): Parsed<[string, string][]> {
   for (const arg of daemon.args.slice(1)) {
     const eq = arg.indexOf("=");
     if (eq <= 0) return failAt(daemon.file, daemon.line, 1, `WSGIDaemonProcess option \`${arg}\` has no value`, "`option=value`");
-    out.push([arg.slice(0, eq), arg.slice(eq + 1)]);
+    // mod_wsgi takes `option="a value"` as well as `option=value`.
+    out.push([arg.slice(0, eq), arg.slice(eq + 1).replace(/^(["'])(.*)\1$/, "$2")]);
   }
   return { ok: true, value: out };
 }
