@@ -20,6 +20,8 @@ const fail = (error) => { process.stderr.write(String((error && error.stack) || 
 let conf;
 try {
   conf = require(process.argv[1]);
+  // Node >= 20.19 require()s an ES module too, and gives its namespace.
+  if (Object.prototype.toString.call(conf) === "[object Module]") conf = conf.default ?? { ...conf };
 } catch (error) {
   if (error && error.code !== "ERR_REQUIRE_ESM" && error.code !== "ERR_REQUIRE_ASYNC_MODULE") fail(error);
 }

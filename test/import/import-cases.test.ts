@@ -49,6 +49,13 @@ describe("the tools' documentation examples", () => {
     await passesCheck(r.file);
   });
 
+  it("PM2 as an ES module: imported, not required", async () => {
+    const r = await runImport([path.join(DOCS, "ecosystem.config.mjs")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(site(r.yaml, "esm-app")["command"], ["node", "--max-old-space-size=256", "./app.js"]);
+    await passesCheck(r.file);
+  });
+
   it("PM2 JSON and YAML: instances in cluster mode on one listen socket, watch, max_memory_restart", async () => {
     const json = await runImport([path.join(DOCS, "ecosystem.json")]);
     assert.equal(json.code, 0, json.stderr);
