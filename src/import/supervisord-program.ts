@@ -185,6 +185,8 @@ function programKeys(
   }
   if (!site.has("command"))
     return failAt(section.file, section.line, 1, `[${section.name}] has no command=`, "`command = /path/to/program args`");
+  if (!site.has("cwd"))
+    site.note("no directory=: supervisord ran it in its own working directory; tsgi runs it in the folder of sites.yaml");
   const codes = exitcodes.split(",").map((c) => c.trim());
   const restart = autorestart === "true" ? "always" : autorestart === "false" ? "never" : "on-failure";
   site.set(
