@@ -121,12 +121,9 @@ export function mapApp(
   const interpreterArgs = words(app["interpreter_args"] ?? app["node_args"]);
   if (interpreterArgs === undefined) return bad("interpreter_args", "a closed quote");
   const chosen = interpreter ?? INTERPRETERS[path.extname(script)] ?? "none";
-  const scriptWords =
-    chosen === "none" && /\s/.test(script)
-      ? shlexSplit(script).ok
-        ? (shlexSplit(script) as { argv: string[] }).argv
-        : [script]
-      : [script];
+  // A `script` run directly may be a whole command line (`script: "npm run start"`).
+  const scriptWords = chosen === "none" ? words(script) : [script];
+  if (scriptWords === undefined) return bad("script", "a closed quote in script");
   site.set("command", chosen === "none" ? [...scriptWords, ...args] : [chosen, ...interpreterArgs, script, ...args]);
 
   // env, then env_NAME of --env over it.

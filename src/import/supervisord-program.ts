@@ -71,7 +71,6 @@ function programKeys(
 ): Parsed<undefined> {
   const seconds = (entry: IniEntry): string | undefined =>
     /^\d+$/.test(entry.value) ? formatDuration(Number(entry.value) * 1000) : undefined;
-  for (const [key, value] of globalEnv) site.env(key, value);
   let autorestart: string | undefined;
   let exitcodes = "0";
   for (const entry of section.entries) {
@@ -185,6 +184,8 @@ function programKeys(
   }
   if (!site.has("command"))
     return failAt(section.file, section.line, 1, `[${section.name}] has no command=`, "`command = /path/to/program args`");
+  // [supervisord] environment= reaches every program; the program's own wins.
+  for (const [key, value] of globalEnv) if (site.envValue(key) === undefined) site.env(key, value);
   if (!site.has("cwd"))
     site.note("no directory=: supervisord ran it in its own working directory; tsgi runs it in the folder of sites.yaml");
   const codes = exitcodes.split(",").map((c) => c.trim());
