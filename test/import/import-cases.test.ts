@@ -37,7 +37,7 @@ async function passesCheck(file: string): Promise<void> {
   assert.equal(check.code, 0, `${check.stdout}${check.stderr}\n${fs.readFileSync(file, "utf8")}`);
 }
 
-describe("the tools' documentation examples", () => {
+describe("the tools' documentation examples", { concurrency: true }, () => {
   it("PM2 `pm2 init simple` with two env sets: the chosen set applied, the other named", async () => {
     const r = await runImport([path.join(DOCS, "ecosystem.config.js"), "--env", "production"]);
     assert.equal(r.code, 0, r.stderr);
