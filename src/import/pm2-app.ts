@@ -77,11 +77,20 @@ const LOG_KEYS = new Set([
   "pid",
 ]);
 
+/** A value of the ecosystem file as text: strings as they are, anything else as JSON. */
+export function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  // JSON.stringify gives undefined for undefined and functions, whatever its type says.
+  const json: string | undefined = JSON.stringify(value);
+  return json ?? "undefined";
+}
+
 /** `300M`, `1G`, `200K`, or bytes → a `sites.yaml` size. */
 function memory(value: unknown): string | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*([KMG])?B?$/i.exec(String(value).trim());
+  const match = /^(\d+(?:\.\d+)?)\s*([KMG])?B?$/i.exec(text(value).trim());
   if (match === null) return undefined;
-  const unit = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match[2] ?? "").toUpperCase() as "K"] ?? 1;
+  const units: Readonly<Record<string, number>> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+  const unit = units[(match[2] ?? "").toUpperCase()] ?? 1;
   return formatSize(Math.round(Number(match[1]) * unit));
 }
 
@@ -93,8 +102,8 @@ function ms(value: unknown): number | undefined {
 
 function words(value: unknown): string[] | undefined {
   if (value === undefined) return [];
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value !== "string") return [String(value)];
+  if (Array.isArray(value)) return value.map(text);
+  if (typeof value !== "string") return [text(value)];
   const split = shlexSplit(value);
   return split.ok ? split.argv : undefined;
 }
@@ -141,7 +150,7 @@ export function mapApp(
   for (const [key, value] of Object.entries(env)) site.env(key, typeof value === "string" ? value : JSON.stringify(value));
 
   // instances + exec_mode: cluster → processes on one socket; the PORT the app read → listen.
-  const clusterMode = String(app["exec_mode"] ?? "fork").startsWith("cluster");
+  const clusterMode = text(app["exec_mode"] ?? "fork").startsWith("cluster");
   const instances = app["instances"];
   let processes = 1;
   if (instances !== undefined) {
@@ -156,11 +165,11 @@ export function mapApp(
     site.set(
       "processes",
       processes,
-      typeof instances === "number" && instances > 0 ? undefined : `instances: ${String(instances)} on this machine (${cpus} CPUs)`,
+      typeof instances === "number" && instances > 0 ? undefined : `instances: ${text(instances)} on this machine (${cpus} CPUs)`,
     );
   }
   const port = env["PORT"];
-  if (port !== undefined && /^\d+$/.test(String(port))) {
+  if (port !== undefined && /^\d+$/.test(text(port))) {
     site.set("listen", Number(port), "the PORT the app read");
     site.note(
       "tsgi binds this port and hands it to every process as fd 3 (TSGI_FD=3, LISTEN_FDS=1): serve that fd for graceful reloads and shared processes; an app that keeps binding PORT itself still runs, as one process without graceful reloads",
@@ -194,7 +203,7 @@ export function mapApp(
       `max_restarts within max_restarts × min_uptime`,
     );
   } else if (app["min_uptime"] !== undefined) {
-    site.unmapped(keyAt("min_uptime"), `min_uptime: ${String(app["min_uptime"])}`, "tsgi counts a run as stable after 10s");
+    site.unmapped(keyAt("min_uptime"), `min_uptime: ${text(app["min_uptime"])}`, "tsgi counts a run as stable after 10s");
   }
   const restartDelay = ms(app["restart_delay"]);
   const expDelay = ms(app["exp_backoff_restart_delay"]);
@@ -213,10 +222,10 @@ export function mapApp(
 
   // watch, ready, accounts.
   const watch = app["watch"];
-  if (watch === true || (Array.isArray(watch) && watch.length > 0)) site.set("watch", watch === true ? true : watch.map(String));
+  if (watch === true || (Array.isArray(watch) && watch.length > 0)) site.set("watch", watch === true ? true : watch.map(text));
   else if (typeof watch === "string") site.set("watch", [watch]);
   const ignore = app["ignore_watch"];
-  if (ignore !== undefined) site.set("watchIgnore", Array.isArray(ignore) ? ignore.map(String) : [String(ignore)]);
+  if (ignore !== undefined) site.set("watchIgnore", Array.isArray(ignore) ? ignore.map(text) : [text(ignore)]);
   if (app["wait_ready"] === true) {
     if (site.has("listen"))
       site.set("ready", { http: "/" }, "wait_ready: tsgi probes the socket instead of waiting for process.send('ready')");
@@ -230,8 +239,8 @@ export function mapApp(
   const listenTimeout = ms(app["listen_timeout"]);
   if (listenTimeout !== undefined) site.set("startTimeout", formatDuration(listenTimeout));
   const user = app["user"] ?? app["uid"];
-  if (user !== undefined) site.set("user", String(user));
-  if (app["gid"] !== undefined) site.set("group", String(app["gid"]));
+  if (user !== undefined) site.set("user", text(user));
+  if (app["gid"] !== undefined) site.set("group", text(app["gid"]));
   if (app["autostart"] === false) site.set("autostart", false);
   if (app["treekill"] === false) {
     site.note("treekill: false: tsgi always signals the site's whole process group");
@@ -240,7 +249,7 @@ export function mapApp(
   if (app["cron_restart"] !== undefined) {
     site.unmapped(
       keyAt("cron_restart"),
-      `cron_restart: ${String(app["cron_restart"])}`,
+      `cron_restart: ${text(app["cron_restart"])}`,
       `schedule \`tsgi-supervise reload ${site.name}\` from cron or a systemd timer (graceful)`,
     );
   }

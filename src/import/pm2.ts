@@ -9,11 +9,7 @@ import { mapApp, type App } from "./pm2-app.js";
 import { loadEcosystem } from "./pm2-load.js";
 
 function appsOf(data: unknown): App[] | undefined {
-  const list = Array.isArray(data)
-    ? data
-    : typeof data === "object" && data !== null && "apps" in data
-      ? (data as { apps: unknown }).apps
-      : data;
+  const list = Array.isArray(data) ? data : typeof data === "object" && data !== null && "apps" in data ? data.apps : data;
   const apps = Array.isArray(list) ? list : [list];
   return apps.every((app) => typeof app === "object" && app !== null && !Array.isArray(app)) ? (apps as App[]) : undefined;
 }

@@ -10,7 +10,7 @@ export type Expanded =
 export function expandPercent(text: string, vars: Readonly<Record<string, string | number>>): Expanded {
   let out = "";
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (c !== "%") {
       out += c;
       continue;
@@ -72,7 +72,7 @@ export function parseEnvironment(text: string): EnvPairs {
         i++;
         while (i < text.length && text[i] !== c) {
           if (c === '"' && text[i] === "\\" && '"\\'.includes(text[i + 1] ?? "")) i++;
-          value += text[i];
+          value += text.charAt(i);
           i++;
         }
         if (i >= text.length) return { ok: false, col: open + 1, message: `the quote opened here for \`${key[0]}\` is never closed` };
@@ -104,6 +104,7 @@ export function parseBool(value: string): boolean | undefined {
 export function parseBytes(value: string): number | undefined {
   const match = /^(\d+)\s*(KB|MB|GB)?$/i.exec(value.trim());
   if (match === null) return undefined;
-  const unit = { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[(match[2] ?? "").toUpperCase() as "KB"] ?? 1;
+  const units: Readonly<Record<string, number>> = { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+  const unit = units[(match[2] ?? "").toUpperCase()] ?? 1;
   return Number(match[1]) * unit;
 }

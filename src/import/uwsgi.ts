@@ -242,7 +242,7 @@ function vassal(file: string, ctx: ImportContext): Parsed<ImportedSite> {
     processes,
     cheaper,
     gunicornArgs,
-    at: { file: shown, line: section.line },
+    at: { file: shown, line: cheaperLine },
   });
   return { ok: true, value: site.done() };
 }

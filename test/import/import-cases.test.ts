@@ -264,7 +264,7 @@ describe("round trip: export systemd of an imported file", () => {
 });
 
 describe("one mod_wsgi table for docs and import", () => {
-  it("docs/wsgi.md holds the tables the importer maps through (run npm run gen:wsgi-table)", async () => {
+  it("docs/wsgi.md holds the tables the importer maps through (run npm run gen:wsgi-table)", () => {
     // Run as a program, as the schema test runs gen-schema: tests import no scripts.
     const check = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/gen-wsgi-table.ts"), "--check"], {
       cwd: ROOT,

@@ -35,7 +35,7 @@ async function checkPasses(result: Imported): Promise<void> {
   assert.deepEqual(places.comments, places.warnings, "every unmapped option is a comment and a warning");
 }
 
-async function serve(result: Imported): Promise<SupervisorUnderTest> {
+function serve(result: Imported): SupervisorUnderTest {
   // Debian's python3 (with gunicorn) ahead of any pyenv shim on the developer's PATH.
   const env = { PATH: `/usr/bin:/bin:${process.env["PATH"] ?? ""}`, HOME: process.env["HOME"] ?? "", NO_COLOR: "1" };
   const supervisor = SupervisorUnderTest.start(fs.readFileSync(result.file, "utf8"), { dir: result.dir, env });
@@ -71,7 +71,7 @@ describe("import → check → run", { concurrency: true }, () => {
     ]) {
       assert.ok(result.stderr.includes(name), `a warning for ${name}`);
     }
-    const supervisor = await serve(result);
+    const supervisor = serve(result);
     const names = ["web", "api", "worker-2", "worker-3", "cache", "jobs-05", "jobs-06", "jobs-07", "metrics"];
     const expected = ["web", "api", "worker-2", "worker-3", "cache", "jobs-5", "jobs-6", "jobs-7", "metrics"];
     const indexes = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -80,8 +80,9 @@ describe("import → check → run", { concurrency: true }, () => {
       answers.map((a) => a["name"]),
       expected,
     );
-    assert.deepEqual(answers[0]?.["argv"], ["--role", "web front"]);
-    assert.equal(answers[0]?.["greeting"], "hello from supervisord");
+    const [web] = answers;
+    assert.ok(web);
+    assert.deepEqual([web["argv"], web["greeting"]], [["--role", "web front"], "hello from supervisord"]);
     const status = await supervisor.status();
     assert.deepEqual(status.filter((s) => names.includes(s.name)).length, 9);
     assert.equal(status.find((s) => s.name === "admin")?.state, "stopped", "autostart=false");
@@ -97,7 +98,7 @@ describe("import → check → run", { concurrency: true }, () => {
     await checkPasses(result);
     assert.match(result.stderr, /ecosystem\.config\.js is JavaScript: it was run \(in a child node/);
     assert.match(result.yaml, /not applied: env_staging/);
-    const supervisor = await serve(result);
+    const supervisor = serve(result);
     const answers = await Promise.all([answer(api), answer(web), answer(worker)]);
     assert.deepEqual(
       answers.map((a) => [a["name"], a["greeting"]]),
@@ -107,7 +108,7 @@ describe("import → check → run", { concurrency: true }, () => {
         ["worker", "prod"],
       ],
     );
-    assert.deepEqual(answers[0]?.["argv"], ["api", "--verbose"]);
+    assert.deepEqual(answers[0]["argv"], ["api", "--verbose"]);
     const [site] = await supervisor.waitRunning(["api"], 30_000).then((all) => all.filter((s) => s.name === "api"));
     assert.equal(site?.pids.length, 2, "instances: 2 → two processes on the one socket");
   });
@@ -117,7 +118,7 @@ describe("import → check → run", { concurrency: true }, () => {
     const result = await runImport([path.join(FIXTURES, "procfile/Procfile")], { PORT: String(port) });
     await checkPasses(result);
     assert.match(result.stderr, /release: .* has no tsgi equivalent/);
-    const supervisor = await serve(result);
+    const supervisor = serve(result);
     const web = await answer(port);
     assert.deepEqual([web["name"], web["greeting"], web["argv"]], ["procfile-web", "from .env", ["web", "--port", String(port)]]);
     await supervisor.waitRunning(["web", "worker"], 30_000);
@@ -128,7 +129,7 @@ describe("import → check → run", { concurrency: true }, () => {
     const result = await runImport([path.join(FIXTURES, "uwsgi/vassals")], { SHOP_PORT: String(shop), BLOG_PORT: String(blog) });
     await checkPasses(result);
     assert.match(result.stderr, /uwsgi-protocol socket; the front server must now speak HTTP/);
-    await serve(result);
+    serve(result);
     const answers = await Promise.all([answer(shop), answer(blog)]);
     assert.deepEqual(
       answers.map((a) => [a["name"], a["settings"]]),
@@ -157,7 +158,7 @@ describe("import → check → run", { concurrency: true }, () => {
     await checkPasses(result);
     assert.match(result.stderr, new RegExp(`ProxyPass /blog http://127\\.0\\.0\\.1:${base + 1}/blog`));
     assert.match(result.stderr, /ProxyPass \/static\/ !/);
-    await serve(result);
+    serve(result);
     const answers = await Promise.all([answer(base), answer(base + 1, "/blog/"), answer(base + 2)]);
     assert.deepEqual(
       answers.map((a) => [a["name"], a["settings"], a["script"]]),

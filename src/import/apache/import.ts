@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import type { ImportContext } from "../context.js";
-import { failAt, type ImportedSite, type Parsed } from "../model.js";
+import { failAt, type ImportedSite, type Parsed, type SiteDraft } from "../model.js";
 import { at, daemonSite, is, type Scope } from "./daemon-site.js";
 import { parseApache, type ApacheNode, type Directive } from "./parse.js";
 
@@ -47,6 +47,12 @@ function scriptAliases(scope: Scope): ScriptAlias[] {
           ?.slice("process-group=".length) ?? defaultGroup;
       return { directive: d, mount: d.args[0] ?? "/", script: d.args[1] ?? "", group };
     });
+}
+
+/** The address `daemonSite` gave the site, for the ProxyPass advice. */
+function listenOf(site: SiteDraft): string {
+  const listen = site.get("listen");
+  return typeof listen === "string" ? listen : "";
 }
 
 export function importApache(files: readonly string[], ctx: ImportContext): Parsed<ImportedSite[]> {
@@ -95,7 +101,7 @@ export function importApache(files: readonly string[], ctx: ImportContext): Pars
       }
       if (first !== undefined) {
         const list = proxied.get(first.scope) ?? [];
-        list.push({ mount: first.alias.mount, listen: String(site.get("listen")) });
+        list.push({ mount: first.alias.mount, listen: listenOf(site) });
         proxied.set(first.scope, list);
       }
       sites.push(site.done());
@@ -111,7 +117,7 @@ export function importApache(files: readonly string[], ctx: ImportContext): Pars
       const made = daemonSite(site, undefined, alias, scope, { home, serverPath }, ctx);
       if (!made.ok) return made;
       const list = proxied.get(scope) ?? [];
-      list.push({ mount: alias.mount, listen: String(site.get("listen")) });
+      list.push({ mount: alias.mount, listen: listenOf(site) });
       proxied.set(scope, list);
       sites.push(site.done());
     }

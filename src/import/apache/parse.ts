@@ -42,14 +42,14 @@ function splitWords(text: string): Words {
       let word = "";
       while (i < text.length && text[i] !== quote) {
         if (text[i] === "\\" && i + 1 < text.length) i++;
-        word += text[i++];
+        word += text.charAt(i++);
       }
       if (i >= text.length) return { ok: false, col: open + 1, message: "this quote is never closed" };
       i++;
       words.push(word);
     } else {
       let word = "";
-      while (i < text.length && !/\s/.test(text[i] ?? "")) word += text[i++];
+      while (i < text.length && !/\s/.test(text.charAt(i))) word += text.charAt(i++);
       words.push(word);
     }
   }
