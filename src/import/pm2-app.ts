@@ -80,9 +80,9 @@ const LOG_KEYS = new Set([
 /** A value of the ecosystem file as text: strings as they are, anything else as JSON. */
 export function text(value: unknown): string {
   if (typeof value === "string") return value;
-  // JSON.stringify gives undefined for undefined and functions, whatever its type says.
-  const json: string | undefined = JSON.stringify(value);
-  return json ?? "undefined";
+  // What JSON.stringify would turn into undefined, whatever its type says.
+  if (value === undefined || typeof value === "function" || typeof value === "symbol") return typeof value;
+  return JSON.stringify(value);
 }
 
 /** `300M`, `1G`, `200K`, or bytes → a `sites.yaml` size. */
