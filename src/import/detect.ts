@@ -35,7 +35,7 @@ export function detectFormat(file: string): ImportFormat | undefined {
   const text = head(file);
   if (/^\s*\[uwsgi\]/m.test(text)) return "uwsgi";
   if (/^\s*\[(program|supervisord|include|fcgi-program|eventlistener|group):?[^\]]*\]/m.test(text)) return "supervisord";
-  if (/^\s*(WSGIDaemonProcess|WSGIScriptAlias|WSGIProcessGroup)\b|^\s*<VirtualHost\b/im.test(text)) return "apache";
+  if (/^\s*WSGI[A-Za-z]+\b|^\s*<VirtualHost\b/im.test(text)) return "apache";
   if ([".json", ".yaml", ".yml"].includes(ext) && /["']?apps["']?\s*:/.test(text)) return "pm2";
   if (ext === "" && /^[A-Za-z0-9_-]+:\s*\S/m.test(text) && !/^\s*\[/m.test(text)) return "procfile";
   return undefined;

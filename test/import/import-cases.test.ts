@@ -182,6 +182,12 @@ describe("bad input and the output file", () => {
       "apache",
       /site\.conf:3:1: `<\/Directory>` closes `<VirtualHost>` \(line 1\)/,
     ],
+    [
+      "main.conf",
+      "WSGIRestrictEmbedded On\n  Include conf.d/missing.conf\n",
+      "apache",
+      /main\.conf:2:3: Include conf\.d\/missing\.conf: .* does not exist/,
+    ],
   ];
   for (const [name, text, format, expected] of cases) {
     it(`${format}: ${JSON.stringify(text.split("\n")[1])} → file:line:col and exit 2`, async () => {

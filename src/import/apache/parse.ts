@@ -4,6 +4,7 @@
  * arguments, `Include`/`IncludeOptional` followed (globs in the last segment, relative to the
  * including file's folder when not absolute).
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ImportContext } from "../context.js";
 import { failAt, type Parsed } from "../model.js";
@@ -116,11 +117,18 @@ export function parseApache(
         const found = expandGlob(pattern, path.dirname(file));
         for (const included of found) {
           if (seen.has(included)) continue;
-          const more = parseApache(included, ctx, seen, defines);
-          if (!more.ok) {
-            if (name.toLowerCase() === "includeoptional" && more.failure.message === "no such file") continue;
-            return more;
+          if (!existsSync(included)) {
+            if (name.toLowerCase() === "includeoptional") continue;
+            return failAt(
+              shown,
+              first,
+              indent + 1,
+              `${name} ${pattern}: ${included} does not exist`,
+              "an existing file (or IncludeOptional)",
+            );
           }
+          const more = parseApache(included, ctx, seen, defines);
+          if (!more.ok) return more;
           into.push(...more.value);
         }
       }
