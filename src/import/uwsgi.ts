@@ -66,10 +66,12 @@ export function importUwsgi(inputs: readonly string[], ctx: ImportContext): Pars
   return { ok: true, value: sites };
 }
 
-function listenOf(value: string): string {
+/** uWSGI's socket spelling → `listen:`; `undefined` for `=N` (a descriptor it inherited). */
+function listenOf(value: string, dir: string): string | undefined {
+  if (value.startsWith("=")) return undefined;
   if (value.startsWith(":")) return `0.0.0.0${value}`;
-  if (value.includes("/") || value.endsWith(".sock")) return `unix:${value}`;
-  return value.startsWith("=") ? value.slice(1) : value;
+  if (value.includes("/") || value.endsWith(".sock")) return `unix:${path.resolve(dir, value)}`;
+  return value;
 }
 
 function vassal(file: string, ctx: ImportContext): Parsed<ImportedSite> {
@@ -172,19 +174,27 @@ function vassal(file: string, ctx: ImportContext): Parsed<ImportedSite> {
         site.note(`${entry.key}=${value}: tsgi adds a process when connections wait and stops one idle for \`idle\``);
         break;
       case "http-socket":
-        site.set("listen", listenOf(value), `${entry.key}=${entry.value}`);
-        break;
       case "http":
-        site.set("listen", listenOf(value), `${entry.key}=${entry.value}: gunicorn serves HTTP itself, no router process`);
-        break;
       case "socket":
-      case "uwsgi-socket":
-        site.set("listen", listenOf(value), `${entry.key}=${entry.value}`);
-        site.note(
-          "uWSGI's `socket` speaks the uwsgi protocol; tsgi's site speaks HTTP: point the front server at it with proxy_pass / ProxyPass http://…",
-        );
-        ctx.log.warn(at, `${entry.key}=${entry.value} was a uwsgi-protocol socket; the front server must now speak HTTP to this address`);
+      case "uwsgi-socket": {
+        const listen = listenOf(value, dir);
+        if (listen === undefined) {
+          site.unmapped(at, `${entry.key}=${entry.value}`, "an inherited file descriptor; tsgi binds the site's socket itself (`listen:`)");
+        } else if (site.has("listen")) {
+          site.unmapped(at, `${entry.key}=${entry.value}`, "a site has one socket; this one is left to the front server");
+        } else if (key === "http-socket") {
+          site.set("listen", listen, `${entry.key}=${entry.value}`);
+        } else if (key === "http") {
+          site.set("listen", listen, `${entry.key}=${entry.value}: gunicorn serves HTTP itself, no router process`);
+        } else {
+          site.set("listen", listen, `${entry.key}=${entry.value}`);
+          site.note(
+            "uWSGI's `socket` speaks the uwsgi protocol; tsgi's site speaks HTTP: point the front server at it with proxy_pass / ProxyPass http://…",
+          );
+          ctx.log.warn(at, `${entry.key}=${entry.value} was a uwsgi-protocol socket; the front server must now speak HTTP to this address`);
+        }
         break;
+      }
       case "uid":
         site.set("user", value);
         break;
