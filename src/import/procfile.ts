@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { ImportContext } from "./context.js";
-import { failAt, type ImportedSite, type Parsed } from "./model.js";
+import { failAt, where, type ImportedSite, type Parsed, type SiteDraft, type SourceRef } from "./model.js";
 import { readText } from "./read-files.js";
 import { needsShell, shlexSplit } from "./shlex.js";
 
@@ -31,7 +31,8 @@ export function importProcfile(file: string, ctx: ImportContext): Parsed<Importe
     ctx.log.warn({ file: shown, line: 1 }, `PORT is \`${given}\`, not a port number; web gets foreman's ${FOREMAN_PORT}`);
   const port = given !== undefined && /^\d+$/.test(given) ? given : String(FOREMAN_PORT);
   const cwd = ctx.pathFor(dir);
-  const sites: ImportedSite[] = [];
+  const sites: SiteDraft[] = [];
+  let release: { at: SourceRef; command: string } | undefined;
   const lines = text.value.split(/\r?\n/);
   let index = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -51,11 +52,7 @@ export function importProcfile(file: string, ctx: ImportContext): Parsed<Importe
       return failAt(shown, i + 1, raw.length + 1, `process type \`${type}\` has no command`, "a command after the colon");
     const at = { file: shown, line: i + 1 };
     if (type === "release") {
-      ctx.log.unmapped(
-        at,
-        `release: ${command}`,
-        "a one-off task before each deploy, not a process to keep running; run it in your deploy step",
-      );
+      release = { at, command };
       continue;
     }
     const site = ctx.site(type, at, `process type ${type}`);
@@ -82,8 +79,22 @@ export function importProcfile(file: string, ctx: ImportContext): Parsed<Importe
     } else if (usesPort) {
       site.env("PORT", typePort);
     }
-    sites.push(site.done());
+    sites.push(site);
   }
   if (sites.length === 0) return failAt(shown, 1, 1, "the Procfile names no process type", "lines of `name: command`");
-  return { ok: true, value: sites };
+  const web = sites.find((site) => site.name === "web");
+  if (release !== undefined) {
+    const argv = needsShell(release.command) ? undefined : shlexSplit(release.command);
+    if (web === undefined) {
+      ctx.log.unmapped(
+        release.at,
+        `release: ${release.command}`,
+        "a one-off task before each deploy; with no web process, run it in your deploy step",
+      );
+    } else {
+      const task = argv?.ok === true ? argv.argv : ["sh", "-c", release.command];
+      web.set("before", [task], `release (${where(release.at)}): Heroku runs it once per deploy, tsgi before each new generation of web`);
+    }
+  }
+  return { ok: true, value: sites.map((site) => site.done()) };
 }

@@ -117,11 +117,12 @@ describe("import → check → run", { concurrency: true }, () => {
     const [port = 0] = await ports(1);
     const result = await runImport([path.join(FIXTURES, "procfile/Procfile")], { PORT: String(port) });
     await checkPasses(result);
-    assert.match(result.stderr, /release: .* has no tsgi equivalent/);
+    assert.match(result.yaml, /before: \[\[node, -e, .*migrating.*\]\]  # release/);
     const supervisor = serve(result);
     const web = await answer(port);
     assert.deepEqual([web["name"], web["greeting"], web["argv"]], ["procfile-web", "from .env", ["web", "--port", String(port)]]);
     await supervisor.waitRunning(["web", "worker"], 30_000);
+    await supervisor.waitForEvent("the release task ran before web", (e) => e.message.includes("migrating"));
   });
 
   it("uWSGI: a vassal folder of two becomes two gunicorn sites", async () => {
