@@ -2,7 +2,7 @@
  * `npm run chaos [-- --seconds 60 --seed N]`: the chaos run, bounded, with a report.
  */
 import { parseArgs } from "node:util";
-import { runChaos } from "./engine.js";
+import { runChaos } from "../../kit/chaos.js";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, seed: { type: "string" } } });
 const report = await runChaos({

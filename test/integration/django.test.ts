@@ -11,10 +11,11 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, getJson, loadLoop } from "../helpers/http.js";
-import { alive, ROOT, runCli, SupervisorUnderTest, tempDir, type StatusSite } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get, getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { alive, ROOT, runCli, SupervisorUnderTest, tempDir, type StatusSite } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 interface WhoAmI {
   settings_module: string;

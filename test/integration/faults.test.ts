@@ -8,10 +8,11 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { getJson, loadLoop } from "../helpers/http.js";
-import { alive, PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { alive, PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const node = JSON.stringify(process.execPath);
 const program = (name: string): string => JSON.stringify(path.join(PROGRAMS, name));

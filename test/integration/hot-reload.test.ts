@@ -10,10 +10,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, loadLoop } from "../helpers/http.js";
-import { ROOT, SupervisorUnderTest, alive, tempDir, type LogEvent } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { ROOT, SupervisorUnderTest, alive, tempDir, type LogEvent } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const FIXTURES = path.join(ROOT, "test/fixtures/watch");
 const node = JSON.stringify(process.execPath);

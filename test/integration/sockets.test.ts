@@ -8,10 +8,11 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { getJson, loadLoop } from "../helpers/http.js";
-import { PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { PROGRAMS, SupervisorUnderTest } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const node = JSON.stringify(process.execPath);
 const server = JSON.stringify(path.join(PROGRAMS, "http-server.mjs"));
@@ -167,7 +168,7 @@ sites:
 
 describe("listen addresses", () => {
   it("serves a unix socket created 0660 and removed at shutdown", async () => {
-    const dir = (await import("../helpers/supervisor.js")).tempDir();
+    const dir = (await import("../../kit/supervisor.js")).tempDir();
     const supervisor = SupervisorUnderTest.start(
       `version: 1
 sites:

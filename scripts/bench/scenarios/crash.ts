@@ -5,12 +5,13 @@
  * Each trial kills a different site (all started together and up for 1.5 s), so every kill is
  * a first crash after a stable run: no peer's crash-loop backoff is measured, only its restart.
  */
-import { fixtureBody, pidServing, pollUntil, sleep } from "../lib/http.js";
-import { startLoad } from "../lib/load.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fixtureBody, pidServing, pollUntil } from "../../../kit/http.js";
+import { loadLoop } from "../../../kit/load.js";
 import { signal } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import { valuesCell } from "../lib/report.js";
-import type { LoadReport } from "../lib/load.js";
+import type { LoadReport } from "../../../kit/load.js";
 import type { PeerName, SiteSpec } from "../peers/types.js";
 import { errorMessage, metric, nodeSites, ports, quietTrial, withPeer, type Scenario } from "./context.js";
 
@@ -53,7 +54,7 @@ export const crash: Scenario = {
             const killOne = async (): Promise<{ ms: number | undefined; report: LoadReport; hung: number; site: SiteSpec }> => {
               const site = sites[next++];
               if (site === undefined) throw new Error("no site left to kill");
-              const load = startLoad(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
+              const load = loadLoop(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
               await sleep(300);
               const old = await pidServing(site.port);
               if (old === undefined) throw new Error(`${site.name} did not answer before the kill`);

@@ -3,7 +3,7 @@
  * resident memory and CPU (its own processes only, not the sites'), how much each extra site
  * costs it (the 1 → 200-site slope), and how long its status command takes to list them all.
  */
-import { sleep } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { cpuPercent, rssBytes } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import type { PeerName } from "../peers/types.js";

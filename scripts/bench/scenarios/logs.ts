@@ -4,7 +4,7 @@
  * numbered line must be in the log file (rotated files included).
  */
 import fs from "node:fs";
-import { sleep } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { rssBytes } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import { timesFile } from "../peers/program.js";

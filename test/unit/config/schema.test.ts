@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { DOCS_FILE, generateJsonSchema, outputs, README_FILE, SCHEMA_FILE } from "../../../scripts/gen-schema.js";
+import { DOCS_FILE, generateJsonSchema, outputs, README_FILE, SCHEMA_FILE } from "../../../src/config/schema-docs.js";
 import { DEFAULTS_KEYS, SITE_KEYS, SUPERVISOR_KEYS, TOP_KEYS, type KeyTable, type SiteKey } from "../../../src/config/schema.js";
 import { loadErrors, loadOk } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { watchPlan } from "../../../src/watch/watch-plan.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 
 describe("watch plan", () => {
   it("watches nothing unless watch: or --watch says so", () => {

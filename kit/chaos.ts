@@ -10,10 +10,10 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { freePort } from "../../test/helpers/free-port.js";
-import { loadLoop, type LoadReport } from "../../test/helpers/http.js";
-import { alive, PROGRAMS, SupervisorUnderTest } from "../../test/helpers/supervisor.js";
-import { waitFor } from "../../test/helpers/wait-for.js";
+import { freePort } from "./free-port.js";
+import { loadLoop, type LoadReport } from "./load.js";
+import { alive, PROGRAMS, SupervisorUnderTest } from "./supervisor.js";
+import { waitFor } from "./wait-for.js";
 
 export interface ChaosOptions {
   readonly seconds: number;
