@@ -12,6 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { readStat } from "../src/process/proc-stat.js";
 import { waitFor } from "./wait-for.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,13 +38,9 @@ export function tempDir(prefix = "tsgi-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Zombies included: a group whose leader is a zombie may still have live members to kill. */
 function startTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
+  return readStat(pid)?.startTime;
 }
 
 export class SupervisorUnderTest {
@@ -229,11 +226,4 @@ export function runCli(
 }
 
 /** Is this pid alive (and not a zombie)? */
-export function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isAlive as alive } from "../src/process/proc-stat.js";

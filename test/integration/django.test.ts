@@ -11,6 +11,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { readStat } from "../../src/process/proc-stat.js";
 import { freePort } from "../../kit/free-port.js";
 import { get, getJson } from "../../kit/http.js";
 import { loadLoop } from "../../kit/load.js";
@@ -64,12 +65,7 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = pro
 
 /** Parent pid, from /proc: a gunicorn worker's parent is the master tsgi started. */
 function parentPid(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
+  return readStat(pid)?.ppid;
 }
 
 function getUnix(socketPath: string, urlPath: string): Promise<{ status: number; body: string }> {
