@@ -12,6 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SiteStatus } from "../src/control/protocol.js";
 import { readStat } from "../src/process/proc-stat.js";
 import { waitFor } from "./wait-for.js";
 
@@ -84,6 +85,11 @@ export class SupervisorUnderTest {
     );
   }
 
+  /** Where this supervisor's control socket is (the default of its sites.yaml). */
+  get controlSocket(): string {
+    return path.join(this.dir, ".tsgi/control.sock");
+  }
+
   /** Writes `yaml` to `DIR/sites.yaml` and starts the supervisor on it. */
   static start(yaml: string, options: { dir?: string; args?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): SupervisorUnderTest {
     const dir = options.dir ?? tempDir();
@@ -130,7 +136,7 @@ export class SupervisorUnderTest {
   }
 
   /** Waits until every named site is `running` (from `status --json`). */
-  async waitRunning(names: readonly string[], timeoutMs = 20_000): Promise<StatusSite[]> {
+  async waitRunning(names: readonly string[], timeoutMs = 20_000): Promise<SiteStatus[]> {
     return waitFor(
       `sites ${names.join(", ")} running`,
       async () => {
@@ -147,13 +153,13 @@ export class SupervisorUnderTest {
     return runCli([...args, "-c", this.file], { cwd: this.dir, env });
   }
 
-  async status(): Promise<StatusSite[]> {
+  async status(): Promise<SiteStatus[]> {
     const result = await this.cli(["status", "--json"]);
     if (result.code !== 0) throw new Error(`status failed (${result.code}): ${result.stderr}`);
-    return JSON.parse(result.stdout) as StatusSite[];
+    return JSON.parse(result.stdout) as SiteStatus[];
   }
 
-  async site(name: string): Promise<StatusSite> {
+  async site(name: string): Promise<SiteStatus> {
     const site = (await this.status()).find((s) => s.name === name);
     if (site === undefined) throw new Error(`no site ${name} in status`);
     return site;
@@ -188,16 +194,6 @@ export class SupervisorUnderTest {
       }
     }
   }
-}
-
-export interface StatusSite {
-  readonly name: string;
-  readonly state: string;
-  readonly pids: readonly number[];
-  readonly restarts: number;
-  readonly address?: string;
-  readonly reason?: string;
-  readonly processes: readonly { index: number; pid?: number; state: string; detail?: string }[];
 }
 
 export function runCli(

@@ -9,6 +9,7 @@ import { hostSystemdVersion } from "../host/systemd-version.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { checkOnly, onlySites, parseOnly } from "../config/only.js";
 import { formatIssues, loadConfig } from "../config/load.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import { resolveProgram } from "../process/resolve-program.js";
@@ -165,24 +166,8 @@ async function writeAll(dir: string, files: ReadonlyArray<{ name: string; text: 
 }
 
 function selectSites(config: ResolvedConfig, only: readonly string[] | undefined): Parsed<readonly ResolvedSite[]> {
-  if (only === undefined) return { ok: true, value: config.sites };
-  if (only.length === 0) return { ok: false, message: "--only needs site names: --only NAME,..." };
-  const names = config.sites.map((site) => site.name);
-  const unknown = only.filter((name) => !names.includes(name));
-  if (unknown.length > 0) {
-    return {
-      ok: false,
-      message: `--only: no site ${unknown.map((n) => `\`${n}\``).join(", ")} in ${config.file} (sites: ${names.join(", ")})`,
-    };
-  }
-  return { ok: true, value: config.sites.filter((site) => only.includes(site.name)) };
-}
-
-function parseOnly(value: string | undefined): readonly string[] | undefined {
-  return value
-    ?.split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const check = checkOnly(config, only);
+  return check.ok ? { ok: true, value: onlySites(config, only).sites } : check;
 }
 
 function parse<T>(

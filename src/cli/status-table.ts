@@ -1,7 +1,7 @@
 /**
  * The `status` table: one row per site, its processes' pids, and why a site is down.
  */
-import type { SiteStatus } from "../control/status.js";
+import type { SiteStatus } from "../control/protocol.js";
 
 export function renderStatusTable(sites: readonly SiteStatus[]): string {
   const header = ["SITE", "STATE", "PIDS", "UPTIME", "RESTARTS", "MEMORY", "CPU", "ADDRESS"];

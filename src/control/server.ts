@@ -1,22 +1,28 @@
 /**
- * The control socket: HTTP with JSON bodies over a unix socket, mode 0600, nothing on TCP.
- *
- *   GET  /v1/sites                       status of every site
- *   GET  /v1/sites/NAME                  status of one
- *   POST /v1/sites/NAME|all/ACTION       start, stop, restart, reload — answers when done
- *   POST /v1/reload-config               re-read sites.yaml, apply only the difference
- *   GET  /v1/sites/NAME/logs?lines=N&follow=1
- *   GET  /v1/supervisor                  the supervisor's own pid, memory, heap and open fds
+ * The control socket: HTTP with JSON bodies over a unix socket, mode 0600, nothing on TCP. The
+ * paths and every answer's shape are in `protocol.ts`.
  */
 import fs from "node:fs";
 import http from "node:http";
 import type { Log } from "../logging/logger.js";
-import type { Site, OpResult } from "../supervisor/site.js";
-import type { ApplyReport, Supervisor } from "../supervisor/supervisor.js";
+import type { Site } from "../supervisor/site.js";
+import type { Supervisor } from "../supervisor/supervisor.js";
+import {
+  ALL_SITES,
+  CONTROL_ACTIONS,
+  isControlAction,
+  type ActionAnswer,
+  type ErrorAnswer,
+  type OpOutcome,
+  type ReloadConfigAnswer,
+  type SitesAnswer,
+  type SupervisorAnswer,
+} from "./protocol.js";
 import { claimSocketPath } from "./socket-file.js";
 import { sitesStatus } from "./status.js";
 
-export type ReloadConfigOutcome = { readonly ok: true; readonly report: ApplyReport } | { readonly ok: false; readonly errors: string };
+/** The name the CLI and hot reload know it by. */
+export type ReloadConfigOutcome = ReloadConfigAnswer;
 
 export interface ControlDeps {
   readonly supervisor: Supervisor;
@@ -25,8 +31,6 @@ export interface ControlDeps {
   readonly reloadConfig: () => Promise<ReloadConfigOutcome>;
 }
 
-const ACTIONS = ["start", "stop", "restart", "reload"] as const;
-type Action = (typeof ACTIONS)[number];
 const MAX_BODY = 64 * 1024;
 
 export interface ControlServer {
@@ -81,32 +85,32 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   if (parts[1] === "reload-config" && parts.length === 2) {
     if (method !== "POST") return send(response, 405, { error: "use POST /v1/reload-config" });
     const outcome = await deps.reloadConfig();
-    return send(response, outcome.ok ? 200 : 422, outcome);
+    return send<ReloadConfigAnswer>(response, outcome.ok ? 200 : 422, outcome);
   }
-  if (parts[1] === "supervisor" && parts.length === 2) return send(response, 200, supervisorStatus(deps.supervisor));
+  if (parts[1] === "supervisor" && parts.length === 2) return send<SupervisorAnswer>(response, 200, supervisorStatus(deps.supervisor));
   if (parts[1] !== "sites") return send(response, 404, { error: `unknown path ${url.pathname}` });
   const supervisor = deps.supervisor;
   if (parts.length === 2) {
     if (method !== "GET") return send(response, 405, { error: "use GET /v1/sites" });
-    return send(response, 200, { sites: await sitesStatus(supervisor.sites()) });
+    return send<SitesAnswer>(response, 200, { sites: await sitesStatus(supervisor.sites()) });
   }
   const name = decodeURIComponent(parts[2] ?? "");
-  const targets = name === "all" ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
-  if (targets.length === 0 && name !== "all") {
+  const targets = name === ALL_SITES ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
+  if (targets.length === 0 && name !== ALL_SITES) {
     const known = supervisor.sites().map((s) => s.name);
     return send(response, 404, { error: `no site named \`${name.slice(0, 80)}\`; sites: ${known.join(", ") || "none"}` });
   }
   if (parts.length === 3) {
     if (method !== "GET") return send(response, 405, { error: `use GET /v1/sites/${name}` });
-    return send(response, 200, { sites: await sitesStatus(targets) });
+    return send<SitesAnswer>(response, 200, { sites: await sitesStatus(targets) });
   }
   const action = parts[3] ?? "";
   if (action === "logs" && parts.length === 4) return logs(url, response, deps.log, targets[0]?.name ?? name);
-  if (!isAction(action) || parts.length !== 4) {
-    return send(response, 404, { error: `unknown action \`${action.slice(0, 40)}\`; actions: ${ACTIONS.join(", ")}, logs` });
+  if (!isControlAction(action) || parts.length !== 4) {
+    return send(response, 404, { error: `unknown action \`${action.slice(0, 40)}\`; actions: ${CONTROL_ACTIONS.join(", ")}, logs` });
   }
   if (method !== "POST") return send(response, 405, { error: `use POST /v1/sites/${name}/${action}` });
-  const results: Record<string, OpResult> = {};
+  const results: Record<string, OpOutcome> = {};
   await Promise.all(
     targets.map(async (site) => {
       // `start` brings up what the site depends on first (`dependsOn`).
@@ -114,11 +118,10 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     }),
   );
   const ok = Object.values(results).every((r) => r.ok);
-  return send(response, ok ? 200 : 500, { ok, results });
+  return send<ActionAnswer>(response, ok ? 200 : 500, { ok, results });
 }
 
-/** The supervisor's own footprint: what a leak (fds, heap) would show first. */
-function supervisorStatus(supervisor: Supervisor): Record<string, unknown> {
+function supervisorStatus(supervisor: Supervisor): SupervisorAnswer {
   let fds: number | undefined;
   try {
     fds = fs.readdirSync("/proc/self/fd").length;
@@ -137,10 +140,6 @@ function supervisorStatus(supervisor: Supervisor): Record<string, unknown> {
   };
 }
 
-function isAction(value: string): value is Action {
-  return (ACTIONS as readonly string[]).includes(value);
-}
-
 function logs(url: URL, response: http.ServerResponse, log: Log, site: string): void {
   const lines = Math.max(0, Math.min(1000, Number(url.searchParams.get("lines") ?? "100") || 0));
   const follow = url.searchParams.get("follow") === "1";
@@ -154,7 +153,8 @@ function logs(url: URL, response: http.ServerResponse, log: Log, site: string): 
   response.on("close", stop);
 }
 
-function send(response: http.ServerResponse, status: number, body: unknown): void {
+/** Every answer is one of protocol.ts's: `T` names which (an error may come from anywhere). */
+function send<T = ErrorAnswer>(response: http.ServerResponse, status: number, body: T | ErrorAnswer): void {
   if (response.headersSent) return;
   const text = JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });

@@ -5,28 +5,8 @@
 import { siteCgroupUsage } from "../host/cgroup-usage.js";
 import { processGroups } from "../process/proc-stat.js";
 import { UsageSampler } from "../process/usage.js";
-import type { SiteSnapshot } from "../supervisor/site-snapshot.js";
 import type { Site } from "../supervisor/site.js";
-
-export interface ProcessStatus {
-  readonly index: number;
-  readonly pid: number | undefined;
-  readonly state: string;
-  readonly generation: number;
-  readonly uptimeMs: number | undefined;
-  readonly restarts: number;
-  readonly memoryBytes: number | undefined;
-  readonly cpuPercent: number | undefined;
-  readonly detail: string | undefined;
-}
-
-export interface SiteStatus extends Omit<SiteSnapshot, "processes"> {
-  readonly pids: readonly number[];
-  readonly uptimeMs: number | undefined;
-  readonly memoryBytes: number | undefined;
-  readonly cpuPercent: number | undefined;
-  readonly processes: readonly ProcessStatus[];
-}
+import type { ProcessStatus, SiteStatus } from "./protocol.js";
 
 const sampler = new UsageSampler();
 
@@ -60,7 +40,7 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
     }),
   );
   const now = Date.now();
-  const processes = snapshot.processes.map((p) => {
+  const processes = snapshot.processes.map((p): ProcessStatus => {
     const stats = p.pid === undefined ? undefined : usage.get(p.pid);
     return {
       ...p,

@@ -15,7 +15,8 @@ import { readStat } from "../../src/process/proc-stat.js";
 import { freePort } from "../../kit/free-port.js";
 import { get, getJson } from "../../kit/http.js";
 import { loadLoop } from "../../kit/load.js";
-import { alive, ROOT, runCli, SupervisorUnderTest, tempDir, type StatusSite } from "../../kit/supervisor.js";
+import { alive, ROOT, runCli, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import type { SiteStatus } from "../../src/control/protocol.js";
 import { waitFor } from "../../kit/wait-for.js";
 
 interface WhoAmI {
@@ -122,7 +123,7 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
   }
 }
 
-function siteOf(sites: readonly StatusSite[], name: string): StatusSite {
+function siteOf(sites: readonly SiteStatus[], name: string): SiteStatus {
   const site = sites.find((s) => s.name === name);
   assert.ok(site !== undefined, `no site ${name} in status`);
   return site;

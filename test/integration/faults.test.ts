@@ -8,6 +8,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { getSupervisor, isError } from "../../src/control/client.js";
 import { freePort } from "../../kit/free-port.js";
 import { getJson } from "../../kit/http.js";
 import { loadLoop } from "../../kit/load.js";
@@ -97,10 +98,10 @@ sites:
     env: { EVERY_MS: "100", STAMP: "1" }
     ready: { delay: 10ms }
 `);
-    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    const socket = supervisor.controlSocket;
     const rss = async (): Promise<number | undefined> => {
-      const answer = await controlRequest(socket, "GET", "/v1/supervisor").catch(() => undefined);
-      return answer !== undefined && answer.status === 200 ? (JSON.parse(answer.body) as { rssBytes: number }).rssBytes : undefined;
+      const answer = await getSupervisor(socket).catch(() => undefined);
+      return answer === undefined || isError(answer) ? undefined : answer.rssBytes;
     };
     await waitFor("ticker running", async () => (await supervisor.status()).some((s) => s.name === "ticker" && s.state === "running"));
     // The supervisor's memory before the flood: the largest of a few samples once it has settled.
@@ -271,7 +272,7 @@ sites:
   it("answers malformed, huge and unknown control requests with clear errors", async () => {
     const supervisor = start(`version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`);
     await supervisor.waitRunning(["one"]);
-    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    const socket = supervisor.controlSocket;
     const unknownSite = await controlRequest(socket, "POST", "/v1/sites/../../etc/passwd/stop");
     assert.equal(unknownSite.status, 404);
     const unknownAction = await controlRequest(socket, "POST", "/v1/sites/one/explode");
@@ -322,7 +323,7 @@ sites:
         `version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`,
       );
       await supervisor.waitRunning(["one"]);
-      const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+      const socket = supervisor.controlSocket;
       fs.chmodSync(supervisor.dir, 0o755);
       const outcome = await new Promise<string>((resolve) => {
         const child = spawn(
