@@ -5,8 +5,9 @@
  */
 import { loadConfig, formatIssues } from "../config/load.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
-import { formatListen } from "../config/listen.js";
-import { formatDuration, formatSize } from "../config/units.js";
+import { formatAddress } from "../format/address.js";
+import { formatDuration } from "../format/duration.js";
+import { formatSize } from "../format/size.js";
 import { redactValue } from "../env/redact.js";
 import { hostReport } from "../host/host-report.js";
 import { describeLimits } from "../host/limits.js";
@@ -77,7 +78,7 @@ function describeSite(site: ResolvedSite): string[] {
   lines.push(
     row("cwd", site.cwd),
     row("settings", site.settings === undefined ? `none (${site.settingsVar} unset)` : `${site.settingsVar}=${site.settings}`),
-    row("listen", site.listen === undefined ? "none" : formatListen(site.listen)),
+    row("listen", site.listen === undefined ? "none" : formatAddress(site.listen)),
     row("processes", `${site.processes}${threads}`),
     row("restart", restart),
     row("ready", `${readyText(site)}, within ${formatDuration(site.startTimeoutMs)}`),

@@ -12,8 +12,9 @@ import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
 import type { SiteFields, SiteValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
 import { buildSiteEnv, DEFAULT_INHERIT, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
 import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
-import { formatListen, listenConflicts } from "./listen.js";
-import { formatDuration } from "./units.js";
+import { formatAddress } from "../format/address.js";
+import { formatDuration } from "../format/duration.js";
+import { listenConflicts } from "./listen.js";
 import { SITE_KINDS } from "../kinds/registry.js";
 import { checkDependencies } from "./dependencies.js";
 
@@ -441,10 +442,10 @@ function checkAddresses(sites: readonly ResolvedSite[], valid: ValidConfig, cont
     const pos = valid.sites.find((s) => s.name === site.name)?.fields.listen?.node.pos ?? { line: 1, col: 1 };
     const clash = seen.find((other) => other.listen !== undefined && listenConflicts(other.listen, listen));
     if (clash?.listen !== undefined) {
-      const same = formatListen(clash.listen) === formatListen(listen);
+      const same = formatAddress(clash.listen) === formatAddress(listen);
       issues.add(
         pos,
-        `site \`${site.name}\` listens on ${formatListen(listen)}, ${same ? "already used by" : `which clashes with ${formatListen(clash.listen)} of`} site \`${clash.name}\``,
+        `site \`${site.name}\` listens on ${formatAddress(listen)}, ${same ? "already used by" : `which clashes with ${formatAddress(clash.listen)} of`} site \`${clash.name}\``,
         "give each site its own address",
       );
     } else if (listen.type === "unix" && listen.path === control) {

@@ -8,12 +8,13 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { getSupervisor, isError } from "../../src/control/client.js";
+import { getSupervisor, isError, runAction } from "../../src/control/client.js";
 import { freePort } from "../../kit/free-port.js";
 import { getJson } from "../../kit/http.js";
 import { loadLoop } from "../../kit/load.js";
 import { alive, PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
 import { waitFor } from "../../kit/wait-for.js";
+import { formatSize } from "../../src/format/size.js";
 
 const node = JSON.stringify(process.execPath);
 const program = (name: string): string => JSON.stringify(path.join(PROGRAMS, name));
@@ -120,7 +121,7 @@ sites:
       }
     })();
     const floodStarted = Date.now();
-    await controlRequest(socket, "POST", "/v1/sites/flood/start");
+    await runAction(socket, "flood", "start");
     await supervisor.waitForEvent("flood done", (e) => e.site === "flood" && e.message === "flood done", 60_000);
     const floodEnded = Date.now();
     flooding = false;
@@ -131,7 +132,7 @@ sites:
     // so the bound here is looser than the 1.3× that `npm run bench` (pretty console) measures.
     assert.ok(
       peakRss <= before * 2,
-      `supervisor RSS peaked at ${(peakRss / 1048576).toFixed(1)} MiB, ${(peakRss / before).toFixed(2)}× its ${(before / 1048576).toFixed(1)} MiB before the flood`,
+      `supervisor RSS peaked at ${formatSize(peakRss)}, ${(peakRss / before).toFixed(2)}× its ${formatSize(before)} before the flood`,
     );
     const logs = path.join(supervisor.dir, ".tsgi/logs");
     const text = await waitFor("flood log complete", () => {
