@@ -24,6 +24,8 @@ export default tseslint.config(
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
       // Off: it would turn every `(x) => resolve(x)` callback into a block; a style rule, not a bug finder.
       "@typescript-eslint/no-confusing-void-expression": "off",
+      // A parameter a signature needs but the body does not is named `_x`.
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       // Every union switched on is switched exhaustively (STYLE.md): a new state must not slip through.
       "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
     },
