@@ -30,6 +30,7 @@ function envLines(env: Readonly<Record<string, string>>): string[] {
   return names.map((name) => {
     const value = redactValue(name, env[name] ?? "");
     // A newline in a value would read as another variable.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
     return `    ${name}=${/[\x00-\x1f]/.test(value) ? JSON.stringify(value) : value}`;
   });
 }

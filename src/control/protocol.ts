@@ -101,6 +101,9 @@ export type ReloadConfigAnswer = { readonly ok: true; readonly report: ConfigRep
 
 export type LogLine = RecentLine;
 
+/** Every JSON answer the server sends (logs are NDJSON: one LogLine per line). */
+export type ControlAnswer = SitesAnswer | ActionAnswer | ReloadConfigAnswer | SupervisorAnswer | ErrorAnswer;
+
 /** The supervisor's own footprint: what a leak (fds, heap) would show first. */
 export interface SupervisorAnswer {
   readonly pid: number;

@@ -11,11 +11,9 @@ import {
   ALL_SITES,
   CONTROL_ACTIONS,
   isControlAction,
-  type ActionAnswer,
-  type ErrorAnswer,
+  type ControlAnswer,
   type OpOutcome,
   type ReloadConfigAnswer,
-  type SitesAnswer,
   type SupervisorAnswer,
 } from "./protocol.js";
 import { claimSocketPath } from "./socket-file.js";
@@ -85,14 +83,14 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   if (parts[1] === "reload-config" && parts.length === 2) {
     if (method !== "POST") return send(response, 405, { error: "use POST /v1/reload-config" });
     const outcome = await deps.reloadConfig();
-    return send<ReloadConfigAnswer>(response, outcome.ok ? 200 : 422, outcome);
+    return send(response, outcome.ok ? 200 : 422, outcome);
   }
-  if (parts[1] === "supervisor" && parts.length === 2) return send<SupervisorAnswer>(response, 200, supervisorStatus(deps.supervisor));
+  if (parts[1] === "supervisor" && parts.length === 2) return send(response, 200, supervisorStatus(deps.supervisor));
   if (parts[1] !== "sites") return send(response, 404, { error: `unknown path ${url.pathname}` });
   const supervisor = deps.supervisor;
   if (parts.length === 2) {
     if (method !== "GET") return send(response, 405, { error: "use GET /v1/sites" });
-    return send<SitesAnswer>(response, 200, { sites: await sitesStatus(supervisor.sites()) });
+    return send(response, 200, { sites: await sitesStatus(supervisor.sites()) });
   }
   const name = decodeURIComponent(parts[2] ?? "");
   const targets = name === ALL_SITES ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
@@ -102,7 +100,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   }
   if (parts.length === 3) {
     if (method !== "GET") return send(response, 405, { error: `use GET /v1/sites/${name}` });
-    return send<SitesAnswer>(response, 200, { sites: await sitesStatus(targets) });
+    return send(response, 200, { sites: await sitesStatus(targets) });
   }
   const action = parts[3] ?? "";
   if (action === "logs" && parts.length === 4) return logs(url, response, deps.log, targets[0]?.name ?? name);
@@ -118,7 +116,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     }),
   );
   const ok = Object.values(results).every((r) => r.ok);
-  return send<ActionAnswer>(response, ok ? 200 : 500, { ok, results });
+  return send(response, ok ? 200 : 500, { ok, results });
 }
 
 function supervisorStatus(supervisor: Supervisor): SupervisorAnswer {
@@ -153,8 +151,7 @@ function logs(url: URL, response: http.ServerResponse, log: Log, site: string): 
   response.on("close", stop);
 }
 
-/** Every answer is one of protocol.ts's: `T` names which (an error may come from anywhere). */
-function send<T = ErrorAnswer>(response: http.ServerResponse, status: number, body: T | ErrorAnswer): void {
+function send(response: http.ServerResponse, status: number, body: ControlAnswer): void {
   if (response.headersSent) return;
   const text = JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });

@@ -114,7 +114,11 @@ describe("control socket and reload-config", () => {
       // The follower connects asynchronously: (re)start b until its fresh output shows up.
       await waitFor(
         "logs -f shows b's output",
-        async () => /b\.1 \| ENV /.test(followed) || ((await supervisor.cli(["restart", "b"])) && /b\.1 \| ENV /.test(followed)),
+        async () => {
+          if (/b\.1 \| ENV /.test(followed)) return true;
+          await supervisor.cli(["restart", "b"]);
+          return /b\.1 \| ENV /.test(followed);
+        },
         { intervalMs: 300 },
       );
     } finally {

@@ -26,7 +26,7 @@ export const bare: Peer = {
         return undefined;
     }
   },
-  async start(sites, workDir) {
+  start(sites, workDir) {
     const logDir = path.join(workDir, "logs");
     fs.mkdirSync(logDir, { recursive: true });
     const plan = sites.map((site) => {

@@ -136,7 +136,7 @@ export const crash: Scenario = {
     return {
       metrics: [m1, m2, m3],
       notes: [
-        `${trials} sites per peer (and up to ${3} spares for trials redone because other work disturbed them), each killed once (SIGKILL to the pid the fixture answers) after 1.5 s of uptime, so each is a first crash after a stable run.`,
+        `${trials} sites per peer (and up to 3 spares for trials redone because other work disturbed them), each killed once (SIGKILL to the pid the fixture answers) after 1.5 s of uptime, so each is a first crash after a stable run.`,
         `Time from the kill to the first 200 whose pid differs, polled back to back (2 ms after a failure); ${RATE} req/s of fresh connections run from 0.3 s before the kill to 0.3 s after that 200 and count what fails.`,
         "A request in flight in the killed process is lost with it (a reset) whatever the supervisor; refused connections are what a supervisor-owned socket removes.",
       ],

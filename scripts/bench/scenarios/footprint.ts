@@ -100,7 +100,7 @@ export const footprint: Scenario = {
               ),
             );
           }
-          (startup[count] ?? {})[peer.name] = { kind: "values", values: times };
+          startup[count][peer.name] = { kind: "values", values: times };
         } catch (error) {
           ctx.log(`  footprint ${count} ${peer.name}: ${errorMessage(error)}`);
           const cell: Cell = { kind: "never", why: `${peer.label}, ${count} sites: ${errorMessage(error).slice(0, 200)}` };

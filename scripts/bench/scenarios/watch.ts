@@ -54,7 +54,7 @@ async function bareStartup(ctx: Context, trials: number): Promise<number[]> {
     const pid = child.pid ?? 0;
     const untrack = track(
       "bare start-up",
-      async () => signal(pid, "SIGKILL"),
+      () => signal(pid, "SIGKILL"),
       () => [pid],
     );
     try {
