@@ -5,7 +5,9 @@
  * (`supervisor/`), the control socket (`control/`), hot reload (`watch/`), logs (`logging/`).
  */
 import { formatIssues, loadConfig } from "../config/load.js";
-import { ControlSocketBusy, startControlServer, type ReloadConfigOutcome } from "../control/server.js";
+import { checkOnly } from "../config/only.js";
+import type { ReloadConfigAnswer } from "../control/protocol.js";
+import { ControlSocketBusy, startControlServer } from "../control/server.js";
 import { describeTracking, startHost, SubreaperUnavailable, uninstallHost } from "../host/host.js";
 import { startSystemdSession, summarize } from "../host/systemd-session.js";
 import { colorWanted, createLog } from "../logging/logger.js";
@@ -24,10 +26,9 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return 2;
   }
   const config = loaded.config;
-  const names = new Set(config.sites.map((site) => site.name));
-  const unknown = (command.only ?? []).filter((name) => !names.has(name));
-  if (unknown.length > 0) {
-    err.write(`--only names no site of ${config.file}: ${unknown.join(", ")} (sites: ${[...names].join(", ")})\n`);
+  const only = checkOnly(config, command.only);
+  if (!only.ok) {
+    err.write(`${only.message}\n`);
     return 2;
   }
 
@@ -55,10 +56,10 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   // systemctl status shows the latest STATUS= line: keep it current as sites change state.
   supervisor.events.on("state", () => systemd.status(summary()));
 
-  let reloading: Promise<ReloadConfigOutcome> | undefined;
-  const reloadConfig = (): Promise<ReloadConfigOutcome> => {
+  let reloading: Promise<ReloadConfigAnswer> | undefined;
+  const reloadConfig = (): Promise<ReloadConfigAnswer> => {
     // Single-flight: a SIGHUP during a reload-config joins it instead of stacking.
-    reloading ??= (async (): Promise<ReloadConfigOutcome> => {
+    reloading ??= (async (): Promise<ReloadConfigAnswer> => {
       systemd.reloading(`reloading ${config.file}`);
       const outcome = await applyConfig();
       systemd.ready(summary());
@@ -66,7 +67,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     })().finally(() => (reloading = undefined));
     return reloading;
   };
-  const applyConfig = async (): Promise<ReloadConfigOutcome> => {
+  const applyConfig = async (): Promise<ReloadConfigAnswer> => {
     const next = await loadConfig(config.file, { watchAll: command.watch });
     if (!next.ok) {
       const errors = formatIssues(next.errors);

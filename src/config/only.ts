@@ -27,8 +27,9 @@ export function checkOnly(config: ResolvedConfig, only: readonly string[] | unde
   };
 }
 
-/** The config with only the named sites (all of them when `only` is undefined). */
-export function onlySites(config: ResolvedConfig, only: readonly string[] | undefined): ResolvedConfig {
+/** The config with only the named sites, in file order (all of them when `only` is undefined). */
+export function onlySites(config: ResolvedConfig, only: Iterable<string> | undefined): ResolvedConfig {
   if (only === undefined) return config;
-  return { ...config, sites: config.sites.filter((site) => only.includes(site.name)) };
+  const names = new Set(only);
+  return { ...config, sites: config.sites.filter((site) => names.has(site.name)) };
 }

@@ -12,7 +12,7 @@
  * Any request can also be answered with an ErrorAnswer (4xx/5xx) that says what to do instead.
  */
 import type { RecentLine } from "../logging/recent-lines.js";
-import type { SiteStateName } from "../supervisor/site.js";
+import type { SiteStateName } from "../supervisor/site-state.js";
 
 /** What `start|stop|restart|reload NAME|all` ask of a site. */
 export const CONTROL_ACTIONS = ["start", "stop", "restart", "reload"] as const;

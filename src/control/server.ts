@@ -19,14 +19,11 @@ import {
 import { claimSocketPath } from "./socket-file.js";
 import { sitesStatus } from "./status.js";
 
-/** The name the CLI and hot reload know it by. */
-export type ReloadConfigOutcome = ReloadConfigAnswer;
-
 export interface ControlDeps {
   readonly supervisor: Supervisor;
   readonly log: Log;
   /** Re-reads sites.yaml and applies it (shared with SIGHUP and the file watcher). */
-  readonly reloadConfig: () => Promise<ReloadConfigOutcome>;
+  readonly reloadConfig: () => Promise<ReloadConfigAnswer>;
 }
 
 const MAX_BODY = 64 * 1024;

@@ -5,7 +5,7 @@
 import type { ResolvedSite } from "../config/types.js";
 import { formatAddress } from "../format/address.js";
 import type { ProcessSlot } from "./process-slot.js";
-import type { SiteStateName } from "./site.js";
+import type { SiteStateName } from "./site-state.js";
 
 export interface ProcessSnapshot {
   readonly index: number;

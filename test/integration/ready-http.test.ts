@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { PROGRAMS, ROOT, SupervisorUnderTest } from "../helpers/supervisor.js";
+import { freePort } from "../../kit/free-port.js";
+import { PROGRAMS, ROOT, SupervisorUnderTest } from "../../kit/supervisor.js";
 
 const running: SupervisorUnderTest[] = [];
 after(async () => {

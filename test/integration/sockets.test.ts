@@ -154,7 +154,7 @@ sites:
     const before = site?.pids[0];
     const load = loadLoop(port, { rate: 50, maxMs: 20_000 });
     await getJson(port, "/grow");
-    await supervisor.waitForEvent("replaced for memory", (e) => e.site === "hog" && /over maxMemory 120 MB/.test(e.message));
+    await supervisor.waitForEvent("replaced for memory", (e) => e.site === "hog" && /over maxMemory 120MB/.test(e.message));
     const after = await waitFor("new process serving", async () => {
       const now = await supervisor.site("hog");
       return now.state === "running" && now.pids[0] !== before ? now : undefined;

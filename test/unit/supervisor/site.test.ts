@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { ResolvedSite } from "../../../src/config/types.js";
 import { SupervisorEvents } from "../../../src/supervisor/events.js";
 import { Site } from "../../../src/supervisor/site.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 import { collect, FakeSpawner, silentLog, VirtualClock } from "./fakes.js";
 
 interface Rig {
