@@ -191,7 +191,7 @@ export class Worker {
           const value = check();
           if (value !== undefined) settle(() => resolveWait(value));
         } catch (error) {
-          settle(() => reject(error));
+          settle(() => reject(error instanceof Error ? error : new Error(String(error))));
         }
       };
       const timer = setTimeout(

@@ -21,7 +21,7 @@ test("schema/sites.schema.json, docs/sites-yaml.md and the README's reference ar
 type Json = { [key: string]: unknown };
 // On disk, and up to date (the test above).
 const schema = JSON.parse(readFileSync(`${ROOT}schema/sites.schema.json`, "utf8")) as Json;
-const props = (node: unknown): string[] => Object.keys(((node as Json).properties ?? {}) as Json).sort();
+const props = (node: unknown): string[] => Object.keys((node as Json).properties ?? {}).sort();
 const defs = schema.$defs as Json;
 const keysOf = (table: KeyTable) => Object.keys(table).sort();
 

@@ -34,6 +34,7 @@ describe("logger", () => {
     coloured.log.output("beta", 1, "out", "y");
     await turn();
     const lines = coloured.text().trim().split("\n");
+    // eslint-disable-next-line no-control-regex -- an ANSI colour code starts with ESC
     const code = (line: string | undefined) => /\u001b\[(\d+)m/.exec(line ?? "")?.[1];
     assert.ok(code(lines[0]) !== undefined && code(lines[0]) !== code(lines[1]), "different colours for different sites");
   });
