@@ -28,7 +28,12 @@ const checks = [
       ...(noCache ? [] : ["--cache", "--cache-strategy", "content", "--cache-location", "node_modules/.cache/tsgi/eslint"]),
     ],
   ],
-  ["prettier", bin("prettier"), [fix ? "--write" : "--check", "--log-level", "warn", "."]],
+  // --cache remembers files found formatted (by content); --no-cache checks them all.
+  [
+    "prettier",
+    bin("prettier"),
+    [fix ? "--write" : "--check", "--log-level", "warn", ...(noCache ? [] : ["--cache", "--cache-strategy", "content"]), "."],
+  ],
   ["imports", bin("depcruise"), ["src", "kit", "test", "scripts", "--config", ".dependency-cruiser.cjs", "--output-type", "err"]],
 ];
 
