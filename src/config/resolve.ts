@@ -122,6 +122,7 @@ function pythonMiddleware(site: ValidSite, issues: IssueList): readonly string[]
     );
     ok = false;
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set false inside the loop's callback
   return ok ? paths : undefined;
 }
 

@@ -62,9 +62,6 @@ export const SITE_NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$";
 export const SITE_NAME_MAX = 63;
 const WSGI_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(\\(.*\\))?$";
 
-/** A dotted path to a callable: `pkg.module.Name` or `pkg.module:Name`. */
-const CALLABLE_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*)?$";
-
 const str: TypeSpec = { type: "string" };
 const strings: TypeSpec = { type: "list", items: str };
 const duration: TypeSpec = { type: "duration" };
