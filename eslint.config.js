@@ -46,10 +46,20 @@ export default tseslint.config(
     // The Node globals these programs use (the `globals` package is not a dependency).
     languageOptions: {
       globals: Object.fromEntries(
-        ["process", "console", "Buffer", "URL", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "performance"].map((name) => [
-          name,
-          "readonly",
-        ]),
+        [
+          "process",
+          "console",
+          "Buffer",
+          "URL",
+          "setTimeout",
+          "clearTimeout",
+          "setInterval",
+          "clearInterval",
+          "performance",
+          "Request",
+          "Response",
+          "fetch",
+        ].map((name) => [name, "readonly"]),
       ),
     },
   },
