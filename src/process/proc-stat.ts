@@ -20,6 +20,8 @@ export interface ProcStat {
   readonly state: string;
   readonly ppid: number;
   readonly pgid: number;
+  /** Session id. */
+  readonly sid: number;
   /** User and system CPU time, and those of reaped children, in clock ticks. */
   readonly utime: number;
   readonly stime: number;
@@ -44,6 +46,7 @@ export function parseStat(text: string): ProcStat | undefined {
     state: fields[0] ?? "",
     ppid: number(1),
     pgid: number(2),
+    sid: number(3),
     utime: number(11),
     stime: number(12),
     cutime: number(13),

@@ -11,6 +11,7 @@ test("parseStat counts fields from the last parenthesis, so a command name with 
     state: "S",
     ppid: 17,
     pgid: 4242,
+    sid: 4242,
     utime: 12,
     stime: 5,
     cutime: 3,
