@@ -141,7 +141,9 @@ function siteRules(): Json[] {
 export function generateJsonSchema(): { [key: string]: Json } {
   const top = objectSchema(TOP_KEYS);
   const properties = top.properties as { [key: string]: { [key: string]: Json } };
-  const sites = properties.sites!;
+  const sites = properties.sites;
+  const supervisor = properties.supervisor;
+  if (sites === undefined || supervisor === undefined) throw new Error("the key table lacks `sites` or `supervisor`");
   properties.sites = {
     description: sites.description ?? "",
     type: "object",
@@ -150,7 +152,6 @@ export function generateJsonSchema(): { [key: string]: Json } {
     additionalProperties: { $ref: "#/$defs/site" },
   };
   // An empty section (every key commented out) is YAML null, and fine.
-  const supervisor = properties.supervisor!;
   properties.supervisor = { ...supervisor, type: ["object", "null"] };
   properties.defaults = { description: properties.defaults?.description ?? "", anyOf: [{ $ref: "#/$defs/defaults" }, { type: "null" }] };
   return {

@@ -92,6 +92,7 @@ export type Settings = Readonly<Record<string, unknown>>;
 export const settings: Settings = readSettings() as Settings;
 
 /** The site's settings, read at call time; the type parameter is for the caller's convenience. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- public API: the caller names its settings type
 export function getSettings<T = Settings>(): T {
   return readSettings() as T;
 }

@@ -161,7 +161,7 @@ async function main(): Promise<number> {
   if (!options.keep)
     track(
       "work folder",
-      async () => fs.rmSync(workRoot, { recursive: true, force: true }),
+      () => fs.rmSync(workRoot, { recursive: true, force: true }),
       () => [],
     );
   useSnapshotOf(REPO, path.join(workRoot, "tsgi-build"));

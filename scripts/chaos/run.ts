@@ -2,7 +2,8 @@
  * `npm run chaos [-- --seconds 60 --seed N]`: the chaos run, bounded, with a report.
  */
 import { parseArgs } from "node:util";
-import { runChaos } from "./engine.js";
+import { runChaos } from "../../kit/chaos.js";
+import { formatSize } from "../../src/format/size.js";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, seed: { type: "string" } } });
 const report = await runChaos({
@@ -24,6 +25,6 @@ console.log(`failed share: ${(report.failedShare * 100).toFixed(3)} % (goal 0 fo
 console.log(`every site running at the end: ${report.allRunning}`);
 console.log(`processes outside the supervisor: ${report.stray.length === 0 ? "none" : report.stray.join(", ")}`);
 console.log(
-  `supervisor fds ${report.before.fds} → ${report.after.fds}, heap ${(report.before.heapUsedBytes / 1048576).toFixed(1)} → ${(report.after.heapUsedBytes / 1048576).toFixed(1)} MB, rss ${(report.before.rssBytes / 1048576).toFixed(1)} → ${(report.after.rssBytes / 1048576).toFixed(1)} MB`,
+  `supervisor fds ${report.before.fds} → ${report.after.fds}, heap ${formatSize(report.before.heapUsedBytes)} → ${formatSize(report.after.heapUsedBytes)}, rss ${formatSize(report.before.rssBytes)} → ${formatSize(report.after.rssBytes)}`,
 );
 process.exitCode = report.allRunning && report.stray.length === 0 ? 0 : 1;

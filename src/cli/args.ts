@@ -3,6 +3,8 @@
  * can print them with the usage and exit 2.
  */
 import { parseArgs } from "node:util";
+import { CONTROL_ACTIONS, isControlAction, type ControlAction } from "../control/protocol.js";
+import { parseOnly } from "../config/only.js";
 import type { LogFormat } from "../logging/logger.js";
 
 export type Command =
@@ -20,7 +22,7 @@ export type Command =
   | { readonly name: "status"; readonly control: ControlTarget; readonly json: boolean }
   | {
       readonly name: "action";
-      readonly action: "start" | "stop" | "restart" | "reload";
+      readonly action: ControlAction;
       readonly site: string;
       readonly control: ControlTarget;
     }
@@ -54,7 +56,7 @@ export const USAGE = `Usage:
 Control commands find the supervisor through -c sites.yaml, TSGI_CONTROL (a socket path),
 or ./sites.yaml. Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad sites.yaml.`;
 
-const CONTROL = ["status", "start", "stop", "restart", "reload", "reload-config", "logs", "dashboard"];
+const CONTROL: readonly string[] = ["status", ...CONTROL_ACTIONS, "reload-config", "logs", "dashboard"];
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
   const [first] = argv;
@@ -105,10 +107,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     }
     const format = values["log-format"] ?? "pretty";
     if (format !== "pretty" && format !== "json") return { ok: false, message: `--log-format is pretty or json, not \`${format}\`` };
-    const only = values.only
-      ?.split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const only = parseOnly(values.only);
     const run = { name: "run", file: positionals[0] ?? "", watch: values.watch ?? false, only, logFormat: format } as const;
     return { ok: true, command: values.subreaper === true ? { ...run, subreaper: true } : run };
   } catch (error) {
@@ -154,9 +153,10 @@ function parseControl(name: string, rest: readonly string[], env: NodeJS.Process
       return { ok: true, command: { name: "logs", site, follow: values.follow ?? false, lines, control } };
     }
     default: {
+      if (!isControlAction(name)) return { ok: false, message: `unknown command \`${name}\`` };
       const site = positionals[0];
       if (site === undefined || positionals.length > 1) return { ok: false, message: `${name} needs one site name (or all)` };
-      return { ok: true, command: { name: "action", action: name as "start", site, control } };
+      return { ok: true, command: { name: "action", action: name, site, control } };
     }
   }
 }

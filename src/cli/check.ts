@@ -5,8 +5,9 @@
  */
 import { loadConfig, formatIssues } from "../config/load.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
-import { formatListen } from "../config/listen.js";
-import { formatDuration, formatSize } from "../config/units.js";
+import { formatAddress } from "../format/address.js";
+import { formatDuration } from "../format/duration.js";
+import { formatSize } from "../format/size.js";
 import { redactValue } from "../env/redact.js";
 import { hostReport } from "../host/host-report.js";
 import { describeLimits } from "../host/limits.js";
@@ -30,6 +31,7 @@ function envLines(env: Readonly<Record<string, string>>): string[] {
   return names.map((name) => {
     const value = redactValue(name, env[name] ?? "");
     // A newline in a value would read as another variable.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
     return `    ${name}=${/[\x00-\x1f]/.test(value) ? JSON.stringify(value) : value}`;
   });
 }
@@ -78,7 +80,7 @@ function describeSite(site: ResolvedSite): string[] {
   lines.push(
     row("cwd", site.cwd),
     row("settings", site.settings === undefined ? `none (${site.settingsVar} unset)` : `${site.settingsVar}=${site.settings}`),
-    row("listen", site.listen === undefined ? "none" : formatListen(site.listen)),
+    row("listen", site.listen === undefined ? "none" : formatAddress(site.listen)),
     ...(site.hosts.length > 0 ? [row("hosts", site.hosts.join(", "))] : []),
     row("processes", `${processesText(site)}${threads}`),
     row("restart", restart),
@@ -110,7 +112,7 @@ function httpRows(config: ResolvedConfig): string[] {
   if (http === undefined) return [row("http", "none (nothing listens on TCP)")];
   const warning = exposureWarning(http.listen.host, http.listen.port);
   return [
-    row("http", `http://${formatListen(http.listen)}/ (dashboard, /v1/, /metrics; token set, ${http.token.length} characters)`),
+    row("http", `http://${formatAddress(http.listen)}/ (dashboard, /v1/, /metrics; token set, ${http.token.length} characters)`),
     ...(warning === undefined ? [] : [`  warning: ${warning}`]),
   ];
 }

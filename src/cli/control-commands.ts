@@ -3,8 +3,8 @@
  * reload-config. Each waits for the result, says what happened, and exits 1 on failure.
  */
 import { controlSocketOf, formatIssues } from "../config/load.js";
-import { request, stream, SupervisorNotRunning } from "../control/client.js";
-import type { SiteStatus } from "../control/status.js";
+import { followLogs, getSites, isError, reloadConfig, runAction, SupervisorNotRunning } from "../control/client.js";
+import type { ErrorAnswer } from "../control/protocol.js";
 import type { Command, ControlTarget } from "./args.js";
 import { renderStatusTable } from "./status-table.js";
 
@@ -20,6 +20,11 @@ async function socketOf(target: ControlTarget, io: Io): Promise<string | number>
   return found.path;
 }
 
+function fail(io: Io, answer: ErrorAnswer): number {
+  io.err.write(`tsgi: ${answer.error}\n`);
+  return 1;
+}
+
 export async function controlCommand(
   command: Exclude<Extract<Command, { control: ControlTarget }>, { name: "dashboard" }>,
   io: Io,
@@ -29,61 +34,41 @@ export async function controlCommand(
   try {
     switch (command.name) {
       case "status": {
-        const response = await request(socket, "GET", "/v1/sites");
-        const sites = (response.body as { sites: SiteStatus[] }).sites;
-        io.out.write(command.json ? `${JSON.stringify(sites, null, 2)}\n` : renderStatusTable(sites));
+        const answer = await getSites(socket);
+        if (isError(answer)) return fail(io, answer);
+        io.out.write(command.json ? `${JSON.stringify(answer.sites, null, 2)}\n` : renderStatusTable(answer.sites));
         return 0;
       }
       case "action": {
-        const response = await request(socket, "POST", `/v1/sites/${encodeURIComponent(command.site)}/${command.action}`);
-        const body = response.body as { ok?: boolean; results?: Record<string, { ok: boolean; message: string }>; error?: string };
-        if (body.error !== undefined) {
-          io.err.write(`tsgi: ${body.error}\n`);
-          return 1;
-        }
-        for (const result of Object.values(body.results ?? {})) (result.ok ? io.out : io.err).write(`${result.message}\n`);
-        return body.ok === true ? 0 : 1;
+        const answer = await runAction(socket, command.site, command.action);
+        if (isError(answer)) return fail(io, answer);
+        for (const result of Object.values(answer.results)) (result.ok ? io.out : io.err).write(`${result.message}\n`);
+        return answer.ok ? 0 : 1;
       }
       case "reload-config": {
-        const response = await request(socket, "POST", "/v1/reload-config");
-        const body = response.body as {
-          ok: boolean;
-          errors?: string;
-          report?: {
-            added: string[];
-            removed: string[];
-            changed: string[];
-            unchanged: string[];
-            results: Record<string, { ok: boolean; message: string }>;
-          };
-        };
-        if (!body.ok) {
-          io.err.write(`${body.errors ?? "reload-config failed"}\nnothing changed\n`);
+        const answer = await reloadConfig(socket);
+        if (isError(answer)) return fail(io, answer);
+        if (!answer.ok) {
+          io.err.write(`${answer.errors}\nnothing changed\n`);
           return 2;
         }
-        const report = body.report;
-        if (report !== undefined) {
-          io.out.write(
-            `added: ${report.added.join(", ") || "-"}\nremoved: ${report.removed.join(", ") || "-"}\nchanged: ${report.changed.join(", ") || "-"}\nunchanged: ${report.unchanged.join(", ") || "-"}\n`,
-          );
-          for (const result of Object.values(report.results)) (result.ok ? io.out : io.err).write(`${result.message}\n`);
-          return Object.values(report.results).every((r) => r.ok) ? 0 : 1;
-        }
-        return 0;
+        const report = answer.report;
+        io.out.write(
+          `added: ${report.added.join(", ") || "-"}\nremoved: ${report.removed.join(", ") || "-"}\nchanged: ${report.changed.join(", ") || "-"}\nunchanged: ${report.unchanged.join(", ") || "-"}\n`,
+        );
+        for (const result of Object.values(report.results)) (result.ok ? io.out : io.err).write(`${result.message}\n`);
+        return Object.values(report.results).every((r) => r.ok) ? 0 : 1;
       }
       case "logs": {
         const abort = new AbortController();
         process.once("SIGINT", () => abort.abort());
-        const status = await stream(
+        const status = await followLogs(
           socket,
-          `/v1/sites/${encodeURIComponent(command.site)}/logs?lines=${command.lines}${command.follow ? "&follow=1" : ""}`,
-          (value) => {
-            if (typeof value === "object" && value !== null && "line" in value) {
-              const line = value as { proc: number; stream: string; line: string };
-              io.out.write(`${command.site}.${line.proc} | ${line.line}\n`);
-            } else if (typeof value === "object" && value !== null && "error" in value) {
-              io.err.write(`tsgi: ${(value as { error: string }).error}\n`);
-            }
+          command.site,
+          { lines: command.lines, follow: command.follow },
+          (line) => {
+            if (isError(line)) io.err.write(`tsgi: ${line.error}\n`);
+            else io.out.write(`${command.site}.${line.proc} | ${line.line}\n`);
           },
           abort.signal,
         );

@@ -11,13 +11,6 @@ export interface ExportIo {
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
-export function parseOnly(value: string | undefined): readonly string[] | undefined {
-  return value
-    ?.split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 export function parse<T>(
   argv: readonly string[],
   options: NonNullable<ParseArgsConfig["options"]>,

@@ -12,7 +12,8 @@ import { CADDY_RELOAD, renderCaddy } from "../export/caddy.js";
 import { frontRoutes, type FrontOptions, type FrontRoute } from "../export/front-routes.js";
 import { NGINX_RELOAD, renderNginx } from "../export/nginx.js";
 import { formatWarnings } from "../export/warnings.js";
-import { parse, parseOnly, type ExportIo, type Parsed } from "./export-args.js";
+import { parseOnly } from "../config/only.js";
+import { parse, type ExportIo, type Parsed } from "./export-args.js";
 
 export const FRONT_TARGETS = ["nginx", "apache", "caddy"] as const;
 export type FrontTarget = (typeof FRONT_TARGETS)[number];

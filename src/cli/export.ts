@@ -8,6 +8,7 @@
 import { hostSystemdVersion } from "../host/systemd-version.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { checkOnly, onlySites, parseOnly } from "../config/only.js";
 import { formatIssues, loadConfig } from "../config/load.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import { resolveProgram } from "../process/resolve-program.js";
@@ -17,7 +18,7 @@ import { RESTART_STEPS_SINCE } from "../export/systemd-service.js";
 import { exportSystemd, renderSystemd, UNIT_PREFIX_PATTERN } from "../export/systemd.js";
 import { formatWarnings } from "../export/warnings.js";
 import { toYamlStream } from "../export/yaml-out.js";
-import { parse, parseOnly, type ExportIo, type Parsed } from "./export-args.js";
+import { parse, type ExportIo, type Parsed } from "./export-args.js";
 import { exportFront, FRONT_TARGETS, isFrontTarget, parseFrontArgs } from "./export-front.js";
 
 export type { ExportIo };
@@ -170,17 +171,8 @@ async function writeAll(dir: string, files: ReadonlyArray<{ name: string; text: 
 }
 
 function selectSites(config: ResolvedConfig, only: readonly string[] | undefined): Parsed<readonly ResolvedSite[]> {
-  if (only === undefined) return { ok: true, value: config.sites };
-  if (only.length === 0) return { ok: false, message: "--only needs site names: --only NAME,..." };
-  const names = config.sites.map((site) => site.name);
-  const unknown = only.filter((name) => !names.includes(name));
-  if (unknown.length > 0) {
-    return {
-      ok: false,
-      message: `--only: no site ${unknown.map((n) => `\`${n}\``).join(", ")} in ${config.file} (sites: ${names.join(", ")})`,
-    };
-  }
-  return { ok: true, value: config.sites.filter((site) => only.includes(site.name)) };
+  const check = checkOnly(config, only);
+  return check.ok ? { ok: true, value: onlySites(config, only).sites } : check;
 }
 
 export function parseSystemdArgs(argv: readonly string[]): Parsed<SystemdArgs> {

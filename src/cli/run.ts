@@ -5,7 +5,9 @@
  * (`supervisor/`), the control socket (`control/`), hot reload (`watch/`), logs (`logging/`).
  */
 import { formatIssues, loadConfig } from "../config/load.js";
-import { ControlSocketBusy, controlHandler, startControlServer, type ControlDeps, type ReloadConfigOutcome } from "../control/server.js";
+import { checkOnly } from "../config/only.js";
+import type { ReloadConfigAnswer } from "../control/protocol.js";
+import { ControlSocketBusy, controlHandler, startControlServer, type ControlDeps } from "../control/server.js";
 import type { InProcessDashboard } from "../dashboard/in-process.js";
 import type { HttpListener } from "../http/listener.js";
 import { describeTracking, startHost, SubreaperUnavailable, uninstallHost } from "../host/host.js";
@@ -27,10 +29,9 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return 2;
   }
   const config = loaded.config;
-  const names = new Set(config.sites.map((site) => site.name));
-  const unknown = (command.only ?? []).filter((name) => !names.has(name));
-  if (unknown.length > 0) {
-    err.write(`--only names no site of ${config.file}: ${unknown.join(", ")} (sites: ${[...names].join(", ")})\n`);
+  const only = checkOnly(config, command.only);
+  if (!only.ok) {
+    err.write(`${only.message}\n`);
     return 2;
   }
 
@@ -68,10 +69,10 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
       m.inProcessDashboard(supervisor, { always: config.http !== undefined }),
     ));
 
-  let reloading: Promise<ReloadConfigOutcome> | undefined;
-  const reloadConfig = (): Promise<ReloadConfigOutcome> => {
+  let reloading: Promise<ReloadConfigAnswer> | undefined;
+  const reloadConfig = (): Promise<ReloadConfigAnswer> => {
     // Single-flight: a SIGHUP during a reload-config joins it instead of stacking.
-    reloading ??= (async (): Promise<ReloadConfigOutcome> => {
+    reloading ??= (async (): Promise<ReloadConfigAnswer> => {
       systemd.reloading(`reloading ${config.file}`);
       const outcome = await applyConfig();
       systemd.ready(summary());
@@ -79,7 +80,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     })().finally(() => (reloading = undefined));
     return reloading;
   };
-  const applyConfig = async (): Promise<ReloadConfigOutcome> => {
+  const applyConfig = async (): Promise<ReloadConfigAnswer> => {
     const next = await loadConfig(config.file, { watchAll: command.watch });
     if (!next.ok) {
       const errors = formatIssues(next.errors);

@@ -1,7 +1,9 @@
 /**
  * The `status` table: one row per site, its processes' pids, and why a site is down.
  */
-import type { SiteStatus } from "../control/status.js";
+import type { SiteStatus } from "../control/protocol.js";
+import { formatDuration } from "../format/duration.js";
+import { formatSize } from "../format/size.js";
 
 export function renderStatusTable(sites: readonly SiteStatus[]): string {
   const header = ["SITE", "STATE", "PIDS", "UPTIME", "RESTARTS", "MEMORY", "CPU", "ADDRESS", "SCALE"];
@@ -9,9 +11,9 @@ export function renderStatusTable(sites: readonly SiteStatus[]): string {
     site.name,
     site.state,
     site.pids.join(",") || "-",
-    site.uptimeMs === undefined ? "-" : formatDuration(site.uptimeMs),
+    site.uptimeMs === undefined ? "-" : formatDuration(site.uptimeMs, "coarse"),
     String(site.restarts),
-    site.memoryBytes === undefined ? "-" : formatBytes(site.memoryBytes),
+    site.memoryBytes === undefined ? "-" : formatSize(site.memoryBytes),
     site.cpuPercent === undefined ? "-" : `${site.cpuPercent}%`,
     site.address ?? "-",
     // `processes: {min, max, idle}`: how many now, and the bounds.
@@ -33,18 +35,4 @@ export function renderStatusTable(sites: readonly SiteStatus[]): string {
 function idleNote(sinceLastConnectionMs: number | undefined): string {
   if (sinceLastConnectionMs === undefined) return "no connection yet; the first one starts it";
   return `last connection ${formatDuration(Math.max(0, sinceLastConnectionMs))} ago; the next one starts it`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)}KB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)}MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)}GB`;
 }

@@ -56,11 +56,6 @@ export function parseListen(raw: string | number): ListenParse {
   return typeof p === "number" ? { ok: true, value: { type: "tcp", host, port: p } } : p;
 }
 
-export function formatListen(address: ListenAddress): string {
-  if (address.type === "unix") return `unix:${address.path}`;
-  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
-
 const WILDCARDS = new Set(["0.0.0.0", "::"]);
 
 /** Two addresses that cannot both be bound: same path, or same port on overlapping hosts. */

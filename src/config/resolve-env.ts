@@ -94,6 +94,7 @@ export function readEnvFiles(
       from.set(name, node);
     }
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set false inside the loop's callback
   return ok ? { env: Object.fromEntries(env), from } : undefined;
 }
 

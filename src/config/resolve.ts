@@ -23,9 +23,10 @@ import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
 import type { SiteFields, SiteValues, SupervisorValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
 import { buildSiteEnv, DEFAULT_INHERIT, expandVars, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
 import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
-import { formatListen, listenConflicts } from "./listen.js";
+import { formatAddress } from "../format/address.js";
+import { formatDuration } from "../format/duration.js";
+import { listenConflicts } from "./listen.js";
 import { checkHostsUnique } from "./hosts-unique.js";
-import { formatDuration } from "./units.js";
 import { SITE_KINDS } from "../kinds/registry.js";
 import { checkDependencies } from "./dependencies.js";
 import { resolveProcesses } from "./resolve-processes.js";
@@ -134,6 +135,7 @@ function pythonMiddleware(site: ValidSite, issues: IssueList): readonly string[]
     );
     ok = false;
   });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set false inside the loop's callback
   return ok ? paths : undefined;
 }
 
@@ -508,10 +510,10 @@ function checkAddresses(sites: readonly ResolvedSite[], valid: ValidConfig, cont
     const pos = valid.sites.find((s) => s.name === site.name)?.fields.listen?.node.pos ?? { line: 1, col: 1 };
     const clash = seen.find((other) => other.listen !== undefined && listenConflicts(other.listen, listen));
     if (clash?.listen !== undefined) {
-      const same = formatListen(clash.listen) === formatListen(listen);
+      const same = formatAddress(clash.listen) === formatAddress(listen);
       issues.add(
         pos,
-        `site \`${site.name}\` listens on ${formatListen(listen)}, ${same ? "already used by" : `which clashes with ${formatListen(clash.listen)} of`} site \`${clash.name}\``,
+        `site \`${site.name}\` listens on ${formatAddress(listen)}, ${same ? "already used by" : `which clashes with ${formatAddress(clash.listen)} of`} site \`${clash.name}\``,
         "give each site its own address",
       );
     } else if (listen.type === "unix" && listen.path === control) {

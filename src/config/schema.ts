@@ -5,7 +5,6 @@
  * `schema/sites.schema.json` and `docs/sites-yaml.md`, and a test keeps all three equal — so
  * a key cannot be accepted without being documented, or documented without being accepted.
  */
-import { DURATION_PATTERN, SIZE_PATTERN } from "./units.js";
 import { ENV_GLOB_PATTERN, ENV_NAME_PATTERN } from "../env/build-env.js";
 
 export type KindName = "command" | "wsgi" | "app" | "asgi";
@@ -63,11 +62,7 @@ export type KeyTable = Readonly<Record<string, KeySpec>>;
 
 export const SITE_NAME_PATTERN = "^[a-z0-9][a-z0-9_-]*$";
 export const SITE_NAME_MAX = 63;
-const MODULE_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
 const WSGI_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(\\(.*\\))?$";
-
-/** A dotted path to a callable: `pkg.module.Name` or `pkg.module:Name`. */
-const CALLABLE_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*)?$";
 
 const str: TypeSpec = { type: "string" };
 const strings: TypeSpec = { type: "list", items: str };

@@ -47,23 +47,6 @@ export function parseDuration(raw: string | number): UnitResult {
   return { ok: true, value: Math.round(total) };
 }
 
-export function formatDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  if (ms % 1000 !== 0) return `${ms}ms`;
-  let seconds = ms / 1000;
-  let out = "";
-  for (const [unit, size] of [
-    ["h", 3600],
-    ["m", 60],
-  ] as const) {
-    if (seconds >= size) {
-      out += `${Math.floor(seconds / size)}${unit}`;
-      seconds %= size;
-    }
-  }
-  return seconds > 0 ? `${out}${seconds}s` : out;
-}
-
 const SIZE_UNITS: Readonly<Record<string, number>> = {
   b: 1,
   k: 1024,
@@ -92,19 +75,4 @@ export function parseSize(raw: string | number): UnitResult {
     return { ok: false, message: `the size "${text}" is not positive`, hint: "write a size such as `512MB`" };
   }
   return { ok: true, value: bytes };
-}
-
-export function formatSize(bytes: number): string {
-  const units = [
-    ["GB", 1024 ** 3],
-    ["MB", 1024 ** 2],
-    ["KB", 1024],
-  ] as const;
-  for (const [unit, size] of units) {
-    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
-  }
-  for (const [unit, size] of units) {
-    if (bytes >= size) return `${(bytes / size).toFixed(1)}${unit}`;
-  }
-  return `${bytes}B`;
 }

@@ -16,7 +16,6 @@ import {
   SUPERVISOR_KEYS,
   TOP_KEYS,
   type KindName,
-  type KeyTable,
   type SiteKey,
 } from "./schema.js";
 import { checkFields, checkValue, INVALID, type CheckContext, type Field } from "./check-value.js";
@@ -72,10 +71,8 @@ export interface SupervisorValues {
 
 // The table in schema.ts and these types name the same keys, or this fails to compile.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const siteKeysMatch: Same<keyof SiteValues, SiteKey> = true;
-const supervisorKeysMatch: Same<keyof SupervisorValues, keyof typeof SUPERVISOR_KEYS> = true;
-void siteKeysMatch;
-void supervisorKeysMatch;
+const _siteKeysMatch: Same<keyof SiteValues, SiteKey> = true;
+const _supervisorKeysMatch: Same<keyof SupervisorValues, keyof typeof SUPERVISOR_KEYS> = true;
 
 export interface TypedField<T> extends Field {
   readonly value: T;
@@ -141,7 +138,7 @@ function checkDefaults(node: MapNode, issues: IssueList): SiteFields {
     return false;
   });
   const ctx: CheckContext = { issues, scope: "", elsewhere: SITE_HINT };
-  return valid(checkFields({ ...node, entries: kept }, DEFAULTS_KEYS, "defaults", ctx)) as SiteFields;
+  return valid(checkFields({ ...node, entries: kept }, DEFAULTS_KEYS, "defaults", ctx));
 }
 
 function kindOf(name: string, namePos: Pos, node: MapNode, issues: IssueList): KindName | undefined {
@@ -275,9 +272,7 @@ export function validateTree(root: TreeNode | undefined, issues: IssueList): Val
       case "supervisor": {
         const node = asMap(entry.value, "supervisor", entry.keyPos, issues);
         if (node)
-          supervisor = valid(
-            checkFields(node, SUPERVISOR_KEYS, "supervisor", { issues, scope: "", elsewhere: TOP_HINT }),
-          ) as SupervisorFields;
+          supervisor = valid(checkFields(node, SUPERVISOR_KEYS, "supervisor", { issues, scope: "", elsewhere: TOP_HINT }));
         break;
       }
       case "defaults": {

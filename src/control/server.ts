@@ -1,36 +1,35 @@
 /**
- * The control socket: HTTP with JSON bodies over a unix socket, mode 0600, nothing on TCP.
- *
- *   GET  /v1/sites                       status of every site
- *   GET  /v1/sites/NAME                  status of one
- *   POST /v1/sites/NAME|all/ACTION       start, stop, restart, reload — answers when done
- *   POST /v1/reload-config               re-read sites.yaml, apply only the difference
- *   GET  /v1/sites/NAME/logs?lines=N&follow=1
- *   GET  /v1/supervisor                  the supervisor's own pid, memory, heap and open fds
- *   GET  /v1/events                      the dashboard's feed (NDJSON): status, samples, events
+ * The control socket: HTTP with JSON bodies over a unix socket, mode 0600, nothing on TCP. The
+ * paths and every answer's shape are in `protocol.ts`. `GET /v1/events`
+ * (the dashboard's feed, NDJSON: status, samples, events) is served here too.
  */
 import fs from "node:fs";
 import http from "node:http";
 import type { SupervisorFeed } from "../dashboard/feed.js";
 import type { Log } from "../logging/logger.js";
-import type { Site, OpResult } from "../supervisor/site.js";
-import type { ApplyReport, Supervisor } from "../supervisor/supervisor.js";
+import type { Site } from "../supervisor/site.js";
+import type { Supervisor } from "../supervisor/supervisor.js";
+import {
+  ALL_SITES,
+  CONTROL_ACTIONS,
+  isControlAction,
+  type ControlAnswer,
+  type OpOutcome,
+  type ReloadConfigAnswer,
+  type SupervisorAnswer,
+} from "./protocol.js";
 import { claimSocketPath } from "./socket-file.js";
 import { sitesStatus } from "./status.js";
-
-export type ReloadConfigOutcome = { readonly ok: true; readonly report: ApplyReport } | { readonly ok: false; readonly errors: string };
 
 export interface ControlDeps {
   readonly supervisor: Supervisor;
   readonly log: Log;
   /** Re-reads sites.yaml and applies it (shared with SIGHUP and the file watcher). */
-  readonly reloadConfig: () => Promise<ReloadConfigOutcome>;
+  readonly reloadConfig: () => Promise<ReloadConfigAnswer>;
   /** The dashboard's feed (`GET /v1/events`), created on first use. */
   readonly feed?: () => Promise<SupervisorFeed>;
 }
 
-const ACTIONS = ["start", "stop", "restart", "reload"] as const;
-type Action = (typeof ACTIONS)[number];
 const MAX_BODY = 64 * 1024;
 
 export interface ControlServer {
@@ -104,8 +103,8 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     return send(response, 200, { sites: await sitesStatus(supervisor.sites()) });
   }
   const name = decodeURIComponent(parts[2] ?? "");
-  const targets = name === "all" ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
-  if (targets.length === 0 && name !== "all") {
+  const targets = name === ALL_SITES ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
+  if (targets.length === 0 && name !== ALL_SITES) {
     const known = supervisor.sites().map((s) => s.name);
     return send(response, 404, { error: `no site named \`${name.slice(0, 80)}\`; sites: ${known.join(", ") || "none"}` });
   }
@@ -115,11 +114,11 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   }
   const action = parts[3] ?? "";
   if (action === "logs" && parts.length === 4) return logs(url, response, deps.log, targets[0]?.name ?? name);
-  if (!isAction(action) || parts.length !== 4) {
-    return send(response, 404, { error: `unknown action \`${action.slice(0, 40)}\`; actions: ${ACTIONS.join(", ")}, logs` });
+  if (!isControlAction(action) || parts.length !== 4) {
+    return send(response, 404, { error: `unknown action \`${action.slice(0, 40)}\`; actions: ${CONTROL_ACTIONS.join(", ")}, logs` });
   }
   if (method !== "POST") return send(response, 405, { error: `use POST /v1/sites/${name}/${action}` });
-  const results: Record<string, OpResult> = {};
+  const results: Record<string, OpOutcome> = {};
   await Promise.all(
     targets.map(async (site) => {
       // `start` brings up what the site depends on first (`dependsOn`).
@@ -130,8 +129,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   return send(response, ok ? 200 : 500, { ok, results });
 }
 
-/** The supervisor's own footprint: what a leak (fds, heap) would show first. */
-function supervisorStatus(supervisor: Supervisor): Record<string, unknown> {
+function supervisorStatus(supervisor: Supervisor): SupervisorAnswer {
   let fds: number | undefined;
   try {
     fds = fs.readdirSync("/proc/self/fd").length;
@@ -148,10 +146,6 @@ function supervisorStatus(supervisor: Supervisor): Record<string, unknown> {
     sites: supervisor.sites().length,
     config: supervisor.config.file,
   };
-}
-
-function isAction(value: string): value is Action {
-  return (ACTIONS as readonly string[]).includes(value);
 }
 
 function logs(url: URL, response: http.ServerResponse, log: Log, site: string): void {
@@ -178,7 +172,7 @@ async function events(response: http.ServerResponse, deps: ControlDeps): Promise
   else response.on("close", stop);
 }
 
-function send(response: http.ServerResponse, status: number, body: unknown): void {
+function send(response: http.ServerResponse, status: number, body: ControlAnswer): void {
   if (response.headersSent) return;
   const text = JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });

@@ -5,43 +5,14 @@
 import { siteCgroupUsage } from "../host/cgroup-usage.js";
 import { processGroups } from "../process/proc-stat.js";
 import { UsageSampler } from "../process/usage.js";
-import type { ScalingSnapshot, SiteSnapshot } from "../supervisor/site-snapshot.js";
 import type { Site } from "../supervisor/site.js";
-
-export interface ProcessStatus {
-  readonly index: number;
-  readonly pid: number | undefined;
-  readonly state: string;
-  readonly generation: number;
-  readonly uptimeMs: number | undefined;
-  readonly restarts: number;
-  readonly memoryBytes: number | undefined;
-  readonly cpuPercent: number | undefined;
-  /** CPU time of the process's group since it started (`/metrics` counts it). */
-  readonly cpuSeconds: number | undefined;
-  readonly detail: string | undefined;
-}
-
-/** `processes: {min, max, idle}`: the bounds, how many run now, and since when it had no connection. */
-export interface ScalingStatus extends ScalingSnapshot {
-  readonly current: number;
-  readonly sinceLastConnectionMs: number | undefined;
-}
-
-export interface SiteStatus extends Omit<SiteSnapshot, "processes" | "scaling"> {
-  readonly scaling: ScalingStatus | undefined;
-  readonly pids: readonly number[];
-  readonly uptimeMs: number | undefined;
-  readonly memoryBytes: number | undefined;
-  readonly cpuPercent: number | undefined;
-  readonly processes: readonly ProcessStatus[];
-}
+import type { ProcessStatus, SiteStatus } from "./protocol.js";
 
 const sampler = new UsageSampler();
 
 /** Status of several sites, with one scan of /proc for all of them. */
 export async function sitesStatus(sites: readonly Site[]): Promise<SiteStatus[]> {
-  const groups = await processGroups();
+  const groups = processGroups();
   return Promise.all(sites.map((site) => siteStatus(site, groups)));
 }
 
@@ -73,7 +44,7 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
     }),
   );
   const now = Date.now();
-  const processes = snapshot.processes.map((p) => {
+  const processes = snapshot.processes.map((p): ProcessStatus => {
     const stats = p.pid === undefined ? undefined : usage.get(p.pid);
     return {
       ...p,

@@ -10,6 +10,7 @@
  */
 import { isIP } from "node:net";
 import type { ListenAddress, ResolvedSite } from "../config/types.js";
+import { formatAddress } from "../format/address.js";
 import { UNIX_SOCKET_MODE } from "../sockets/bind.js";
 import { literal, note, setting, type UnitFile, type UnitLine } from "./unit-file.js";
 import type { ExportWarning } from "./warnings.js";
@@ -44,7 +45,7 @@ export function socketUnit(input: SocketUnitInput): { unit: UnitFile; warnings: 
       });
       socket.push(...note(`listen: ${host} is a host name; systemd needs an IP address here`));
     }
-    socket.push(setting("ListenStream", isIP(host) === 6 ? `[${host}]:${address.port}` : `${host}:${address.port}`));
+    socket.push(setting("ListenStream", formatAddress({ type: "tcp", host, port: address.port })));
   }
   if (input.template) {
     socket.push(
@@ -61,14 +62,13 @@ export function socketUnit(input: SocketUnitInput): { unit: UnitFile; warnings: 
     sections: [
       {
         name: "Unit",
-        lines: [setting("Description", literal(`tsgi site ${site.name}: socket ${display(address)}`)), setting("PartOf", input.target)],
+        lines: [
+          setting("Description", literal(`tsgi site ${site.name}: socket ${formatAddress(address)}`)),
+          setting("PartOf", input.target),
+        ],
       },
       { name: "Socket", lines: socket },
     ],
   };
   return { unit, warnings };
-}
-
-function display(address: ListenAddress): string {
-  return address.type === "unix" ? `unix:${address.path}` : `${address.host}:${address.port}`;
 }

@@ -6,44 +6,16 @@
  * (CONFIG_PROC_CHILDREN), one scan of /proc by parent pid gives the same list.
  */
 import fs from "node:fs";
+import { readStat, scanStats, type ProcStat } from "../process/proc-stat.js";
 
-export interface ProcInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly pgid: number;
-  readonly sid: number;
-  /** One letter: R, S, D, Z, T… */
-  readonly state: string;
-}
+/** A process as /proc/PID/stat shows it (pid, state, ppid, pgid, sid…). */
+export type ProcInfo = ProcStat;
 
 /** /proc/PID/stat, or undefined when the process is gone. */
-export function procInfo(pid: number): ProcInfo | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { pid, state: fields[0] ?? "?", ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]) };
-  } catch {
-    return undefined;
-  }
-}
+export const procInfo = readStat;
 
 /** Every live process on the machine (one /proc scan). */
-export function allProcesses(): ProcInfo[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync("/proc");
-  } catch {
-    return [];
-  }
-  const out: ProcInfo[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const info = procInfo(Number(entry));
-    if (info !== undefined) out.push(info);
-  }
-  return out;
-}
+export const allProcesses = scanStats;
 
 /** Pids of the supervisor's direct children. */
 export function childPids(): number[] {

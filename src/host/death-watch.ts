@@ -53,6 +53,7 @@ export function startDeathWatch(): DeathWatch | undefined {
   } catch {
     return undefined;
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- it adds unref, which the pipe has and Writable's type lacks
   const stdin = child.stdin as (Writable & { unref?: () => void }) | null;
   if (stdin === null) return undefined;
   child.on("error", () => undefined);

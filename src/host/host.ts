@@ -115,7 +115,7 @@ const defaultHost: Host = (() => {
     limits: () => undefined,
     started: () => undefined,
     ended: () => undefined,
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 })();
 

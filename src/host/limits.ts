@@ -5,7 +5,7 @@
  */
 import type { SiteLimits } from "../config/types.js";
 import type { Controller } from "./cgroup.js";
-import { formatSize } from "../config/units.js";
+import { formatSize } from "../format/size.js";
 
 export interface LimitFile {
   readonly controller: Controller;

@@ -136,7 +136,7 @@ function trackingFor(mode: TrackingMode): Tracking {
         forProcess: (mark) => (mode.kind === "subreaper" ? escapeeTracker(mark) : groupOnlyTracker),
         applyLimits: (site, limits) => (limits === undefined ? undefined : limitsSentence(site, limits, { cgroups: false, why: mode.why })),
         siteCgroup: () => undefined,
-        close: async () => undefined,
+        close: () => Promise.resolve(),
       };
     default:
       throw unknownMode(mode);

@@ -29,7 +29,7 @@ export function resolveAccounts(user: string | undefined, group: string | undefi
 }
 
 function lookup(file: string, name: string): string[] | undefined {
-  let text = "";
+  let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {

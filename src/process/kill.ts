@@ -78,6 +78,7 @@ export async function stopGroup(pgid: number, options: StopOptions): Promise<Sto
   let leaderDone = false;
   void options.leaderExited.then(() => (leaderDone = true));
   while (clock.now() < deadline) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the leaderExited callback
     if (leaderDone && (!groupAlive(pgid, signaller) || !liveMembers(pgid))) return { killed: false };
     await sleep(clock, Math.min(25, Math.max(1, deadline - clock.now())));
   }

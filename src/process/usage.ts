@@ -7,10 +7,7 @@
  * pruned as processes end.
  */
 import { readFileSync } from "node:fs";
-
-/** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on every Linux build in use. */
-const TICKS_PER_SECOND = 100;
-const PAGE_SIZE = 4096;
+import { readRssBytes, readStat, TICKS_PER_SECOND } from "./proc-stat.js";
 
 export interface Usage {
   readonly memoryBytes: number;
@@ -45,18 +42,14 @@ export class UsageSampler {
   }
 
   #one(pid: number, uptime: number | undefined): Usage | undefined {
-    let stat: string;
-    let statm: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      statm = readFileSync(`/proc/${pid}/statm`, "utf8");
-    } catch {
+    const stat = readStat(pid);
+    const memoryBytes = readRssBytes(pid);
+    if (stat === undefined || memoryBytes === undefined) {
       this.#history.delete(pid);
       return undefined;
     }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const startTime = fields[19] ?? "";
+    const ticks = stat.utime + stat.stime;
+    const startTime = stat.startTime;
     const now = Date.now();
     const previous = this.#history.get(pid);
     this.#history.set(pid, { startTime, ticks, at: now });
@@ -67,11 +60,7 @@ export class UsageSampler {
       const ranSeconds = uptime - Number(startTime) / TICKS_PER_SECOND;
       cpuPercent = ranSeconds > 0 ? ((ticks / TICKS_PER_SECOND) * 100) / ranSeconds : 0;
     }
-    return {
-      memoryBytes: Number(statm.split(" ")[1] ?? 0) * PAGE_SIZE,
-      cpuPercent: Math.max(0, cpuPercent),
-      cpuSeconds: ticks / TICKS_PER_SECOND,
-    };
+    return { memoryBytes, cpuPercent: Math.max(0, cpuPercent), cpuSeconds: ticks / TICKS_PER_SECOND };
   }
 }
 

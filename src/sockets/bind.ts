@@ -11,6 +11,7 @@ import fs from "node:fs";
 import net from "node:net";
 import util from "node:util";
 import type { ListenAddress } from "../config/types.js";
+import { formatAddress } from "../format/address.js";
 
 interface RawHandle {
   readonly fd: number;
@@ -70,11 +71,6 @@ export async function bindSocket(site: string, address: ListenAddress): Promise<
       },
     },
   };
-}
-
-export function formatAddress(address: ListenAddress): string {
-  if (address.type === "unix") return `unix:${address.path}`;
-  return net.isIPv6(address.host) ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * the site reloads, new generation first, so no request is dropped. One sample over the limit
  * is a spike, not a leak.
  */
+import { formatSize } from "../format/size.js";
 import { groupRss } from "../process/proc-stat.js";
 import type { Clock, ClockTimer } from "../time/clock.js";
 import type { Site } from "./site.js";
@@ -32,12 +33,12 @@ export function watchMemory(site: Site, clock: Clock, sampleMs = MEMORY_SAMPLE_M
     busy = true;
     void (async () => {
       for (const proc of site.processes()) {
-        const rss = await groupRss(proc.pid);
+        const rss = groupRss(proc.pid);
         const count = rss > limit ? (over.get(proc.pid) ?? 0) + 1 : 0;
         over.set(proc.pid, count);
         if (count >= SAMPLES_OVER) {
           over.clear();
-          await site.reload(`pid ${proc.pid} uses ${Math.round(rss / 1048576)} MB, over maxMemory ${Math.round(limit / 1048576)} MB`);
+          await site.reload(`pid ${proc.pid} uses ${formatSize(rss)}, over maxMemory ${formatSize(limit)}`);
           break;
         }
       }

@@ -4,6 +4,7 @@
  * branch is tested on virtual time.
  */
 import type { Backoff, MaxRestarts, RestartMode } from "../config/types.js";
+import { formatDuration } from "../format/duration.js";
 
 export interface RestartPolicy {
   readonly mode: RestartMode;
@@ -49,7 +50,7 @@ export function decideRestart(policy: RestartPolicy, history: CrashHistory, end:
   if (times.length > policy.maxRestarts.count) {
     return {
       action: "give-up",
-      reason: `${times.length} exits within ${formatMs(policy.maxRestarts.withinMs)} (maxRestarts.count is ${policy.maxRestarts.count})`,
+      reason: `${times.length} exits within ${formatDuration(policy.maxRestarts.withinMs)} (maxRestarts.count is ${policy.maxRestarts.count})`,
       history: next,
     };
   }
@@ -68,10 +69,4 @@ export function backoffDelay(backoff: Backoff, consecutive: number, random: numb
   const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(exponent, 40));
   const jittered = base * (0.9 + 0.2 * random);
   return Math.round(Math.min(backoff.maxMs, jittered));
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${Math.round(ms / 100) / 10}s`;
 }

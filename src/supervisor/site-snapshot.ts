@@ -3,9 +3,9 @@
  * generation and why it is down. A pure view of the site's slots.
  */
 import type { ResolvedSite } from "../config/types.js";
-import { formatAddress } from "../sockets/bind.js";
+import { formatAddress } from "../format/address.js";
 import type { ProcessSlot } from "./process-slot.js";
-import type { SiteStateName } from "./site.js";
+import type { SiteStateName } from "./site-state.js";
 
 export interface ProcessSnapshot {
   readonly index: number;

@@ -343,7 +343,7 @@ export class Site {
     const settles = await this.#settled(gen);
     const failed = settles.find((s) => !s.ok);
     const ms = this.#now() - started;
-    if (failed !== undefined && !failed.ok) {
+    if (failed !== undefined) {
       this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms, error: failed.reason });
       return { ok: false, message: `${this.name} did not start: ${failed.reason}` };
     }
@@ -396,7 +396,7 @@ export class Site {
     const settles = await this.#settled(next);
     this.#next = undefined;
     const failed = settles.find((s) => !s.ok);
-    if (failed !== undefined && !failed.ok) {
+    if (failed !== undefined) {
       await this.#stopGeneration(next);
       this.#operation = { kind: "none" };
       this.#syncScaler();

@@ -19,7 +19,7 @@ export async function connectionOwner(serverPort: number, clientPort: number, pg
   if (inode === undefined || inode === "0") return "pending";
   // Usually the leader itself accepted: look there before scanning every process for the group.
   if (await hasSocket(pgid, inode)) return "group";
-  for (const pid of await groupMembers(pgid)) {
+  for (const pid of groupMembers(pgid)) {
     if (await hasSocket(pid, inode)) return "group";
   }
   return "other";

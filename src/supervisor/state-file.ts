@@ -97,6 +97,7 @@ export async function stopLeftovers(file: string, graceMs: number, clock: Clock)
   } catch {
     return undefined;
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file a dead supervisor wrote may lack any part
   const alive = (document.processes ?? []).filter(
     (entry) =>
       Number.isInteger(entry.pid) && entry.pid > 1 && typeof entry.startTime === "string" && sameProcess(entry.pid, entry.startTime),

@@ -5,6 +5,7 @@
  */
 import { diffConfigs } from "../config/diff.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
+import { onlySites } from "../config/only.js";
 import type { Log } from "../logging/logger.js";
 import type { Clock } from "../time/clock.js";
 import { SupervisorEvents } from "./events.js";
@@ -188,7 +189,6 @@ export class Supervisor {
     this.#memory.set(site, watchMemory(site, this.#options.clock, Number(process.env["TSGI_MEMORY_SAMPLE_MS"]) || MEMORY_SAMPLE_MS));
   }
 
-  /** `--only`, with what those sites depend on (said once, at start: `announce`). */
   /** A liveness prober only for sites with `health:`. */
   #watchHealth(site: Site): void {
     this.#health.get(site)?.stop();
@@ -197,6 +197,7 @@ export class Supervisor {
     this.#health.set(site, watchHealth(site, this.#options.clock));
   }
 
+  /** `--only`, with what those sites depend on (said once, at start: `announce`). */
   #filter(config: ResolvedConfig, announce = false): ResolvedConfig {
     const only = this.#options.only;
     if (only === undefined) return config;
@@ -205,6 +206,6 @@ export class Supervisor {
     if (announce && added.length > 0) {
       this.#options.log.event("info", `--only ${[...only].join(",")}: also supervising ${added.join(", ")} (dependsOn)`);
     }
-    return { ...config, sites: config.sites.filter((site) => kept.has(site.name)) };
+    return onlySites(config, kept);
   }
 }

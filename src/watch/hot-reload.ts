@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { ReloadConfigOutcome } from "../control/server.js";
+import type { ReloadConfigAnswer } from "../control/protocol.js";
 import type { Log } from "../logging/logger.js";
 import type { EventOf } from "../supervisor/events.js";
 import type { ProcessHandle } from "../supervisor/process-handle.js";
@@ -37,7 +37,7 @@ export interface HotReloadOptions {
   readonly clock: Clock;
   readonly watchAll: boolean;
   readonly configFile: string;
-  readonly reloadConfig: () => Promise<ReloadConfigOutcome>;
+  readonly reloadConfig: () => Promise<ReloadConfigAnswer>;
 }
 
 export interface HotReload {

@@ -59,7 +59,8 @@ export function trackForDrain(server: Server): DrainTracker {
         server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => closeWhenDone(res));
         for (const socket of connections) {
           const res = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
-          if (res instanceof ServerResponse) closeWhenDone(res);
+          // instanceof says ServerResponse<any>: what this server makes is ServerResponse<IncomingMessage>.
+          if (res instanceof ServerResponse) closeWhenDone(res as ServerResponse);
         }
         server.closeIdleConnections();
         for (const socket of upgraded) closeWebSocket(socket);

@@ -75,6 +75,7 @@ function asBytes(body: BodyInit | null | undefined): BodyInit | null | undefined
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "no prototype"})`;
+  // Object.create(null) has no constructor, whatever the types say.
+  if (typeof value === "object") return `an object (${(value as { constructor?: { name: string } }).constructor?.name ?? "no prototype"})`;
   return `a ${typeof value}`;
 }

@@ -59,7 +59,7 @@ function fetchOf(application: object): ((request: Request, ...rest: unknown[]) =
   const method: unknown = (application as { fetch?: unknown }).fetch;
   // Bound: Hono and friends read `this` inside `fetch`. The rest is `{ incoming, outgoing }`,
   // the Node bindings Hono's `c.env` shows (as under `@hono/node-server`).
-  return typeof method === "function" ? (...args) => Reflect.apply(method, application, args) : undefined;
+  return typeof method === "function" ? (...args): unknown => Reflect.apply(method, application, args) : undefined;
 }
 
 function shapeKind(handler: (...args: never[]) => unknown, wraps: ApplicationKind | undefined): ApplicationKind {

@@ -112,7 +112,7 @@ function ownIndexURL(): string {
 }
 
 interface ModuleInternals {
-  _resolveFilename(request: string, ...rest: unknown[]): string;
+  _resolveFilename: (this: unknown, request: string, ...rest: unknown[]) => string;
 }
 
 /**

@@ -49,6 +49,7 @@ async function main(notifier: Notifier): Promise<LoadFailure | undefined> {
   const target = listenTarget(env);
   if (!target.ok) return target.failure;
   // As sd_listen_fds does: a program the app spawns must not think these sockets are its own.
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- env is a plain record of variables: removing one is what delete is for
   for (const name of ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "TSGI_FD", "TSGI_NOTIFY_FD"]) delete env[name];
 
   // Settings first: the app may read them while it loads.

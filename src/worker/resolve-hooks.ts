@@ -35,9 +35,9 @@ let data: HookData | undefined;
 
 export const initialize: InitializeHook<HookData> = (given) => {
   data = given;
-  given.port.on("message", (message: FlushRequest) => {
+  given.port.on("message", (message: Partial<FlushRequest>) => {
     // Messages on one port arrive in order, so this reply follows every report already sent.
-    if (message.type === "flush") post({ type: "flushed", id: message.id });
+    if (message.type === "flush" && message.id !== undefined) post({ type: "flushed", id: message.id });
   });
   given.port.unref();
 };

@@ -31,7 +31,11 @@ export function findServerHooks(namespace: Exports, file: string): Loaded<Server
     }
   }
   return loaded({
-    ...(typeof upgrade === "function" ? { upgrade: (req, socket, head) => Reflect.apply(upgrade, undefined, [req, socket, head]) } : {}),
-    ...(typeof configureServer === "function" ? { configureServer: (server) => Reflect.apply(configureServer, undefined, [server]) } : {}),
+    ...(typeof upgrade === "function"
+      ? { upgrade: (req, socket, head): unknown => Reflect.apply(upgrade, undefined, [req, socket, head]) }
+      : {}),
+    ...(typeof configureServer === "function"
+      ? { configureServer: (server): unknown => Reflect.apply(configureServer, undefined, [server]) }
+      : {}),
   } satisfies ServerHooks);
 }

@@ -121,8 +121,8 @@ describe("export kubernetes: objects", () => {
     assert.equal(a.terminationGracePeriodSeconds, 26);
     assert.deepEqual(a.containers[0]?.resources, { limits: { memory: "512Mi" } });
     assert.deepEqual(a.securityContext, { runAsUser: 1000, runAsGroup: 33 });
-    assert.deepEqual(a.containers[0]?.lifecycle?.preStop.exec.command.slice(0, 2), ["/bin/sh", "-c"]);
-    assert.match(a.containers[0]?.lifecycle?.preStop.exec.command[2] ?? "", /^kill -QUIT 1;/);
+    assert.deepEqual(a.containers[0].lifecycle?.preStop.exec.command.slice(0, 2), ["/bin/sh", "-c"]);
+    assert.match(a.containers[0].lifecycle.preStop.exec.command[2] ?? "", /^kill -QUIT 1;/);
     assert.equal(deployment(result.sites, "b").spec.template.spec.securityContext, undefined);
     const keys = result.warnings.map((w) => `${w.site ?? "-"}:${w.key}`);
     for (const key of ["a:maxMemory", "a:stopSignal", "b:user"]) assert.ok(keys.includes(key), key);
@@ -254,7 +254,7 @@ describe("export kubernetes: objects", () => {
     const resolved = [site({ name: "a_b" }), site({ name: "a-b" })];
     const result = exportKubernetes(config(resolved), resolved, OPTIONS);
     assert.equal(result.ok, false);
-    assert.match(result.ok ? "" : result.message, /`a_b` and `a-b`.*`a-b`/);
+    assert.match(result.message, /`a_b` and `a-b`.*`a-b`/);
   });
 });
 

@@ -55,14 +55,14 @@ describe("export of before, health, dependsOn and asgi", () => {
       pod?.initContainers?.map((c) => c.command),
       [["python3", "manage.py", "migrate", "--noinput"]],
     );
-    const container = pod?.containers[0];
+    const container = pod.containers[0];
     assert.deepEqual(container?.livenessProbe, {
       httpGet: { path: "/health", port: "http" },
       periodSeconds: 10,
       timeoutSeconds: 2,
       failureThreshold: 3,
     });
-    assert.deepEqual(container?.command.slice(1), [
+    assert.deepEqual(container.command.slice(1), [
       "-m",
       "uvicorn",
       "--host",

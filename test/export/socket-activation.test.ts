@@ -82,7 +82,7 @@ async function runUnit(unitName: string): Promise<{ body: Record<string, unknown
   let stderr = "";
   const listening = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`systemd-socket-activate did not listen within 10 s:\n${stderr}`)), 10_000);
-    child.stderr?.on("data", (chunk: Buffer) => {
+    child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
       if (stderr.includes("Listening on")) {
         clearTimeout(timer);
@@ -96,7 +96,7 @@ async function runUnit(unitName: string): Promise<{ body: Record<string, unknown
     const body = JSON.parse(await get(port, 15_000)) as Record<string, unknown>;
     return { body, env };
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${stderr}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${stderr}`, { cause: error });
   }
 }
 

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { alive, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { alive, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 import { descendants, readPid, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];

@@ -7,6 +7,7 @@ import path from "node:path";
 import { cgroup2Mount, removeCgroup } from "../../src/host/cgroup.js";
 import { AF_UNIX, EAGAIN, libc, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK } from "../../src/native/libc.js";
 import { unixAddress } from "../../src/host/sd-notify.js";
+import { scanStats } from "../../src/process/proc-stat.js";
 
 export class DatagramReceiver {
   readonly path: string;
@@ -78,17 +79,7 @@ export function removeTestCgroup(dir: string | undefined): void {
 
 /** Every descendant of `pid` with its state letter, from one /proc scan. */
 export function descendants(pid: number): { pid: number; state: string; pgid: number }[] {
-  const rows: { pid: number; ppid: number; state: string; pgid: number }[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      rows.push({ pid: Number(entry), state: fields[0] ?? "?", ppid: Number(fields[1]), pgid: Number(fields[2]) });
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const rows = scanStats();
   const out: { pid: number; state: string; pgid: number }[] = [];
   const walk = (parent: number): void => {
     for (const row of rows)

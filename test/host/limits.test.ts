@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { getJson } from "../helpers/http.js";
-import { PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { getJson } from "../../kit/http.js";
+import { PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 import { removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];
@@ -68,7 +68,7 @@ describe("limits", { skip: parent === undefined ? "no writable cgroup v2 here" :
       assert.equal(check.code, 0, check.stderr);
       assert.match(check.stdout, /warning +site `forker`: limits\.pids not applied: the pids controller is not enabled/);
       assert.match(check.stdout, /limits +pids 20/);
-      assert.match(check.stdout, /^  tracking +cgroup v2: each site in a cgroup of its own/m);
+      assert.match(check.stdout, /^ {2}tracking +cgroup v2: each site in a cgroup of its own/m);
     }
     assert.equal(await supervisor.stop(), 0);
   });

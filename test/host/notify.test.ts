@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 import { DatagramReceiver } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { BIN, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { BIN, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 import { descendants, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const canUnshare = process.getuid?.() === 0 && fs.existsSync("/usr/bin/unshare");

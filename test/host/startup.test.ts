@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { runCli, tempDir } from "../helpers/supervisor.js";
+import { runCli, tempDir } from "../../kit/supervisor.js";
 
 const run = promisify(execFile);
 const hasAnalyze = await run("systemd-analyze", ["--version"]).then(

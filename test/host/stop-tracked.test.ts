@@ -41,7 +41,7 @@ describe("stopTracked on virtual time", () => {
       tracker: fake.tracker,
       signal: "SIGTERM",
       timeoutMs: 1000,
-      stopGroup: async () => ({ killed: false }),
+      stopGroup: () => Promise.resolve({ killed: false }),
       clock,
       kill: fake.kill,
     });
@@ -59,7 +59,7 @@ describe("stopTracked on virtual time", () => {
       tracker: fake.tracker,
       signal: "SIGTERM",
       timeoutMs: 1000,
-      stopGroup: async () => ({ killed: false }),
+      stopGroup: () => Promise.resolve({ killed: false }),
       clock,
       kill: fake.kill,
     }).then((o) => (outcome = o));

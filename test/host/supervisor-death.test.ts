@@ -9,9 +9,9 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { alive, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { alive, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 import { descendants, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];

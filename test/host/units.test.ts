@@ -50,7 +50,7 @@ describe("sd_notify", () => {
   it("addresses a path with its NUL and an @name in the abstract namespace", () => {
     const path = unixAddress("/run/systemd/notify");
     assert.equal(path?.readUInt16LE(0), 1);
-    assert.equal(path?.subarray(2).toString("latin1"), "/run/systemd/notify\0");
+    assert.equal(path.subarray(2).toString("latin1"), "/run/systemd/notify\0");
     const abstract = unixAddress("@tsgi/notify");
     assert.equal(abstract?.subarray(2).toString("latin1"), "\0tsgi/notify");
     assert.equal(unixAddress(""), undefined);

@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, loadLoop } from "../helpers/http.js";
-import { ROOT, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
+import { freePort } from "../../kit/free-port.js";
+import { get } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { ROOT, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
 
 const running: SupervisorUnderTest[] = [];
 after(async () => {

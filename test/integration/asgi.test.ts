@@ -10,10 +10,11 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
-import { freePort } from "../helpers/free-port.js";
-import { get, getJson, loadLoop } from "../helpers/http.js";
-import { ROOT, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get, getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { ROOT, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const running: SupervisorUnderTest[] = [];
 const dirs: string[] = [];

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { runChaos } from "../../scripts/chaos/engine.js";
+import { runChaos } from "../../kit/chaos.js";
 
 test("under random kills, stops and concurrent control commands every site comes back and nothing leaks", async () => {
   const report = await runChaos({ seconds: 8, say: (line) => console.log(line) });

@@ -7,8 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { spawn } from "node:child_process";
-import { BIN, PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { BIN, PROGRAMS, SupervisorUnderTest } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const node = JSON.stringify(process.execPath);
 const printEnv = JSON.stringify(path.join(PROGRAMS, "print-env.mjs"));
@@ -114,7 +114,11 @@ describe("control socket and reload-config", () => {
       // The follower connects asynchronously: (re)start b until its fresh output shows up.
       await waitFor(
         "logs -f shows b's output",
-        async () => /b\.1 \| ENV /.test(followed) || ((await supervisor.cli(["restart", "b"])) && /b\.1 \| ENV /.test(followed)),
+        async () => {
+          if (/b\.1 \| ENV /.test(followed)) return true;
+          await supervisor.cli(["restart", "b"]);
+          return /b\.1 \| ENV /.test(followed);
+        },
         { intervalMs: 300 },
       );
     } finally {

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { alive, PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { alive, PROGRAMS, SupervisorUnderTest } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const program = (name: string): string => JSON.stringify(path.join(PROGRAMS, name));
 const node = JSON.stringify(process.execPath);
@@ -96,7 +96,7 @@ sites:
     const sites = await supervisor.status();
     const crashy = sites.find((s) => s.name === "crashy");
     assert.equal(crashy?.state, "fatal");
-    assert.match(crashy?.reason ?? "", /gave up: 4 exits within 1m/);
+    assert.match(crashy.reason ?? "", /gave up: 4 exits within 1m/);
     await waitFor("once exited", async () => (await supervisor.site("once")).state === "exited");
     // steady becomes ready after its 1 s delay; the crash loop may be over before that.
     const steadyNow = (await supervisor.waitRunning(["steady"])).find((s) => s.name === "steady") ?? (await supervisor.site("steady"));

@@ -11,10 +11,13 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, getJson, loadLoop } from "../helpers/http.js";
-import { alive, ROOT, runCli, SupervisorUnderTest, tempDir, type StatusSite } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { readStat } from "../../src/process/proc-stat.js";
+import { freePort } from "../../kit/free-port.js";
+import { get, getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { alive, ROOT, runCli, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import type { SiteStatus } from "../../src/control/protocol.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 interface WhoAmI {
   settings_module: string;
@@ -63,12 +66,7 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = pro
 
 /** Parent pid, from /proc: a gunicorn worker's parent is the master tsgi started. */
 function parentPid(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
+  return readStat(pid)?.ppid;
 }
 
 function getUnix(socketPath: string, urlPath: string): Promise<{ status: number; body: string }> {
@@ -125,7 +123,7 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
   }
 }
 
-function siteOf(sites: readonly StatusSite[], name: string): StatusSite {
+function siteOf(sites: readonly SiteStatus[], name: string): SiteStatus {
   const site = sites.find((s) => s.name === name);
   assert.ok(site !== undefined, `no site ${name} in status`);
   return site;

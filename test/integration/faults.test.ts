@@ -8,10 +8,13 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { getJson, loadLoop } from "../helpers/http.js";
-import { alive, PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { getSupervisor, isError, runAction } from "../../src/control/client.js";
+import { freePort } from "../../kit/free-port.js";
+import { getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { alive, PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
+import { formatSize } from "../../src/format/size.js";
 
 const node = JSON.stringify(process.execPath);
 const program = (name: string): string => JSON.stringify(path.join(PROGRAMS, name));
@@ -96,10 +99,10 @@ sites:
     env: { EVERY_MS: "100", STAMP: "1" }
     ready: { delay: 10ms }
 `);
-    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    const socket = supervisor.controlSocket;
     const rss = async (): Promise<number | undefined> => {
-      const answer = await controlRequest(socket, "GET", "/v1/supervisor").catch(() => undefined);
-      return answer !== undefined && answer.status === 200 ? (JSON.parse(answer.body) as { rssBytes: number }).rssBytes : undefined;
+      const answer = await getSupervisor(socket).catch(() => undefined);
+      return answer === undefined || isError(answer) ? undefined : answer.rssBytes;
     };
     await waitFor("ticker running", async () => (await supervisor.status()).some((s) => s.name === "ticker" && s.state === "running"));
     // The supervisor's memory before the flood: the largest of a few samples once it has settled.
@@ -112,13 +115,14 @@ sites:
     let peakRss = 0;
     let flooding = true;
     const sampling = (async () => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set false once the flood is done
       while (flooding) {
         peakRss = Math.max(peakRss, (await rss()) ?? 0);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
     const floodStarted = Date.now();
-    await controlRequest(socket, "POST", "/v1/sites/flood/start");
+    await runAction(socket, "flood", "start");
     await supervisor.waitForEvent("flood done", (e) => e.site === "flood" && e.message === "flood done", 60_000);
     const floodEnded = Date.now();
     flooding = false;
@@ -129,7 +133,7 @@ sites:
     // so the bound here is looser than the 1.3× that `npm run bench` (pretty console) measures.
     assert.ok(
       peakRss <= before * 2,
-      `supervisor RSS peaked at ${(peakRss / 1048576).toFixed(1)} MiB, ${(peakRss / before).toFixed(2)}× its ${(before / 1048576).toFixed(1)} MiB before the flood`,
+      `supervisor RSS peaked at ${formatSize(peakRss)}, ${(peakRss / before).toFixed(2)}× its ${formatSize(before)} before the flood`,
     );
     const logs = path.join(supervisor.dir, ".tsgi/logs");
     const text = await waitFor("flood log complete", () => {
@@ -270,7 +274,7 @@ sites:
   it("answers malformed, huge and unknown control requests with clear errors", async () => {
     const supervisor = start(`version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`);
     await supervisor.waitRunning(["one"]);
-    const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+    const socket = supervisor.controlSocket;
     const unknownSite = await controlRequest(socket, "POST", "/v1/sites/../../etc/passwd/stop");
     assert.equal(unknownSite.status, 404);
     const unknownAction = await controlRequest(socket, "POST", "/v1/sites/one/explode");
@@ -280,9 +284,9 @@ sites:
     assert.equal(wrongMethod.status, 405);
     const badPath = await controlRequest(socket, "GET", "/nope");
     assert.equal(badPath.status, 404);
-    const huge = await controlRequest(socket, "POST", "/v1/reload-config", "x".repeat(1024 * 1024)).catch((error: Error) => ({
+    const huge = await controlRequest(socket, "POST", "/v1/reload-config", "x".repeat(1024 * 1024)).catch((error: unknown) => ({
       status: 0,
-      body: error.message,
+      body: error instanceof Error ? error.message : String(error),
     }));
     assert.equal(huge.status, 413, `huge body refused: ${huge.body}`);
     assert.equal((await supervisor.site("one")).state, "running", "the supervisor is unharmed");
@@ -321,7 +325,7 @@ sites:
         `version: 1\nsites:\n  one:\n    command: [${node}, ${program("ticker.mjs")}]\n    ready: { delay: 10ms }\n`,
       );
       await supervisor.waitRunning(["one"]);
-      const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+      const socket = supervisor.controlSocket;
       fs.chmodSync(supervisor.dir, 0o755);
       const outcome = await new Promise<string>((resolve) => {
         const child = spawn(

@@ -10,10 +10,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, loadLoop } from "../helpers/http.js";
-import { ROOT, SupervisorUnderTest, alive, tempDir, type LogEvent } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { ROOT, SupervisorUnderTest, alive, tempDir, type LogEvent } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const FIXTURES = path.join(ROOT, "test/fixtures/watch");
 const node = JSON.stringify(process.execPath);
@@ -172,7 +173,7 @@ sites:
       const latency = await waitServed(port, "plain-1", (s) => s.message === "plain-1", saved);
       const [reload] = await waitReloads(supervisor, "web", mark, 1);
       assert.equal(reload?.changed, "message.ts");
-      assert.ok(reload?.ms !== undefined && reload.ms < latency, `reload line says ${reload?.ms} ms; served ${latency} ms after the save`);
+      assert.ok(reload.ms !== undefined && reload.ms < latency, `reload line says ${reload.ms} ms; served ${latency} ms after the save`);
     });
 
     it("an atomic save (write temp, rename over) is served after one reload that names only the real file", async () => {
@@ -262,8 +263,8 @@ sites:
       plainSave(message, `export const message: string = "broken;\n`);
       const [failure] = await waitReloads(supervisor, "web", mark, 1);
       assert.equal(failure?.ok, false);
-      assert.match(failure?.message ?? "", /old generation keeps serving/);
-      assert.match(failure?.message ?? "", /app\/message\.ts:1:\d+: SyntaxError/);
+      assert.match(failure.message, /old generation keeps serving/);
+      assert.match(failure.message, /app\/message\.ts:1:\d+: SyntaxError/);
       const report = await load.stop();
       assert.equal(report.failed, 0, `failed: ${report.errors.slice(0, 5).join("; ")}`);
       assert.ok(
@@ -329,7 +330,7 @@ sites:
       await waitServed(port, "repaired", (s) => s.message === "repaired");
       const [reload] = await waitReloads(supervisor, "broken", mark, 1);
       assert.equal(reload?.ok, true);
-      assert.equal(reload?.changed, "message.ts");
+      assert.equal(reload.changed, "message.ts");
       assert.equal((await supervisor.site("broken")).state, "running");
     });
 
@@ -525,7 +526,7 @@ sites:
         ["two"],
       );
       assert.deepEqual(status[0]?.pids, twoPids);
-      assert.equal(status[0]?.state, "running");
+      assert.equal(status[0].state, "running");
       assert.deepEqual(reloadsSince(supervisor, "one", mark), []);
       assert.deepEqual(reloadsSince(supervisor, "two", mark), []);
     });

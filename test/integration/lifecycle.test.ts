@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, getJson, loadLoop } from "../helpers/http.js";
-import { PROGRAMS, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get, getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { PROGRAMS, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const node = JSON.stringify(process.execPath);
 const server = JSON.stringify(path.join(PROGRAMS, "http-server.mjs"));

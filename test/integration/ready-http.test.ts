@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { PROGRAMS, ROOT, SupervisorUnderTest } from "../helpers/supervisor.js";
+import { freePort } from "../../kit/free-port.js";
+import { PROGRAMS, ROOT, SupervisorUnderTest } from "../../kit/supervisor.js";
 
 const running: SupervisorUnderTest[] = [];
 after(async () => {
@@ -51,7 +51,7 @@ sites:
     for (const name of names) {
       const site = sites.find((s) => s.name === name);
       assert.equal(site?.state, "running", name);
-      assert.equal(site?.restarts, 0, `${name} was never restarted for want of readiness`);
+      assert.equal(site.restarts, 0, `${name} was never restarted for want of readiness`);
     }
     const notReady = supervisor.events.filter((e) => e.event === "process-not-ready" || /not ready within/.test(e.message));
     assert.deepEqual(notReady, []);

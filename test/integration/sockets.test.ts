@@ -8,10 +8,11 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { getJson, loadLoop } from "../helpers/http.js";
-import { PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { PROGRAMS, SupervisorUnderTest } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const node = JSON.stringify(process.execPath);
 const server = JSON.stringify(path.join(PROGRAMS, "http-server.mjs"));
@@ -65,7 +66,6 @@ describe("supervisor-owned sockets", () => {
     const supervisor = await siteOn(port);
     const before = (await supervisor.site("web")).pids;
     const load = loadLoop(port, { rate: 100, maxMs: 20_000 });
-    await waitFor("load flowing", () => load && true);
     const result = await supervisor.cli(["reload", "web"]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /web reloaded in \d+ ms: pids \d+,\d+ → \d+,\d+/);
@@ -153,7 +153,7 @@ sites:
     const before = site?.pids[0];
     const load = loadLoop(port, { rate: 50, maxMs: 20_000 });
     await getJson(port, "/grow");
-    await supervisor.waitForEvent("replaced for memory", (e) => e.site === "hog" && /over maxMemory 120 MB/.test(e.message));
+    await supervisor.waitForEvent("replaced for memory", (e) => e.site === "hog" && /over maxMemory 120MB/.test(e.message));
     const after = await waitFor("new process serving", async () => {
       const now = await supervisor.site("hog");
       return now.state === "running" && now.pids[0] !== before ? now : undefined;
@@ -167,7 +167,7 @@ sites:
 
 describe("listen addresses", () => {
   it("serves a unix socket created 0660 and removed at shutdown", async () => {
-    const dir = (await import("../helpers/supervisor.js")).tempDir();
+    const dir = (await import("../../kit/supervisor.js")).tempDir();
     const supervisor = SupervisorUnderTest.start(
       `version: 1
 sites:

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { waitFor } from "../helpers/wait-for.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = path.join(ROOT, "test/fixtures/start-path");

@@ -15,7 +15,6 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleWorker } from "../../scripts/bundle-worker.js";
 import { parseNotifyLine, type NotifyMessage } from "../../src/protocol/notify.js";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -84,8 +83,12 @@ function compileWorker(): string {
     rmSync(root, { recursive: true, force: true });
     throw new Error(`compiling the worker failed:\n${tsc.stdout}${tsc.stderr}`);
   }
-  // As `npm run build` ships it: one file.
-  bundleWorker(join(out, "worker", "main.js"));
+  // As `npm run build` ships it: one file. Run as a program, not imported: no test imports a
+  // script (npm run lint checks).
+  const bundle = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "scripts/bundle-worker.ts"), join(out, "worker", "main.js")], {
+    encoding: "utf8",
+  });
+  if (bundle.status !== 0) throw new Error(`bundling the worker failed: ${bundle.stderr}${bundle.error?.message ?? ""}`);
   return root;
 }
 
@@ -191,7 +194,7 @@ export class Worker {
           const value = check();
           if (value !== undefined) settle(() => resolveWait(value));
         } catch (error) {
-          settle(() => reject(error));
+          settle(() => reject(error instanceof Error ? error : new Error(String(error))));
         }
       };
       const timer = setTimeout(

@@ -101,7 +101,7 @@ describe("finding the settings file", () => {
 });
 
 describe("error locations", () => {
-  const noFiles = { file: "/site/app.ts", recentFiles: async () => [] };
+  const noFiles = { file: "/site/app.ts", recentFiles: () => Promise.resolve([]) };
 
   it("reads esbuild's location and makes its column 1-based", async () => {
     const error = new Error('Transform failed with 1 error:\n/site/app.ts:2:18: ERROR: Unexpected ";"');

@@ -141,7 +141,7 @@ describe("configureServer", () => {
     if (socket.type !== "tcp") throw new Error("TCP expected");
     const client = ioClient(`http://127.0.0.1:${socket.port}`, { transports: ["websocket"], reconnection: false, timeout: 10_000 });
     t.after(() => client.close());
-    const answer = await client.timeout(10_000).emitWithAck("echo", "hi");
+    const answer: unknown = await client.timeout(10_000).emitWithAck("echo", "hi");
     assert.deepEqual(answer, { message: "hi", configured: 1, pid: worker.pid });
     assert.equal((await httpRequestTo(socket, "/other")).body, "node handler /other\n", "the app's own handler serves the rest");
   });

@@ -20,7 +20,7 @@ export async function sweep(): Promise<number> {
   return left.length;
 }
 
-type Stopper = () => Promise<void>;
+type Stopper = () => Promise<void> | void;
 
 const stoppers = new Map<number, { what: string; stop: Stopper; pids: () => number[] }>();
 let nextId = 1;
@@ -47,7 +47,7 @@ export async function stopEverything(log: (line: string) => void, keep?: (what: 
     if (keep?.(entry.what) === true) continue;
     const pids = safePids(entry.pids);
     try {
-      await withTimeout(entry.stop(), 20_000);
+      await withTimeout(Promise.resolve(entry.stop()), 20_000);
     } catch (error) {
       log(`cleanup: stopping ${entry.what} failed (${error instanceof Error ? error.message : String(error)}); killing its pids`);
     }

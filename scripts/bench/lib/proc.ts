@@ -1,21 +1,12 @@
 /**
- * What /proc says about a process: resident memory, CPU time, descendants. Linux only, like
- * the supervisors measured here.
+ * What the benchmark asks of /proc about a process: resident memory, CPU time, descendants —
+ * read with tsgi's own reader (`src/process/proc-stat.ts`). Linux only, like the supervisors
+ * measured here.
  */
 import fs from "node:fs";
+import { isAlive as alive, readStat, scanStats, TICKS_PER_SECOND } from "../../../src/process/proc-stat.js";
 
-/** Clock ticks per second of /proc/PID/stat times (`getconf CLK_TCK`, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
-export function alive(pid: number): boolean {
-  try {
-    // A zombie is not alive for our purposes: it holds no memory and no socket.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return statFields(stat)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { alive };
 
 /** Resident set size in bytes (VmRSS), 0 when the process is gone. */
 export function rssBytes(pid: number): number {
@@ -30,44 +21,23 @@ export function rssBytes(pid: number): number {
 
 /** User + system CPU time in ms, 0 when the process is gone. */
 export function cpuMs(pid: number): number {
-  try {
-    const fields = statFields(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-    // After the comm field: state is [0], utime [11], stime [12].
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
+  const stat = readStat(pid);
+  return stat === undefined ? 0 : ((stat.utime + stat.stime) * 1000) / TICKS_PER_SECOND;
 }
 
 /** Like `cpuMs`, plus the time of its children that ended and were reaped (cutime + cstime). */
 export function cpuMsWithChildren(pid: number): number {
-  try {
-    const fields = statFields(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-    return ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
-function statFields(stat: string): string[] {
-  // comm may hold spaces and parentheses: everything after the last ")" is space-separated.
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const stat = readStat(pid);
+  return stat === undefined ? 0 : ((stat.utime + stat.stime + stat.cutime + stat.cstime) * 1000) / TICKS_PER_SECOND;
 }
 
 /** Every live process whose ancestry leads to `root` (not `root` itself). */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = statFields(fs.readFileSync(`/proc/${entry}/stat`, "utf8"));
-      const ppid = Number(fields[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // It ended while we looked.
-    }
+  for (const stat of scanStats()) {
+    const list = children.get(stat.ppid) ?? [];
+    list.push(stat.pid);
+    children.set(stat.ppid, list);
   }
   const out: number[] = [];
   const queue = [root];

@@ -5,10 +5,8 @@
  */
 import fs from "node:fs";
 import os from "node:os";
+import { scanStats, TICKS_PER_SECOND } from "../../../src/process/proc-stat.js";
 import { descendants } from "./proc.js";
-
-/** /proc/stat counts in clock ticks of 1/100 s. */
-const TICKS_PER_SECOND = 100;
 
 function cpuTimes(): { busy: number; total: number } {
   const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
@@ -51,18 +49,7 @@ export function ourPids(extra: () => readonly number[]): number[] {
 
 /** utime + stime (ms) and parent of every process now. */
 function scan(): Map<number, { ppid: number; ms: number }> {
-  const out = new Map<number, { ppid: number; ms: number }>();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(Number(entry), { ppid: Number(fields[1]), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND });
-    } catch {
-      // Ended while we looked.
-    }
-  }
-  return out;
+  return new Map(scanStats().map((stat) => [stat.pid, { ppid: stat.ppid, ms: ((stat.utime + stat.stime) * 1000) / TICKS_PER_SECOND }]));
 }
 
 /**

@@ -51,6 +51,6 @@ export function wrkVersion(): string {
   try {
     return execFileSync("wrk", ["--version"], { encoding: "utf8", timeout: 5000 });
   } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? "not installed");
+    return (error as { stdout?: string }).stdout ?? "not installed";
   }
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { treeOf, track } from "../lib/cleanup.js";
 import { startDaemon, within } from "../lib/exec.js";
-import { pidServing } from "../lib/http.js";
+import { pidServing } from "../../../kit/http.js";
 import { reap, signal } from "../lib/proc.js";
 import { baseEnv, programFor } from "./program.js";
 import type { Peer, Running, SiteSpec } from "./types.js";
@@ -26,7 +26,7 @@ export const bare: Peer = {
         return undefined;
     }
   },
-  async start(sites, workDir) {
+  start(sites, workDir) {
     const logDir = path.join(workDir, "logs");
     fs.mkdirSync(logDir, { recursive: true });
     const plan = sites.map((site) => {

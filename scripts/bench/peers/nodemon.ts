@@ -40,7 +40,7 @@ export const nodemon: Peer = {
         return undefined;
     }
   },
-  async start(sites, workDir) {
+  start(sites, workDir) {
     const daemons: Daemon[] = [];
     const untrack = track(
       "nodemon",

@@ -66,9 +66,15 @@ export function pm2Peer(mode: "fork" | "cluster"): Peer {
       );
       let stopped: Promise<void> | undefined;
       const running: Running = {
-        reload: async (site) => void (await pm2("reload", site.name)),
-        restart: async (site) => void (await pm2("restart", site.name)),
-        status: async () => void (await pm2("jlist")),
+        reload: async (site) => {
+          await pm2("reload", site.name);
+        },
+        restart: async (site) => {
+          await pm2("restart", site.name);
+        },
+        status: async () => {
+          await pm2("jlist");
+        },
         daemonPids: () => {
           const pid = knownPid();
           return pid === undefined ? [] : [pid];

@@ -49,11 +49,16 @@ export const supervisord: Peer = {
     let stopped: Promise<void> | undefined;
     const running: Running = {
       // `supervisorctl restart` waits for the stop and for `startsecs` (1 s) of the new process.
-      reload: async (site) => void (await ctl("restart", site.name)),
-      restart: async (site) => void (await ctl("restart", site.name)),
+      reload: async (site) => {
+        await ctl("restart", site.name);
+      },
+      restart: async (site) => {
+        await ctl("restart", site.name);
+      },
       // Exit status 3 means "some program is not running": still a status answer.
-      status: async () =>
-        void (await run("supervisorctl", ["-c", conf, "status"], { env, cwd: workDir, timeoutMs: 60_000, allowFail: true })),
+      status: async () => {
+        await run("supervisorctl", ["-c", conf, "status"], { env, cwd: workDir, timeoutMs: 60_000, allowFail: true });
+      },
       daemonPids: () => [daemon.pid],
       logFiles: (site) => matchingFiles(logDir, new RegExp(`^${site.name}\\.out\\.log(\\.\\d+)?$`)),
       stop() {

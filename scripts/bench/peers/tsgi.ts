@@ -37,7 +37,7 @@ export const tsgi: Peer = {
   name: "tsgi",
   label: `tsgi ${version}`,
   lacks: () => undefined,
-  async start(sites, workDir) {
+  start(sites, workDir) {
     const file = path.join(workDir, "sites.yaml");
     fs.writeFileSync(file, sitesYaml(sites));
     const env = { ...baseEnv(), NO_COLOR: "1" };
@@ -62,8 +62,9 @@ export const tsgi: Peer = {
     const running: Running = {
       reload: (site) => control("reload", site),
       restart: (site) => control("restart", site),
-      status: async () =>
-        void (await run(process.execPath, [CLI, "status", "--json", "-c", file], { env, cwd: workDir, timeoutMs: 60_000 })),
+      status: async () => {
+        await run(process.execPath, [CLI, "status", "--json", "-c", file], { env, cwd: workDir, timeoutMs: 60_000 });
+      },
       daemonPids: () => [daemon.pid],
       // `alpha.log` with winston-style (`alpha1.log`) or logrotate-style (`alpha.log.1`) rotations.
       logFiles: (site) => matchingFiles(path.join(workDir, "logs"), new RegExp(`^${site.name}\\d*\\.log(\\.\\d+)?$`)),

@@ -38,7 +38,7 @@ export interface Peer {
   /** Why this peer has no such feature, or undefined when it has. */
   lacks(feature: Feature): string | undefined;
   /** Starts the sites; resolves once the peer's start command returned (not necessarily serving). */
-  start(sites: readonly SiteSpec[], workDir: string): Promise<Running>;
+  start(sites: readonly SiteSpec[], workDir: string): Running | Promise<Running>;
 }
 
 export interface Running {

@@ -9,10 +9,11 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pollUntil, probe } from "../../../kit/http.js";
+import { loadLoop } from "../../../kit/load.js";
 import { RUN_MARK, track, treeOf } from "../lib/cleanup.js";
 import { run, startDaemon, within } from "../lib/exec.js";
-import { get, pollUntil, sleep } from "../lib/http.js";
-import { startLoad } from "../lib/load.js";
 import { REPO } from "../lib/paths.js";
 import { reap, signal } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
@@ -37,7 +38,7 @@ function env(): NodeJS.ProcessEnv {
 }
 
 async function whoamiPid(port: number): Promise<number | undefined> {
-  const answer = await get(port, "/whoami", 3000);
+  const answer = await probe(port, "/whoami", 3000);
   if (!answer.ok) return undefined;
   try {
     return (JSON.parse(answer.body) as { pid: number }).pid;
@@ -188,7 +189,7 @@ export const asgi: Scenario = {
         const failed: number[] = [];
         for (let i = 0; i < reloads; i++) {
           const before = await server.pid();
-          const load = startLoad(server.port, { rate: 50, maxMs: 60_000, path: "/whoami" });
+          const load = loadLoop(server.port, { rate: 50, maxMs: 60_000, path: "/whoami" });
           await sleep(300);
           const since = performance.now();
           await server.reload();

@@ -7,7 +7,7 @@ import net from "node:net";
 import path from "node:path";
 import { FIXTURE } from "../lib/paths.js";
 import { trackedPids } from "../lib/cleanup.js";
-import { waitAllServing } from "../lib/http.js";
+import { waitAllServing } from "../../../kit/http.js";
 import { ourPids, withOthersMeasured } from "../lib/quiet.js";
 import type { Cell, Metric, Unit } from "../lib/report.js";
 import type { Peer, PeerName, Running, SiteSpec } from "../peers/types.js";

@@ -5,12 +5,13 @@
  * Each trial kills a different site (all started together and up for 1.5 s), so every kill is
  * a first crash after a stable run: no peer's crash-loop backoff is measured, only its restart.
  */
-import { fixtureBody, pidServing, pollUntil, sleep } from "../lib/http.js";
-import { startLoad } from "../lib/load.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fixtureBody, pidServing, pollUntil } from "../../../kit/http.js";
+import { loadLoop } from "../../../kit/load.js";
 import { signal } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import { valuesCell } from "../lib/report.js";
-import type { LoadReport } from "../lib/load.js";
+import type { LoadReport } from "../../../kit/load.js";
 import type { PeerName, SiteSpec } from "../peers/types.js";
 import { errorMessage, metric, nodeSites, ports, quietTrial, withPeer, type Scenario } from "./context.js";
 
@@ -53,7 +54,7 @@ export const crash: Scenario = {
             const killOne = async (): Promise<{ ms: number | undefined; report: LoadReport; hung: number; site: SiteSpec }> => {
               const site = sites[next++];
               if (site === undefined) throw new Error("no site left to kill");
-              const load = startLoad(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
+              const load = loadLoop(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
               await sleep(300);
               const old = await pidServing(site.port);
               if (old === undefined) throw new Error(`${site.name} did not answer before the kill`);
@@ -135,7 +136,7 @@ export const crash: Scenario = {
     return {
       metrics: [m1, m2, m3],
       notes: [
-        `${trials} sites per peer (and up to ${3} spares for trials redone because other work disturbed them), each killed once (SIGKILL to the pid the fixture answers) after 1.5 s of uptime, so each is a first crash after a stable run.`,
+        `${trials} sites per peer (and up to 3 spares for trials redone because other work disturbed them), each killed once (SIGKILL to the pid the fixture answers) after 1.5 s of uptime, so each is a first crash after a stable run.`,
         `Time from the kill to the first 200 whose pid differs, polled back to back (2 ms after a failure); ${RATE} req/s of fresh connections run from 0.3 s before the kill to 0.3 s after that 200 and count what fails.`,
         "A request in flight in the killed process is lost with it (a reset) whatever the supervisor; refused connections are what a supervisor-owned socket removes.",
       ],

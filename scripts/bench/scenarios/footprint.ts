@@ -3,11 +3,12 @@
  * resident memory and CPU (its own processes only, not the sites'), how much each extra site
  * costs it (the 1 → 200-site slope), and how long its status command takes to list them all.
  */
-import { sleep } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { cpuPercent, rssBytes } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import type { PeerName } from "../peers/types.js";
 import { errorMessage, metric, nodeSites, ports, quietTrial, withPeer, type Scenario } from "./context.js";
+import { formatSize } from "../../../src/format/size.js";
 
 const COUNTS = [1, 20, 100, 200] as const;
 /** `--quick` leaves out the 100- and 200-site rows (they take most of this scenario's time). */
@@ -80,7 +81,7 @@ export const footprint: Scenario = {
                   (rss[count] ?? {})[peer.name] = { kind: "values", values: [bytes / 2 ** 20] };
                   (cpu[count] ?? {})[peer.name] = { kind: "values", values: [percent] };
                   ctx.log(
-                    `  footprint ${count} ${peer.name}: ${(bytes / 2 ** 20).toFixed(1)} MiB in ${pids.length} process(es), idle CPU ${percent.toFixed(2)} %`,
+                    `  footprint ${count} ${peer.name}: ${formatSize(bytes)} in ${pids.length} process(es), idle CPU ${percent.toFixed(2)} %`,
                   );
                   if (count === 1) return;
                   if (running.status === undefined) {
@@ -99,7 +100,7 @@ export const footprint: Scenario = {
               ),
             );
           }
-          (startup[count] ?? {})[peer.name] = { kind: "values", values: times };
+          startup[count][peer.name] = { kind: "values", values: times };
         } catch (error) {
           ctx.log(`  footprint ${count} ${peer.name}: ${errorMessage(error)}`);
           const cell: Cell = { kind: "never", why: `${peer.label}, ${count} sites: ${errorMessage(error).slice(0, 200)}` };

@@ -4,12 +4,13 @@
  * numbered line must be in the log file (rotated files included).
  */
 import fs from "node:fs";
-import { sleep } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { rssBytes } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import { timesFile } from "../peers/program.js";
 import type { PeerName, Running, SiteSpec } from "../peers/types.js";
 import { errorMessage, metric, quietTrial, withPeer, type Scenario } from "./context.js";
+import { formatSize } from "../../../src/format/size.js";
 
 const END = "end-of-log-writer";
 
@@ -110,7 +111,7 @@ export const logs: Scenario = {
           if (result.growth !== undefined) growths.push(result.growth);
           const rateText =
             result.rate === undefined ? `end marker not seen in ${timeoutMs / 1000} s` : `${Math.round(result.rate)} lines/s`;
-          ctx.log(`  logs ${peer.name}: ${rateText}, ${result.lost} lost, peak RSS ${result.peakMiB.toFixed(0)} MiB`);
+          ctx.log(`  logs ${peer.name}: ${rateText}, ${result.lost} lost, peak RSS ${formatSize(result.peakMiB * 2 ** 20)}`);
         }
         rate[peer.name] =
           misses > 0

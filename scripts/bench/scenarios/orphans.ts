@@ -5,7 +5,7 @@
  * daemon, SIGKILLs the daemon's own pids, and times until no process of that tree is left. A
  * peer whose sites live on is "never" (checked for 5 s); the run's final sweep stops them.
  */
-import { sleep } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { alive, descendants, signal } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import { valuesCell } from "../lib/report.js";

@@ -5,8 +5,9 @@
  * One site per boot time, started together; each trial: load on, 0.5 s, the command, then wait
  * for a 200 from a new pid, 1 s more, load off. Failures are counted by kind.
  */
-import { fixtureBody, pidServing, pollUntil, sleep } from "../lib/http.js";
-import { startLoad } from "../lib/load.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fixtureBody, pidServing, pollUntil } from "../../../kit/http.js";
+import { loadLoop } from "../../../kit/load.js";
 import type { Cell } from "../lib/report.js";
 import type { PeerName, Running, SiteSpec } from "../peers/types.js";
 import { withKinds } from "./crash.js";
@@ -31,7 +32,7 @@ interface Trial {
 }
 
 async function trial(site: SiteSpec, action: () => Promise<void>, newWithinMs: number, afterMs: number): Promise<Trial> {
-  const load = startLoad(site.port, { rate: RATE, maxMs: newWithinMs + 20_000 });
+  const load = loadLoop(site.port, { rate: RATE, maxMs: newWithinMs + 20_000 });
   try {
     await sleep(500);
     const old = await pidServing(site.port);

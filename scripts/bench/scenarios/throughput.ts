@@ -9,7 +9,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { trackedPids } from "../lib/cleanup.js";
-import { sleep, waitAllServing } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { waitAllServing } from "../../../kit/http.js";
 import { ourPids, withOthersMeasured } from "../lib/quiet.js";
 import type { Cell } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";

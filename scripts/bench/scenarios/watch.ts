@@ -10,8 +10,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { track } from "../lib/cleanup.js";
-import { fixtureBody, pollUntil, sleep } from "../lib/http.js";
-import { startLoad, type LoadReport } from "../lib/load.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fixtureBody, pollUntil } from "../../../kit/http.js";
+import { loadLoop, type LoadReport } from "../../../kit/load.js";
 import { reap, signal } from "../lib/proc.js";
 import { valuesCell, type Cell } from "../lib/report.js";
 import { baseEnv } from "../peers/program.js";
@@ -53,7 +54,7 @@ async function bareStartup(ctx: Context, trials: number): Promise<number[]> {
     const pid = child.pid ?? 0;
     const untrack = track(
       "bare start-up",
-      async () => signal(pid, "SIGKILL"),
+      () => signal(pid, "SIGKILL"),
       () => [pid],
     );
     try {
@@ -117,7 +118,7 @@ export const watch: Scenario = {
                 const saveOnce = async (): Promise<{ ms: number | undefined; report: LoadReport; hung: number }> => {
                   version += 1;
                   const wanted = `v${version}`;
-                  const load = startLoad(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
+                  const load = loadLoop(site.port, { rate: RATE, maxMs: NEVER_MS + 5000 });
                   await sleep(300);
                   const since = performance.now();
                   save(dir, wanted, mode);

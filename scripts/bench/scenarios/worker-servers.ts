@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { treeOf, track } from "../lib/cleanup.js";
 import { startDaemon, within, type Daemon } from "../lib/exec.js";
-import { waitAllServing } from "../lib/http.js";
+import { waitAllServing } from "../../../kit/http.js";
 import { BENCH, REPO } from "../lib/paths.js";
 import { descendants, pidsWithEnv, reap, signal } from "../lib/proc.js";
 import { baseEnv } from "../peers/program.js";

@@ -6,7 +6,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { get, sleep } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { probe } from "../../../kit/http.js";
 import { reap } from "../lib/proc.js";
 import { baseEnv } from "../peers/program.js";
 import type { Context } from "./context.js";
@@ -56,7 +57,7 @@ async function timeToServe(ctx: Context, args: readonly string[], env: Readonly<
   try {
     const deadline = started + 30_000;
     while (performance.now() < deadline) {
-      const answer = await get(port, "/", 1000);
+      const answer = await probe(port, "/", 1000);
       if (answer.ok) return performance.now() - started;
       if (child.exitCode !== null) throw new Error(`${args.join(" ")} exited with ${child.exitCode} before serving`);
       await sleep(2);

@@ -13,7 +13,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { autocannon, type LoadRun } from "../lib/autocannon.js";
-import { get, sleep } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { probe } from "../../../kit/http.js";
 import { rssBytes } from "../lib/proc.js";
 import type { Cell, Metric } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
@@ -129,8 +130,8 @@ export const worker: Scenario = {
       return found;
     };
     // One request each, then quiet: what a process holds once it has served (and loaded) everything once.
-    for (const c of CASES) for (const id of [c.tsgi, c.floor, ...c.others]) await get(server(id).port, c.path);
-    await get(server("tsgi-ts").port, "/");
+    for (const c of CASES) for (const id of [c.tsgi, c.floor, ...c.others]) await probe(server(id).port, c.path);
+    await probe(server("tsgi-ts").port, "/");
     await sleep(ctx.quick ? 1000 : 3000);
     const idle = new Map<ServerId, number>([...servers].map(([id, s]) => [id, rssBytes(s.pid) / MiB]));
 

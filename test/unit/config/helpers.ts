@@ -54,7 +54,7 @@ export async function loadOk(yaml: string, files: Readonly<Record<string, string
   if (!loaded.result.ok) {
     throw new Error(`expected a valid config, got:\n${loaded.result.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join("\n")}`);
   }
-  return { ...loaded, config: loaded.result.config as ResolvedConfig };
+  return { ...loaded, config: loaded.result.config };
 }
 
 export async function loadErrors(

@@ -141,22 +141,22 @@ sites:
 `);
   const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => site(config, name));
   assert.deepEqual(a?.listen, { type: "tcp", host: "::1", port: 9000 });
-  assert.equal(a?.stopSignal, "SIGTERM");
-  assert.equal(a?.maxMemoryBytes, 512 * 1024 * 1024);
-  assert.equal(a?.stopTimeoutMs, 90_000);
-  assert.equal(a?.startTimeoutMs, 250);
-  assert.deepEqual(a?.watch, ["src", "lib/**/*.ts"]);
-  assert.deepEqual(a?.watchIgnore, ["tmp"]);
+  assert.equal(a.stopSignal, "SIGTERM");
+  assert.equal(a.maxMemoryBytes, 512 * 1024 * 1024);
+  assert.equal(a.stopTimeoutMs, 90_000);
+  assert.equal(a.startTimeoutMs, 250);
+  assert.deepEqual(a.watch, ["src", "lib/**/*.ts"]);
+  assert.deepEqual(a.watchIgnore, ["tmp"]);
   assert.deepEqual(b?.listen, { type: "tcp", host: "0.0.0.0", port: 9001 });
-  assert.equal(b?.watch, false);
-  assert.equal(b?.autostart, false);
-  assert.equal(b?.user, "www-data");
-  assert.equal(b?.group, "33");
+  assert.equal(b.watch, false);
+  assert.equal(b.autostart, false);
+  assert.equal(b.user, "www-data");
+  assert.equal(b.group, "33");
   assert.deepEqual(c?.listen, { type: "tcp", host: "localhost", port: 9002 });
-  assert.deepEqual(c?.ready, { type: "http", path: "/health" });
-  assert.deepEqual(c?.maxRestarts, { count: 3, withinMs: 60_000 });
+  assert.deepEqual(c.ready, { type: "http", path: "/health" });
+  assert.deepEqual(c.maxRestarts, { count: 3, withinMs: 60_000 });
   assert.deepEqual(d?.listen, { type: "unix", path: "/tmp/tsgi-test-d.sock" });
-  assert.deepEqual(d?.ready, { type: "delay", ms: 2000 });
+  assert.deepEqual(d.ready, { type: "delay", ms: 2000 });
 });
 
 test("YAML anchors, merge keys and x- extension keys", async () => {
@@ -231,14 +231,12 @@ test("a missing file, a directory, an unreadable name: issues at 1:1, never a th
   const dir = tempProject();
   const missing = await loadConfig(join(dir, "nope.yaml"));
   assert.equal(missing.ok, false);
-  if (!missing.ok) {
-    assert.deepEqual([missing.errors[0]?.line, missing.errors[0]?.col], [1, 1]);
-    assert.match(missing.errors[0]?.message ?? "", /no such file/);
-    assert.match(missing.errors[0]?.hint ?? "", /tsgi-supervise init/);
-  }
+  assert.deepEqual([missing.errors[0]?.line, missing.errors[0]?.col], [1, 1]);
+  assert.match(missing.errors[0]?.message ?? "", /no such file/);
+  assert.match(missing.errors[0]?.hint ?? "", /tsgi-supervise init/);
   const folder = await loadConfig(dir);
   assert.equal(folder.ok, false);
-  if (!folder.ok) assert.match(folder.errors[0]?.message ?? "", /directory/);
+  assert.match(folder.errors[0]?.message ?? "", /directory/);
 });
 
 test("loadConfigText works on text alone and never throws on garbage", () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatDuration, formatSize, parseDuration, parseSize } from "../../../src/config/units.js";
+import { parseDuration, parseSize } from "../../../src/config/units.js";
 import { didYouMean, editDistance, suggest } from "../../../src/config/suggest.js";
 import { splitCommand } from "../../../src/config/split-command.js";
-import { formatListen, listenConflicts, parseListen } from "../../../src/config/listen.js";
+import { listenConflicts, parseListen } from "../../../src/config/listen.js";
 import { normaliseSignal } from "../../../src/config/signals.js";
 
 test("durations", () => {
@@ -23,7 +23,6 @@ test("durations", () => {
   }
   const bare = parseDuration(30);
   assert.ok(!bare.ok && bare.hint.includes("`30ms` or `30s`"));
-  assert.deepEqual([0, 250, 1000, 90_000, 3_600_000, 5_400_500].map(formatDuration), ["0s", "250ms", "1s", "1m30s", "1h", "5400500ms"]);
 });
 
 test("sizes, in powers of 1024", () => {
@@ -39,7 +38,6 @@ test("sizes, in powers of 1024", () => {
   ];
   for (const [input, bytes] of ok) assert.deepEqual(parseSize(input), { ok: true, value: bytes }, input);
   for (const bad of ["512", "512XB", "MB", "-1MB", "0MB", "1 GB extra"]) assert.equal(parseSize(bad).ok, false, bad);
-  assert.deepEqual([10 * 1024 ** 2, 1024 ** 3, 1536, 100].map(formatSize), ["10MB", "1GB", "1.5KB", "100B"]);
 });
 
 test("did you mean", () => {
@@ -89,7 +87,7 @@ test("command strings split like a shell", () => {
   for (const [input, message] of refused) {
     const result = splitCommand(input);
     assert.equal(result.ok, false, input);
-    if (!result.ok) assert.match(result.message, message, input);
+    assert.match(result.message, message, input);
   }
   const operator = splitCommand("a | b");
   assert.ok(!operator.ok && operator.hint.includes("[sh, -c"));
@@ -105,8 +103,6 @@ test("listen addresses", () => {
   for (const bad of ["0", "65536", "localhost", "1.2.3:80", "*:80", "::1:80", "[zz]:80", "unix:", "host:port", "a b:80", "127.0.0.1:"]) {
     assert.equal(parseListen(bad).ok, false, bad);
   }
-  assert.equal(formatListen({ type: "tcp", host: "::1", port: 80 }), "[::1]:80");
-  assert.equal(formatListen({ type: "unix", path: "/run/a.sock" }), "unix:/run/a.sock");
   const tcp = (host: string, port: number) => ({ type: "tcp" as const, host, port });
   assert.equal(listenConflicts(tcp("127.0.0.1", 80), tcp("localhost", 80)), true);
   assert.equal(listenConflicts(tcp("0.0.0.0", 80), tcp("10.0.0.1", 80)), true);

@@ -16,7 +16,7 @@ function capture(format: "pretty" | "json", color: boolean): { log: ReturnType<t
 describe("logger", () => {
   it("prefixes each line with the site and process number, and keeps events in order", async () => {
     const { log, text } = capture("pretty", false);
-    log.output("alpha", 2, "out", "hello");
+    void log.output("alpha", 2, "out", "hello");
     log.event("info", "started", "alpha");
     await turn();
     assert.ok(text().indexOf("hello") < text().indexOf("started"), "output before the event that followed it");
@@ -26,14 +26,15 @@ describe("logger", () => {
 
   it("writes no colour codes when colour is off, one colour per site when on", async () => {
     const plain = capture("pretty", false);
-    plain.log.output("alpha", 1, "out", "x");
+    void plain.log.output("alpha", 1, "out", "x");
     await turn();
     assert.ok(!plain.text().includes("\u001b["));
     const coloured = capture("pretty", true);
-    coloured.log.output("alpha", 1, "out", "x");
-    coloured.log.output("beta", 1, "out", "y");
+    void coloured.log.output("alpha", 1, "out", "x");
+    void coloured.log.output("beta", 1, "out", "y");
     await turn();
     const lines = coloured.text().trim().split("\n");
+    // eslint-disable-next-line no-control-regex -- an ANSI colour code starts with ESC
     const code = (line: string | undefined) => /\u001b\[(\d+)m/.exec(line ?? "")?.[1];
     assert.ok(code(lines[0]) !== undefined && code(lines[0]) !== code(lines[1]), "different colours for different sites");
   });
@@ -46,8 +47,8 @@ describe("logger", () => {
 
   it("emits one JSON object per line in json format", async () => {
     const { log, text } = capture("json", false);
-    log.output("alpha", 1, "err", "oops");
-    log.output("alpha", 1, "err", "again");
+    void log.output("alpha", 1, "err", "oops");
+    void log.output("alpha", 1, "err", "again");
     await turn();
     const [record, second] = text()
       .trim()
@@ -66,7 +67,7 @@ describe("logger", () => {
     const { log } = capture("pretty", false);
     const followed: string[] = [];
     log.recent.follow("alpha", (line) => followed.push(line.line));
-    for (let i = 0; i < 1500; i++) log.output("alpha", 1, "out", `line ${i}`);
+    for (let i = 0; i < 1500; i++) void log.output("alpha", 1, "out", `line ${i}`);
     const last = log.recent.last("alpha", 5000);
     assert.equal(last.length, 1000);
     assert.equal(last[0]?.line, "line 500");

@@ -10,7 +10,7 @@ import type { ResolvedConfig, ResolvedSite } from "../../../src/config/types.js"
 import { createLog } from "../../../src/logging/logger.js";
 import type { SpawnSiteProcess } from "../../../src/supervisor/spawn-site-process.js";
 import { Supervisor } from "../../../src/supervisor/supervisor.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 import { collect, FakeSpawner, silentLog, VirtualClock, type FakeProcess } from "./fakes.js";
 
 function config(...sites: ResolvedSite[]): ResolvedConfig {
@@ -26,6 +26,7 @@ describe("dependsOn in the supervisor", () => {
     const spawnedBy: { site: string; proc: FakeProcess }[] = [];
     const spawn = (request: SpawnSiteProcess) => {
       const outcome = spawner.spawn(request);
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- the fake spawner hands out FakeProcess instances
       if (outcome.ok) spawnedBy.push({ site: request.site.name, proc: outcome.proc as FakeProcess });
       return outcome;
     };

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { ResolvedSite } from "../../../src/config/types.js";
 import { SupervisorEvents } from "../../../src/supervisor/events.js";
 import { Site } from "../../../src/supervisor/site.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 import { collect, FakeSpawner, silentLog, VirtualClock } from "./fakes.js";
 
 interface Rig {
@@ -73,7 +73,7 @@ describe("Site on virtual time", () => {
     }
     const state = a.site.state;
     assert.equal(state.kind, "fatal");
-    assert.equal(state.kind === "fatal" ? state.cause : "", "crash-loop");
+    assert.equal(state.cause, "crash-loop");
     assert.equal(a.spawner.live().length, 0, "alpha's other process was stopped too");
     assert.equal(b.site.state.kind, "running");
     assert.deepEqual(
@@ -137,7 +137,7 @@ describe("Site on virtual time", () => {
     const [old] = r.spawner.ofGeneration(1);
     assert.deepEqual([old?.alive, old?.signals], [true, []]);
     assert.equal(finished[0]?.ok, false);
-    assert.match(finished[0]?.error ?? "", /exited with code 1 before it was ready|exited with code 1/);
+    assert.match(finished[0].error ?? "", /exited with code 1 before it was ready|exited with code 1/);
   });
 
   it("a reload whose new generation is not ready within startTimeout is stopped; the old one keeps serving", async () => {

@@ -65,7 +65,10 @@ test("inDependencyOrder: each runs after what it waits for succeeded; a failure 
   await inDependencyOrder(
     [...graph.keys()],
     (name) => users.get(name) ?? [],
-    async (name) => void stops.push(name),
+    (name) => {
+      stops.push(name);
+      return Promise.resolve();
+    },
     () => true,
   );
   assert.ok(stops.indexOf("web") < stops.indexOf("api") && stops.indexOf("api") < stops.indexOf("db"));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResolvedConfig, ResolvedSite } from "../../../src/config/types.js";
 import { Supervisor } from "../../../src/supervisor/supervisor.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 import { FakeSpawner, silentLog, VirtualClock } from "./fakes.js";
 
 function config(...sites: ResolvedSite[]): ResolvedConfig {

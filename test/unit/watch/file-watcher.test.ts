@@ -10,7 +10,7 @@ import {
   type FileWatcher,
   type WatchFactory,
 } from "../../../src/watch/file-watcher.js";
-import { waitFor } from "../../helpers/wait-for.js";
+import { waitFor } from "../../../kit/wait-for.js";
 
 const dirs: string[] = [];
 const watchers: FileWatcher[] = [];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { watchPlan } from "../../../src/watch/watch-plan.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 
 describe("watch plan", () => {
   it("watches nothing unless watch: or --watch says so", () => {
@@ -12,8 +12,8 @@ describe("watch plan", () => {
   it("--watch watches the site's cwd", () => {
     const plan = watchPlan({ site: resolvedSite(), watchAll: true, ownPaths: [] });
     assert.deepEqual(plan?.roots, ["/srv/alpha"]);
-    assert.equal(plan?.matches("/srv/alpha/server.mjs"), true);
-    assert.equal(plan?.matches("/srv/other/server.mjs"), false);
+    assert.equal(plan.matches("/srv/alpha/server.mjs"), true);
+    assert.equal(plan.matches("/srv/other/server.mjs"), false);
   });
 
   it("always ignores node_modules, .git, bytecode, virtualenvs and editor files", () => {
@@ -40,28 +40,28 @@ describe("watch plan", () => {
       ownPaths: ["/srv/alpha/var/logs", "/srv/alpha/run/control.sock", "/srv/alpha/sites.yaml"],
     });
     assert.equal(plan?.matches("/srv/alpha/tmp/x.ts"), false);
-    assert.equal(plan?.matches("/srv/alpha/db.sqlite3"), false);
-    assert.equal(plan?.matches("/srv/alpha/node_modules/x.js"), false);
-    assert.equal(plan?.matches("/srv/alpha/.tsgi/logs/alpha.log"), false);
-    assert.equal(plan?.ignored("/srv/alpha/var/logs"), true, "the log folder is not even descended into");
-    assert.equal(plan?.matches("/srv/alpha/var/logs/alpha1.log.gz"), false);
-    assert.equal(plan?.matches("/srv/alpha/run/control.sock"), false);
-    assert.equal(plan?.matches("/srv/alpha/sites.yaml"), false);
-    assert.equal(plan?.matches("/srv/alpha/run/pid.ts"), true);
-    assert.equal(plan?.matches("/srv/alpha/src/app.ts"), true);
+    assert.equal(plan.matches("/srv/alpha/db.sqlite3"), false);
+    assert.equal(plan.matches("/srv/alpha/node_modules/x.js"), false);
+    assert.equal(plan.matches("/srv/alpha/.tsgi/logs/alpha.log"), false);
+    assert.equal(plan.ignored("/srv/alpha/var/logs"), true, "the log folder is not even descended into");
+    assert.equal(plan.matches("/srv/alpha/var/logs/alpha1.log.gz"), false);
+    assert.equal(plan.matches("/srv/alpha/run/control.sock"), false);
+    assert.equal(plan.matches("/srv/alpha/sites.yaml"), false);
+    assert.equal(plan.matches("/srv/alpha/run/pid.ts"), true);
+    assert.equal(plan.matches("/srv/alpha/src/app.ts"), true);
   });
 
   it("watches a glob through its base folder and filters by it", () => {
     const plan = watchPlan({ site: resolvedSite({ watch: ["src/**/*.ts"] }), watchAll: false, ownPaths: [] });
     assert.deepEqual(plan?.roots, ["/srv/alpha/src"]);
-    assert.equal(plan?.matches("/srv/alpha/src/deep/app.ts"), true);
-    assert.equal(plan?.matches("/srv/alpha/src/deep/app.css"), false);
+    assert.equal(plan.matches("/srv/alpha/src/deep/app.ts"), true);
+    assert.equal(plan.matches("/srv/alpha/src/deep/app.css"), false);
   });
 
   it("a log folder that holds the site itself is not ignored whole (only its log files)", () => {
     const plan = watchPlan({ site: resolvedSite({ watch: true }), watchAll: false, ownPaths: ["/srv"] });
     assert.equal(plan?.matches("/srv/alpha/app.ts"), true);
-    assert.equal(plan?.matches("/srv/alpha/alpha.log"), false);
+    assert.equal(plan.matches("/srv/alpha/alpha.log"), false);
   });
 
   it("does not descend into ignored folders at all", () => {
@@ -84,8 +84,8 @@ describe("watch plan of a site that lives under an ignored-looking folder", () =
     for (const cwd of ["/srv/x/.tsgi/django-demo/shop", "/srv/venv/app"]) {
       const plan = watchPlan({ site: resolvedSite({ cwd, watch: true }), watchAll: false, ownPaths: [] });
       assert.equal(plan?.matches(`${cwd}/shop/views.py`), true, cwd);
-      assert.equal(plan?.matches(`${cwd}/node_modules/x.js`), false, cwd);
-      assert.equal(plan?.matches(`${cwd}/shop/__pycache__/views.cpython-311.pyc`), false, cwd);
+      assert.equal(plan.matches(`${cwd}/node_modules/x.js`), false, cwd);
+      assert.equal(plan.matches(`${cwd}/shop/__pycache__/views.cpython-311.pyc`), false, cwd);
     }
   });
 });

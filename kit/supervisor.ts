@@ -12,9 +12,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { SiteStatus } from "../src/control/protocol.js";
+import { readStat } from "../src/process/proc-stat.js";
 import { waitFor } from "./wait-for.js";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BIN = path.join(ROOT, "bin/tsgi-supervise.js");
 export const PROGRAMS = path.join(ROOT, "test/fixtures/programs");
 
@@ -37,13 +39,9 @@ export function tempDir(prefix = "tsgi-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Zombies included: a group whose leader is a zombie may still have live members to kill. */
 function startTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
+  return readStat(pid)?.startTime;
 }
 
 export class SupervisorUnderTest {
@@ -85,6 +83,11 @@ export class SupervisorUnderTest {
         resolve(code);
       }),
     );
+  }
+
+  /** Where this supervisor's control socket is (the default of its sites.yaml). */
+  get controlSocket(): string {
+    return path.join(this.dir, ".tsgi/control.sock");
   }
 
   /** Writes `yaml` to `DIR/sites.yaml` and starts the supervisor on it. */
@@ -133,7 +136,7 @@ export class SupervisorUnderTest {
   }
 
   /** Waits until every named site is `running` (from `status --json`). */
-  async waitRunning(names: readonly string[], timeoutMs = 20_000): Promise<StatusSite[]> {
+  async waitRunning(names: readonly string[], timeoutMs = 20_000): Promise<SiteStatus[]> {
     return waitFor(
       `sites ${names.join(", ")} running`,
       async () => {
@@ -150,13 +153,13 @@ export class SupervisorUnderTest {
     return runCli([...args, "-c", this.file], { cwd: this.dir, env });
   }
 
-  async status(): Promise<StatusSite[]> {
+  async status(): Promise<SiteStatus[]> {
     const result = await this.cli(["status", "--json"]);
     if (result.code !== 0) throw new Error(`status failed (${result.code}): ${result.stderr}`);
-    return JSON.parse(result.stdout) as StatusSite[];
+    return JSON.parse(result.stdout) as SiteStatus[];
   }
 
-  async site(name: string): Promise<StatusSite> {
+  async site(name: string): Promise<SiteStatus> {
     const site = (await this.status()).find((s) => s.name === name);
     if (site === undefined) throw new Error(`no site ${name} in status`);
     return site;
@@ -193,16 +196,6 @@ export class SupervisorUnderTest {
   }
 }
 
-export interface StatusSite {
-  readonly name: string;
-  readonly state: string;
-  readonly pids: readonly number[];
-  readonly restarts: number;
-  readonly address?: string;
-  readonly reason?: string;
-  readonly processes: readonly { index: number; pid?: number; state: string; detail?: string }[];
-}
-
 export function runCli(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
@@ -229,11 +222,4 @@ export function runCli(
 }
 
 /** Is this pid alive (and not a zombie)? */
-export function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isAlive as alive } from "../src/process/proc-stat.js";

@@ -8,12 +8,12 @@
  * Used by `npm run chaos` (60 s by default) and, shortened, by the test suite.
  */
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
-import { freePort } from "../../test/helpers/free-port.js";
-import { loadLoop, type LoadReport } from "../../test/helpers/http.js";
-import { alive, PROGRAMS, SupervisorUnderTest } from "../../test/helpers/supervisor.js";
-import { waitFor } from "../../test/helpers/wait-for.js";
+import { getSupervisor, isError } from "../src/control/client.js";
+import { freePort } from "./free-port.js";
+import { loadLoop, type LoadReport } from "./load.js";
+import { alive, PROGRAMS, SupervisorUnderTest } from "./supervisor.js";
+import { waitFor } from "./wait-for.js";
 
 export interface ChaosOptions {
   readonly seconds: number;
@@ -49,16 +49,11 @@ function random(seed: number): () => number {
   };
 }
 
-function footprint(socket: string): Promise<Footprint> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ socketPath: socket, path: "/v1/supervisor" }, (response) => {
-        let body = "";
-        response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        response.on("end", () => resolve(JSON.parse(body) as Footprint));
-      })
-      .on("error", reject);
-  });
+async function footprint(socket: string): Promise<Footprint> {
+  const answer = await getSupervisor(socket);
+  if (isError(answer)) throw new Error(`GET /v1/supervisor: ${answer.error}`);
+  if (answer.fds === undefined) throw new Error("the supervisor cannot count its fds (no /proc/self/fd)");
+  return { fds: answer.fds, heapUsedBytes: answer.heapUsedBytes, rssBytes: answer.rssBytes };
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -91,7 +86,7 @@ sites:
     ready: { delay: 50ms }
 `;
   const supervisor = SupervisorUnderTest.start(yaml("a"));
-  const socket = path.join(supervisor.dir, ".tsgi/control.sock");
+  const socket = supervisor.controlSocket;
   const actions: Record<string, number> = {};
   const count = (name: string) => (actions[name] = (actions[name] ?? 0) + 1);
   try {

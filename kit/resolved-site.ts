@@ -1,4 +1,4 @@
-import type { ResolvedSite } from "../../src/config/types.js";
+import type { ResolvedSite } from "../src/config/types.js";
 
 /** A fully-defaulted site for unit tests; override what the test is about. */
 export function resolvedSite(overrides: Partial<ResolvedSite> = {}): ResolvedSite {
