@@ -97,8 +97,8 @@ export function followLogs(
   );
 }
 
-/** Streams NDJSON lines (logs -f) until the supervisor closes the stream or `signal` aborts. */
-function stream(socketPath: string, path: string, onLine: (value: unknown) => void, signal?: AbortSignal): Promise<number> {
+/** Streams NDJSON lines (logs -f, the dashboard's /v1/events) until the supervisor closes the stream or `signal` aborts. */
+export function stream(socketPath: string, path: string, onLine: (value: unknown) => void, signal?: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath, method: "GET", path, signal }, (response) => {
       let buffered = "";

@@ -34,6 +34,7 @@ export const controlPaths = {
     `/v1/sites/${encodeURIComponent(name)}/logs?lines=${options.lines}${options.follow ? "&follow=1" : ""}`,
   reloadConfig: "/v1/reload-config",
   supervisor: "/v1/supervisor",
+  events: "/v1/events",
 } as const;
 
 export interface ErrorAnswer {

@@ -4,7 +4,7 @@
  * recent events. Sampling runs only while someone watches (or `supervisor.http` keeps the
  * history for whoever opens the page later); with nobody, the feed costs no timer.
  */
-import type { SiteStatus } from "../control/status.js";
+import type { SiteStatus } from "../control/protocol.js";
 import { SampleRing, type Series } from "./ring.js";
 import type { SupervisorEvent, SupervisorView } from "./view.js";
 

@@ -3,6 +3,7 @@
  * the supervisor samples and keeps the history; this process only relays it to the browser.
  */
 import { stream } from "../control/client.js";
+import { controlPaths } from "../control/protocol.js";
 import type { FeedListener, FeedMessage } from "./feed.js";
 import type { FeedLike } from "./sse.js";
 
@@ -10,7 +11,7 @@ export function remoteFeed(socketPath: string): FeedLike {
   return {
     subscribe(listener: FeedListener, ended?: () => void) {
       const abort = new AbortController();
-      void stream(socketPath, "/v1/events", (value) => listener(value as FeedMessage), abort.signal)
+      void stream(socketPath, controlPaths.events, (value) => listener(value as FeedMessage), abort.signal)
         .catch(() => 0)
         .then(() => {
           if (!abort.signal.aborted) ended?.();

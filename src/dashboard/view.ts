@@ -4,7 +4,7 @@
  * (`supervisor-events.ts` adapts its typed events); in `tsgi-supervise dashboard` it is the
  * control socket.
  */
-import type { SiteStatus } from "../control/status.js";
+import type { SiteStatus } from "../control/protocol.js";
 
 /** How a process ended, as the restart counter labels it (`reason`). */
 export type ExitCause =

@@ -4,7 +4,8 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { formatDuration, formatSize } from "../config/units.js";
+import { formatDuration } from "../format/duration.js";
+import { formatSize } from "../format/size.js";
 import type { ImportContext } from "./context.js";
 import { failAt, type Parsed, type SiteDraft, type SourceRef } from "./model.js";
 import { shlexSplit } from "./shlex.js";

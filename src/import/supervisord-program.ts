@@ -3,7 +3,8 @@
  * `numprocs` programs whose options use `%(process_num)d` become one site per process.
  */
 import path from "node:path";
-import { formatDuration, formatSize } from "../config/units.js";
+import { formatDuration } from "../format/duration.js";
+import { formatSize } from "../format/size.js";
 import type { ImportContext } from "./context.js";
 import type { IniEntry, IniSection } from "./ini.js";
 import { failAt, type ImportedSite, type Parsed, type SiteDraft } from "./model.js";

@@ -5,7 +5,7 @@
  * histograms follow the event feed from the moment the listener starts.
  */
 import client from "prom-client";
-import type { SiteStatus } from "../control/status.js";
+import type { SiteStatus } from "../control/protocol.js";
 import type { ExitCause, SupervisorView } from "../dashboard/view.js";
 import type { TappedLog } from "../logging/tap.js";
 

@@ -10,9 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { freePort } from "../helpers/free-port.js";
-import { PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { PROGRAMS, SupervisorUnderTest } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "browser-test-token-0123456789";

@@ -9,9 +9,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { BIN, PROGRAMS, SupervisorUnderTest } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { BIN, PROGRAMS, SupervisorUnderTest } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const TOKEN = "test-token-0123456789abcdef";
 const node = JSON.stringify(process.execPath);

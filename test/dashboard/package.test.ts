@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { it } from "node:test";
-import { ROOT } from "../helpers/supervisor.js";
+import { ROOT } from "../../kit/supervisor.js";
 
 it("npm pack includes every file of the page, and uPlot is a dependency", () => {
   const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8" });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type http from "node:http";
 import { describe, it } from "node:test";
-import type { SiteStatus } from "../../src/control/status.js";
+import type { SiteStatus } from "../../src/control/protocol.js";
 import { SupervisorFeed, type FeedMessage, type Timers } from "../../src/dashboard/feed.js";
 import { dashboardEvents } from "../../src/dashboard/supervisor-events.js";
 import { SampleRing } from "../../src/dashboard/ring.js";

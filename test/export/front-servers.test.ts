@@ -13,9 +13,9 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
-import { freePort } from "../helpers/free-port.js";
-import { PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { PROGRAMS, runCli, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 import { apacheArgv, apacheMain, DEFAULT_BODY, FrontServer, nginxArgv, nginxMain, openDir, runCheck } from "./front-server-rig.js";
 
 interface Seen {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { capture } from "../export/helpers.js";
 import { importCommand } from "../../src/cli/import.js";
-import { tempDir } from "../helpers/supervisor.js";
+import { tempDir } from "../../kit/supervisor.js";
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/import");
 

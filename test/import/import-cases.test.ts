@@ -14,7 +14,7 @@ import { exportCommand } from "../../src/cli/export.js";
 import { DAEMON_OPTIONS } from "../../src/import/apache/mod-wsgi-table.js";
 import { readYamlData } from "../../src/config/load.js";
 import { capture } from "../export/helpers.js";
-import { ROOT, runCli, tempDir } from "../helpers/supervisor.js";
+import { ROOT, runCli, tempDir } from "../../kit/supervisor.js";
 import { FIXTURES, runImport, unmappedPlaces } from "./helpers.js";
 
 const DOCS = path.join(FIXTURES, "docs");

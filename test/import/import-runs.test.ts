@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get } from "../helpers/http.js";
-import { runCli, SupervisorUnderTest } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get } from "../../kit/http.js";
+import { runCli, SupervisorUnderTest } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 import { FIXTURES, runImport, unmappedPlaces, type Imported } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];

@@ -14,7 +14,7 @@ import { needsShell, shlexSplit } from "../../src/import/shlex.js";
 import { expandPercent, parseEnvironment } from "../../src/import/supervisord-values.js";
 import { moduleForScript } from "../../src/import/wsgi-module.js";
 import { renderSites } from "../../src/import/write-sites.js";
-import { tempDir } from "../helpers/supervisor.js";
+import { tempDir } from "../../kit/supervisor.js";
 import { FIXTURES } from "./helpers.js";
 
 describe("supervisord values", () => {

@@ -10,10 +10,12 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, loadLoop, type Answer } from "../helpers/http.js";
-import { alive, PROGRAMS, ROOT, SupervisorUnderTest, tempDir, type StatusSite } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get, type Answer } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { alive, PROGRAMS, ROOT, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import type { SiteStatus } from "../../src/control/protocol.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const node = JSON.stringify(process.execPath);
 const server = JSON.stringify(path.join(PROGRAMS, "http-server.mjs"));
@@ -23,21 +25,17 @@ after(async () => {
   await Promise.all(running.map((s) => s.cleanup()));
 });
 
-interface Scaled extends StatusSite {
-  readonly scaling?: { min: number; max: number; current: number; sinceLastConnectionMs?: number };
-}
-
 function start(yaml: string): SupervisorUnderTest {
   const supervisor = SupervisorUnderTest.start(yaml);
   running.push(supervisor);
   return supervisor;
 }
 
-async function waitState(supervisor: SupervisorUnderTest, name: string, state: string, timeoutMs = 20_000): Promise<Scaled> {
+async function waitState(supervisor: SupervisorUnderTest, name: string, state: string, timeoutMs = 20_000): Promise<SiteStatus> {
   return waitFor(
     `site ${name} ${state}`,
     async () => {
-      const site = (await supervisor.site(name)) as Scaled;
+      const site = (await supervisor.site(name)) as SiteStatus;
       return site.state === state ? site : undefined;
     },
     { timeoutMs, intervalMs: 100 },
@@ -45,6 +43,7 @@ async function waitState(supervisor: SupervisorUnderTest, name: string, state: s
 }
 
 function getUnix(socketPath: string, urlPath = "/"): Promise<Answer> {
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const request = http.request(
       { socketPath, path: urlPath, headers: { host: "localhost" }, agent: false, timeout: 20_000 },
@@ -52,7 +51,9 @@ function getUnix(socketPath: string, urlPath = "/"): Promise<Answer> {
         let body = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => (body += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, body, headers: response.headers, ms: performance.now() - started }),
+        );
       },
     );
     request.on("timeout", () => request.destroy(new Error(`GET ${urlPath} over ${socketPath} timed out`)));
@@ -201,7 +202,7 @@ sites:
     const back = await waitFor(
       "back to min (1 process)",
       async () => {
-        const site = (await supervisor.site("slow")) as Scaled;
+        const site = (await supervisor.site("slow")) as SiteStatus;
         return site.scaling?.current === 1 && site.state === "running" ? site : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 100 },
@@ -259,13 +260,13 @@ sites:
     const supervisor = start(site("2"));
     await supervisor.waitRunning(["web"]);
     const load = loadLoop(port, { rate: 40, maxMs: 25_000 });
-    const apply = async (processes: string, check: (s: Scaled) => boolean): Promise<void> => {
+    const apply = async (processes: string, check: (s: SiteStatus) => boolean): Promise<void> => {
       // Editors save atomically: write a temp file, rename it over sites.yaml.
       fs.writeFileSync(`${supervisor.file}.tmp`, site(processes));
       fs.renameSync(`${supervisor.file}.tmp`, supervisor.file);
       const result = await supervisor.cli(["reload-config"]);
       assert.equal(result.code, 0, result.stderr);
-      await waitFor(`status after processes: ${processes}`, async () => check((await supervisor.site("web")) as Scaled), {
+      await waitFor(`status after processes: ${processes}`, async () => check((await supervisor.site("web")) as SiteStatus), {
         timeoutMs: 20_000,
         intervalMs: 100,
       });

@@ -17,8 +17,8 @@ import { answerWaiting } from "../../src/sockets/answer-waiting.js";
 import { pollWatch } from "../../src/sockets/readable-watch.js";
 import { acceptQueueLength, connectionInodes } from "../../src/sockets/socket-load.js";
 import { connectionsByProcess } from "../../src/supervisor/process-connections.js";
-import { freePort } from "../helpers/free-port.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-watch-"));
 const cleanups: (() => void)[] = [];

@@ -11,10 +11,13 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { get, getJson, loadLoop } from "../helpers/http.js";
-import { alive, ROOT, SupervisorUnderTest, tempDir, type StatusSite } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { get, getJson } from "../../kit/http.js";
+import { loadLoop } from "../../kit/load.js";
+import { alive, ROOT, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import type { SiteStatus } from "../../src/control/protocol.js";
+import { readStat, scanStats } from "../../src/process/proc-stat.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 interface WhoAmI {
   settings_module: string;
@@ -41,31 +44,18 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = pro
   return result.stdout;
 }
 
-/** The stat fields after the command name: [state, ppid, …]. */
-function stat(pid: number): string[] | undefined {
-  try {
-    const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return text.slice(text.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
 function parentPid(pid: number): number | undefined {
-  const fields = stat(pid);
-  return fields === undefined ? undefined : Number(fields[1]);
+  return readStat(pid)?.ppid;
 }
 
 /** Live children of `pids` (uWSGI workers of those masters). */
 function childrenOf(pids: readonly number[]): number[] {
-  return fs
-    .readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .filter((pid) => pids.includes(parentPid(pid) ?? -1) && alive(pid));
+  return scanStats()
+    .filter((stat) => pids.includes(stat.ppid) && alive(stat.pid))
+    .map((stat) => stat.pid);
 }
 
-function siteOf(sites: readonly StatusSite[], name: string): StatusSite {
+function siteOf(sites: readonly SiteStatus[], name: string): SiteStatus {
   const site = sites.find((s) => s.name === name);
   assert.ok(site !== undefined, `no site ${name} in status`);
   return site;

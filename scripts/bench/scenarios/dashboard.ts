@@ -8,9 +8,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { RUN_MARK, track, treeOf } from "../lib/cleanup.js";
 import { startDaemon, within } from "../lib/exec.js";
-import { sleep } from "../lib/http.js";
 import { cpuPercent, reap, rssBytes, signal } from "../lib/proc.js";
 import type { Cell } from "../lib/report.js";
 import { baseEnv } from "../peers/program.js";

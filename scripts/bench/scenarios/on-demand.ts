@@ -9,7 +9,8 @@
  */
 import path from "node:path";
 import { treeOf } from "../lib/cleanup.js";
-import { get, pollUntil, sleep, waitAllServing, type Answer } from "../lib/http.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pollUntil, probe, waitAllServing, type Probe } from "../../../kit/http.js";
 import { cpuPercent, rssBytes } from "../lib/proc.js";
 import { valuesCell, type Cell, type Metric } from "../lib/report.js";
 import { PEERS } from "../peers/index.js";
@@ -85,7 +86,7 @@ async function tsgiIdle(running: TsgiRunning, names: readonly string[]): Promise
   );
 }
 
-function failureOf(answer: Answer): string | undefined {
+function failureOf(answer: Probe): string | undefined {
   return answer.ok ? undefined : `${answer.kind}: ${answer.detail}`;
 }
 
@@ -126,7 +127,7 @@ async function firstRequest(ctx: Context, app: OnDemandApp | undefined, urlPath:
   try {
     for (let t = 0; t < trials; t++) {
       await tsgiIdle(tsgi, ["idle"]);
-      const answer = await get(port, urlPath, FIRST_TIMEOUT_MS);
+      const answer = await probe(port, urlPath, FIRST_TIMEOUT_MS);
       const failure = failureOf(answer);
       if (failure === undefined) tsgiMs.push(answer.ms);
       else tsgiFailed.push(failure);
@@ -148,7 +149,7 @@ async function firstRequest(ctx: Context, app: OnDemandApp | undefined, urlPath:
         const activate = startSocketActivate(port, app, path.join(work, "socket-activate"));
         try {
           await until("systemd-socket-activate listening", () => (listening(port) ? true : undefined), 10_000, 5);
-          const answer = await get(port, urlPath, FIRST_TIMEOUT_MS);
+          const answer = await probe(port, urlPath, FIRST_TIMEOUT_MS);
           const failure = failureOf(answer);
           if (failure === undefined) peerMs.push(answer.ms);
           else peerFailed.push(failure);
@@ -164,7 +165,7 @@ async function firstRequest(ctx: Context, app: OnDemandApp | undefined, urlPath:
         const baseline = emperor.tree().length;
         for (let t = 0; t < trials; t++) {
           await until("the vassal gone (die-on-idle)", () => (emperor.tree().length <= baseline ? true : undefined), 30_000, 100);
-          const answer = await get(port, urlPath, FIRST_TIMEOUT_MS);
+          const answer = await probe(port, urlPath, FIRST_TIMEOUT_MS);
           const failure = failureOf(answer);
           if (failure === undefined) peerMs.push(answer.ms);
           else peerFailed.push(failure);
@@ -235,7 +236,7 @@ async function manySites(ctx: Context, app: OnDemandApp & { kind: "node" }, comm
       await Promise.all(
         traffic.map(async (port) => {
           while (performance.now() < stopAt) {
-            await get(port, "/", 10_000);
+            await probe(port, "/", 10_000);
             await sleep(100);
           }
         }),
@@ -320,7 +321,7 @@ async function burst(ctx: Context, app: (OnDemandApp & { kind: "django" }) | und
   const work = path.join(ctx.workRoot, "on-demand-burst");
   const fire = async (port: number): Promise<{ rps: number; failed: string[] }> => {
     const since = performance.now();
-    const answers = await Promise.all(Array.from({ length: BURST }, () => get(port, `/slow?ms=${SLOW_MS}`, 120_000)));
+    const answers = await Promise.all(Array.from({ length: BURST }, () => probe(port, `/slow?ms=${SLOW_MS}`, 120_000)));
     const ms = performance.now() - since;
     return { rps: (BURST * 1000) / ms, failed: answers.flatMap((a) => (a.ok ? [] : [`${a.kind}: ${a.detail}`])) };
   };
@@ -332,7 +333,7 @@ async function burst(ctx: Context, app: (OnDemandApp & { kind: "django" }) | und
       const port = await ctx.port();
       const tsgi = startTsgi([{ name: "burst", port, app, processes }], path.join(work, `tsgi-${t}-${processes.length}`));
       try {
-        await until("the Django site serving", async () => ((await get(port, "/whoami", 5000)).ok ? true : undefined), 60_000, 100);
+        await until("the Django site serving", async () => ((await probe(port, "/whoami", 5000)).ok ? true : undefined), 60_000, 100);
         const result = await fire(port);
         const key = processes.startsWith("{") ? "scaled" : processes;
         rps[key]?.push(result.rps);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { renderStatusTable } from "../../../src/cli/status-table.js";
-import type { SiteStatus } from "../../../src/control/status.js";
+import type { SiteStatus } from "../../../src/control/protocol.js";
 
 const base: SiteStatus = {
   name: "web",

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { loadConfigText } from "../../../src/config/load.js";
 import { launchPlan } from "../../../src/kinds/launch.js";
 import { UWSGI_APP_BOOT, UWSGI_LAUNCH, uwsgiArgs, uwsgiExportArgv, virtualenvOf } from "../../../src/kinds/uwsgi-boot.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 
 const KIND = {
   type: "wsgi",

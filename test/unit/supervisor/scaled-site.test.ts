@@ -10,8 +10,8 @@ import type { ReadableWatch } from "../../../src/sockets/readable-watch.js";
 import { SupervisorEvents } from "../../../src/supervisor/events.js";
 import type { SocketLoad } from "../../../src/supervisor/scaler.js";
 import { Site } from "../../../src/supervisor/site.js";
-import { freePort } from "../../helpers/free-port.js";
-import { resolvedSite } from "../../helpers/resolved-site.js";
+import { freePort } from "../../../kit/free-port.js";
+import { resolvedSite } from "../../../kit/resolved-site.js";
 import { FakeSpawner, silentLog, VirtualClock } from "./fakes.js";
 
 class FakeWatch implements ReadableWatch {
