@@ -186,7 +186,7 @@ function readiness(site: ResolvedSite, warn: (key: string, message: string) => v
   const kind = site.kind.type;
   if (kind === "wsgi") {
     const booted =
-      site.kind.type === "wsgi" && site.kind.server === "uwsgi"
+      site.kind.server === "uwsgi"
         ? "uWSGI reports READY=1 to systemd once its master has loaded the application"
         : "gunicorn reports READY=1 to systemd once its arbiter has booted";
     return [...note(booted), setting("Type", "notify")];

@@ -126,7 +126,7 @@ function load(): LibcLoad {
         setFlags: (fd, flags) => call("fcntl", fcntl, [fd, F_SETFL, "int", flags], same),
         send: (fd, data, flags) => call("send", send, [fd, data, data.length, flags], same),
         pollAsync: (fds, nfds, timeout, done) => {
-          poll.async(fds, nfds, timeout, (_error: unknown, ready: number) => done(Number(ready)));
+          poll.async(fds, nfds, timeout, (_error: unknown, ready: unknown) => done(Number(ready)));
         },
       },
     };

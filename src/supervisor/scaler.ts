@@ -175,6 +175,8 @@ export class Scaler {
       do {
         this.#again = false;
         await this.#evaluateOnce();
+        // `#again` is set by an evaluate() that arrives during the await above.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       } while (this.#again && this.#running);
     } finally {
       this.#evaluating = false;
@@ -199,6 +201,8 @@ export class Scaler {
     const stuck = this.#signalled && (queued ?? 0) > 0 && listed.some((p) => p.phase === "starting");
     const pids = listed.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
     const held = (canShrink || stuck) && pids.length > 0 ? await this.#deps.load.connections(socket, pids) : undefined;
+    // A stop() during the await above clears `#running`.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     if (!this.#running) return;
     const at = now();
     const processes: ScaledProcess[] = listed.map((p) => {

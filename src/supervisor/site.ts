@@ -591,7 +591,7 @@ export class Site {
     const slots = this.#grow(gen, Math.max(scaling.min, 1), "started by hand");
     const settles = await Promise.all(slots.map((slot) => slot.settled));
     const failed = settles.find((s) => !s.ok);
-    if (failed !== undefined && !failed.ok) return { ok: false, message: `${this.name} did not start: ${failed.reason}` };
+    if (failed !== undefined) return { ok: false, message: `${this.name} did not start: ${failed.reason}` };
     return { ok: true, message: `${this.name} started in ${this.#now() - started} ms: pids ${list(this.pids())}` };
   }
 
@@ -627,14 +627,15 @@ export class Site {
         processes: () => this.#scaledProcesses(),
         unavailable: () => this.#unavailable(),
         add: (count, why) => {
-          void this.#enqueue(async () => {
+          // Run in the queue's turn (a throw there becomes its internal error, as for any operation).
+          void this.#enqueue(() => {
             const gen = this.#current;
             if (gen !== undefined && this.#operation.kind === "none" && this.#scaler !== undefined) this.#grow(gen, count, why);
-            return { ok: true, message: "" };
+            return Promise.resolve({ ok: true, message: "" });
           });
         },
         stopProcess: (index, why) => {
-          void this.#enqueue(async () => this.#shrink(index, why));
+          void this.#enqueue(() => Promise.resolve(this.#shrink(index, why)));
         },
       },
       {
@@ -688,7 +689,7 @@ export class Site {
   }
 
   /** A scaled-down process leaves the generation at once and finishes its requests meanwhile. */
-  async #shrink(index: number, why: string): Promise<OpResult> {
+  #shrink(index: number, why: string): OpResult {
     const gen = this.#current;
     const min = this.#config.scaling?.min ?? gen?.slots.length ?? 0;
     const slot = gen?.slots.find((s) => s.deps.index === index);

@@ -283,7 +283,7 @@ describe("the log tap", () => {
     let counted = 0;
     tapped.listen({ output: (_site, _proc, _stream, count) => (counted += count) });
     assert.equal(tapped.log.output("a", 1, "out", ["x", "y", "z"]), lag, "the same promise, so the pipe pauses");
-    tapped.log.output("a", 1, "out", "w");
+    void tapped.log.output("a", 1, "out", "w");
     assert.equal(counted, 4);
   });
 });

@@ -117,7 +117,7 @@ describe("import → check → run", { concurrency: true }, () => {
     const [port = 0] = await ports(1);
     const result = await runImport([path.join(FIXTURES, "procfile/Procfile")], { PORT: String(port) });
     await checkPasses(result);
-    assert.match(result.yaml, /before: \[\[node, -e, .*migrating.*\]\]  # release/);
+    assert.match(result.yaml, /before: \[\[node, -e, .*migrating.*\]\] {2}# release/);
     const supervisor = serve(result);
     const web = await answer(port);
     assert.deepEqual([web["name"], web["greeting"], web["argv"]], ["procfile-web", "from .env", ["web", "--port", String(port)]]);

@@ -35,7 +35,7 @@ async function waitState(supervisor: SupervisorUnderTest, name: string, state: s
   return waitFor(
     `site ${name} ${state}`,
     async () => {
-      const site = (await supervisor.site(name)) as SiteStatus;
+      const site = await supervisor.site(name);
       return site.state === state ? site : undefined;
     },
     { timeoutMs, intervalMs: 100 },
@@ -194,7 +194,7 @@ sites:
     assert.equal(
       stoppedDuring,
       0,
-      `no process was stopped while the burst was being served:\n${supervisor.events.map((e) => `${String(e["time"] ?? "")} ${e.message}`).join("\n")}`,
+      `no process was stopped while the burst was being served:\n${supervisor.events.map((e) => `${JSON.stringify(e["time"])} ${e.message}`).join("\n")}`,
     );
     const pids = new Set(answers.map(pidInBody));
     assert.equal(pids.size, 3, `max processes served the burst: ${[...pids].join(",")}`);
@@ -202,7 +202,7 @@ sites:
     const back = await waitFor(
       "back to min (1 process)",
       async () => {
-        const site = (await supervisor.site("slow")) as SiteStatus;
+        const site = await supervisor.site("slow");
         return site.scaling?.current === 1 && site.state === "running" ? site : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 100 },
@@ -266,7 +266,7 @@ sites:
       fs.renameSync(`${supervisor.file}.tmp`, supervisor.file);
       const result = await supervisor.cli(["reload-config"]);
       assert.equal(result.code, 0, result.stderr);
-      await waitFor(`status after processes: ${processes}`, async () => check((await supervisor.site("web")) as SiteStatus), {
+      await waitFor(`status after processes: ${processes}`, async () => check(await supervisor.site("web")), {
         timeoutMs: 20_000,
         intervalMs: 100,
       });

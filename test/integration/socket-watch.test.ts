@@ -44,7 +44,7 @@ function connect(address: ListenAddress): net.Socket {
 
 const addresses: Record<string, () => Promise<ListenAddress>> = {
   tcp: async () => ({ type: "tcp", host: "127.0.0.1", port: await freePort() }),
-  unix: async () => ({ type: "unix", path: path.join(dir, `s${Math.random().toString(36).slice(2, 8)}.sock`) }),
+  unix: () => Promise.resolve({ type: "unix", path: path.join(dir, `s${Math.random().toString(36).slice(2, 8)}.sock`) }),
 };
 
 for (const [kind, make] of Object.entries(addresses)) {

@@ -44,7 +44,11 @@ export function launch(
       return stopped;
     },
   };
-  const untrack = track(what, () => launched.stop(), launched.tree);
+  const untrack = track(
+    what,
+    () => launched.stop(),
+    () => launched.tree(),
+  );
   return launched;
 }
 

@@ -293,9 +293,10 @@ async function manySites(ctx: Context, app: OnDemandApp & { kind: "node" }, comm
           title: `total resident memory, ${count} sites with ${busy} busy (on demand) vs. all ${count} always on`,
           unit: "MiB",
         },
-        { ...(cells.alwaysBare === undefined ? {} : { bare: cells.alwaysBare }), ...(cells.rss === undefined ? {} : { tsgi: cells.rss }) },
+        // Each cell is set on every path above (a value, or `never` with the error).
+        { bare: cells.alwaysBare, tsgi: cells.rss },
       ),
-      others: cells.alwaysTsgi === undefined ? {} : { "tsgi always on (processes: 1)": cells.alwaysTsgi },
+      others: { "tsgi always on (processes: 1)": cells.alwaysTsgi },
     },
     metric(
       {
@@ -305,7 +306,7 @@ async function manySites(ctx: Context, app: OnDemandApp & { kind: "node" }, comm
         unit: "% of a core",
         goal: "≤ 0.5 %",
       },
-      cells.cpu === undefined ? {} : { tsgi: cells.cpu },
+      { tsgi: cells.cpu },
     ),
   ];
 }

@@ -1,7 +1,7 @@
 // tsgi dashboard: plain DOM, one EventSource. Rows are keyed by site name and updated in place
 // (only the cells whose text changed), so 200 sites redraw in a few milliseconds. Every text
 // that came from the supervisor goes in with textContent, never as HTML.
-/* global document, window, location, fetch, EventSource, AbortController, TextDecoderStream, getComputedStyle, uPlot */
+/* global document, window, location, EventSource, AbortController, TextDecoderStream, getComputedStyle, uPlot */
 "use strict";
 
 (() => {

@@ -42,8 +42,8 @@ class FakeLoad implements SocketLoad {
   queued(): number {
     return this.queue;
   }
-  async connections(_socket: unknown, pids: readonly number[]): Promise<ReadonlyMap<number, number>> {
-    return new Map(pids.map((pid) => [pid, this.held.get(pid) ?? 0]));
+  connections(_socket: unknown, pids: readonly number[]): Promise<ReadonlyMap<number, number>> {
+    return Promise.resolve(new Map(pids.map((pid) => [pid, this.held.get(pid) ?? 0])));
   }
   answer(_socket: unknown, reason: string): number {
     this.answers.push(reason);
