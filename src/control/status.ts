@@ -35,6 +35,8 @@ export interface SiteStatus extends Omit<SiteSnapshot, "processes" | "scaling"> 
   readonly memoryBytes: number | undefined;
   readonly cpuPercent: number | undefined;
   readonly processes: readonly ProcessStatus[];
+  /** `http://NAME.localhost:PORT/` when the development router is on. */
+  readonly url?: string | undefined;
 }
 
 const sampler = new UsageSampler();
