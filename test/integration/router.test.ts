@@ -42,6 +42,7 @@ describe("router", { concurrency: false }, () => {
   let supervisor: SupervisorUnderTest;
   let port = 0;
   let dir = "";
+  let whileStarting: ReturnType<typeof routerGet> | undefined;
 
   before(async () => {
     dir = tempDir("tsgi-router-");
@@ -61,9 +62,17 @@ ${site("alpha", `127.0.0.1:${alpha}`)}${site("beta", `127.0.0.1:${beta}`)}${site
     env: {FAIL_AT_START: "1"}
     backoff: {initial: 10ms, max: 10ms}
     maxRestarts: {count: 1, within: 1m}
+  late:
+    command: [node, ${JSON.stringify(path.join(PROGRAMS, "http-server.mjs"))}]
+    listen: 127.0.0.1:${await freePort()}
+    env: {START_DELAY_MS: "2500"}
+    ready: {log: "^listening"}
 `,
       { dir },
     );
+    await supervisor.waitForEvent("the router listening", (e) => e["event"] === "router-listening");
+    // Sent while `late` is starting: it waits for the site instead of failing.
+    whileStarting = routerGet(port, `late.localhost:${port}`);
     await supervisor.waitRunning(["alpha", "beta", "gamma"]);
   });
   after(() => supervisor.cleanup());
@@ -80,6 +89,12 @@ ${site("alpha", `127.0.0.1:${alpha}`)}${site("beta", `127.0.0.1:${beta}`)}${site
       assert.equal(seen.forwardedProto, "http");
       assert.equal(seen.forwardedFor, "127.0.0.1");
     }
+  });
+
+  it("a request to a starting site waits until it serves", async () => {
+    const answer = await whileStarting;
+    assert.equal(answer?.status, 200, answer?.body);
+    assert.equal((JSON.parse(answer?.body ?? "{}") as { site: string }).site, "late");
   });
 
   it("the index lists every site with its state and a link", async () => {
