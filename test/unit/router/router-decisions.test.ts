@@ -61,6 +61,7 @@ test("pages escape names, reasons and log lines", () => {
       restarts: 2,
       processes: [],
       reason: "bad <config>",
+      scaling: undefined,
     },
     headline: "failed to start",
     detail: "app/x.ts:1:5: SyntaxError",
