@@ -67,6 +67,11 @@ ${site("alpha", `127.0.0.1:${alpha}`)}${site("beta", `127.0.0.1:${beta}`)}${site
     listen: 127.0.0.1:${await freePort()}
     env: {START_DELAY_MS: "2500"}
     ready: {log: "^listening"}
+  sleepy:
+    command: [node, ${JSON.stringify(path.join(PROGRAMS, "http-server.mjs"))}]
+    listen: 127.0.0.1:${await freePort()}
+    ready: {http: /}
+    processes: {min: 0, idle: 1m}
 `,
       { dir },
     );
@@ -95,6 +100,14 @@ ${site("alpha", `127.0.0.1:${alpha}`)}${site("beta", `127.0.0.1:${beta}`)}${site
     const answer = await whileStarting;
     assert.equal(answer?.status, 200, answer?.body);
     assert.equal((JSON.parse(answer?.body ?? "{}") as { site: string }).site, "late");
+  });
+
+  it("a request to an idle (on-demand) site starts it and is served", async () => {
+    await waitFor("sleepy idle", async () => (await supervisor.site("sleepy")).state === "idle", { timeoutMs: 20_000, intervalMs: 100 });
+    const answer = await routerGet(port, `sleepy.localhost:${port}`);
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal((JSON.parse(answer.body) as { site: string }).site, "sleepy");
+    assert.equal((await supervisor.site("sleepy")).state, "running");
   });
 
   it("the index lists every site with its state and a link", async () => {
