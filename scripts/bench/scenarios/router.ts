@@ -15,7 +15,7 @@ import http from "node:http";
 import path from "node:path";
 import { autocannon, type LoadRun } from "../lib/autocannon.js";
 import { RUN_MARK, treeOf, track } from "../lib/cleanup.js";
-import { startDaemon, within } from "../lib/exec.js";
+import { run, startDaemon, within } from "../lib/exec.js";
 import { sleep, waitAllServing } from "../lib/http.js";
 import { reap, signal } from "../lib/proc.js";
 import { summarize } from "../lib/stats.js";
@@ -28,20 +28,33 @@ interface Setup {
   readonly router: number;
   readonly page: number;
   readonly hello: number;
+  /** On-demand hello-worlds (`processes: {min: 0, idle: 1s}`): one asked directly, one through the router. */
+  readonly idleDirect: number;
+  readonly idleRouter: number;
+  /** Both on-demand sites `idle` again (status --json). */
+  bothIdle(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 async function startTsgi(ctx: Context): Promise<Setup> {
   const dir = ctx.fixtureCopy("router");
-  const [router, page, hello] = [await ctx.port(), await ctx.port(), await ctx.port()];
-  const site = (name: string, port: number, workMs: number): string[] => [
+  const [router, page, hello, idleDirect, idleRouter] = [
+    await ctx.port(),
+    await ctx.port(),
+    await ctx.port(),
+    await ctx.port(),
+    await ctx.port(),
+  ];
+  const site = (name: string, port: number, workMs: number, extra: string[] = []): string[] => [
     `  ${name}:`,
     `    command: [${JSON.stringify(process.execPath)}, page-server.mjs]`,
     `    cwd: ${JSON.stringify(dir)}`,
     `    listen: 127.0.0.1:${port}`,
     `    ready: { log: "^listening" }`,
     `    env: { WORK_MS: "${workMs}" }`,
+    ...extra,
   ];
+  const onDemand = ["    processes: { min: 0, idle: 1s }"];
   const file = path.join(dir, "sites.yaml");
   fs.writeFileSync(
     file,
@@ -56,11 +69,14 @@ async function startTsgi(ctx: Context): Promise<Setup> {
       "sites:",
       ...site("page", page, 0.5),
       ...site("hello", hello, 0),
+      ...site("idle-direct", idleDirect, 0, onDemand),
+      ...site("idle-router", idleRouter, 0, onDemand),
       "",
     ].join("\n"),
   );
+  const env = { ...baseEnv(), NO_COLOR: "1" };
   const daemon = startDaemon(process.execPath, [tsgiCli(), "run", file], {
-    env: { ...baseEnv(), NO_COLOR: "1" },
+    env,
     cwd: dir,
     logFile: path.join(dir, "tsgi.out"),
     detached: true,
@@ -80,7 +96,17 @@ async function startTsgi(ctx: Context): Promise<Setup> {
     await stop();
     throw new Error(`tsgi with the router not serving after 30 s (see ${path.join(dir, "tsgi.out")})`);
   }
-  return { router, page, hello, stop };
+  const bothIdle = async (): Promise<boolean> => {
+    const status = await run(process.execPath, [tsgiCli(), "status", "--json", "-c", file], {
+      env,
+      cwd: dir,
+      timeoutMs: 30_000,
+      allowFail: true,
+    });
+    const sites = JSON.parse(status.output.slice(status.output.indexOf("["))) as Array<{ name: string; state: string }>;
+    return sites.filter((s) => s.name.startsWith("idle-") && s.state === "idle").length === 2;
+  };
+  return { router, page, hello, idleDirect, idleRouter, bothIdle, stop };
 }
 
 type Way = "direct" | "router";
@@ -127,6 +153,21 @@ function transfer(port: number, host: string, direction: "down" | "up", mb: numb
   });
 }
 
+/** ms from connecting to the end of a 200 answer: the first request to an idle site wakes it. */
+function firstRequest(port: number, host: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: "127.0.0.1", port, path: "/", headers: { host }, agent: false, timeout: 30_000 }, (response) => {
+      response.resume();
+      response.on("end", () =>
+        response.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${host}: status ${response.statusCode}`)),
+      );
+    });
+    request.on("timeout", () => request.destroy(new Error(`${host}: no answer in 30 s`)));
+    request.on("error", reject);
+  });
+}
+
 interface Pairs {
   direct: number[];
   router: number[];
@@ -155,6 +196,7 @@ export const router: Scenario = {
     const added = pairs();
     const down = pairs();
     const up = pairs();
+    const wake = pairs();
     try {
       // Warm both paths (JIT, the router's upstream pool).
       for (const way of ["direct", "router"] as const) await load(setup, "page", way, 1, 16);
@@ -187,7 +229,7 @@ export const router: Scenario = {
           added.direct.push(direct);
           added.router.push(through);
           ctx.log(
-            `  router -c 1: ${direct.toFixed(3)} ms direct, ${through.toFixed(3)} ms through the router (+${(through - direct).toFixed(3)} ms)`,
+            `  router -c 1: ${Math.round(direct)} µs direct, ${Math.round(through)} µs through the router (+${Math.round(through - direct)} µs)`,
           );
         }
         for (const way of ways) {
@@ -198,12 +240,31 @@ export const router: Scenario = {
           (way === "direct" ? down.direct : down.router).push(dms);
           (way === "direct" ? up.direct : up.router).push(ums);
         }
+        // The first request to an idle site, direct and through the router, once both are idle again.
+        const deadline = performance.now() + 30_000;
+        let idle = await setup.bothIdle();
+        while (!idle && performance.now() < deadline) {
+          await sleep(250);
+          idle = await setup.bothIdle();
+        }
+        if (idle) {
+          for (const way of ways) {
+            const ms =
+              way === "direct"
+                ? await firstRequest(setup.idleDirect, `127.0.0.1:${setup.idleDirect}`)
+                : await firstRequest(setup.router, `idle-router.localhost:${setup.router}`);
+            (way === "direct" ? wake.direct : wake.router).push(ms);
+          }
+          ctx.log(
+            `  router idle wake: ${Math.round(wake.direct.at(-1) ?? 0)} ms direct, ${Math.round(wake.router.at(-1) ?? 0)} ms through the router`,
+          );
+        } else ctx.log("  router idle wake: the on-demand sites did not go idle within 30 s; round skipped");
         await sleep(200);
       }
     } finally {
       await setup.stop();
     }
-    for (const p of [down, up]) p.ratios = p.router.map((r, i) => r / (p.direct[i] ?? r));
+    for (const p of [down, up, wake]) p.ratios = p.router.map((r, i) => r / (p.direct[i] ?? r));
     const command = ctx.command("router");
     const base = { scenario: "router", command, ratioToBare: true };
     const medianAdded = (summarize(added.router)?.median ?? 0) - (summarize(added.direct)?.median ?? 0);
@@ -241,6 +302,10 @@ export const router: Scenario = {
           },
           cells(added, "none"),
         ),
+        metric(
+          { ...base, id: "router-idle-first", title: "first request to an idle on-demand site (bare = direct)", unit: "ms" },
+          cells(wake),
+        ),
         metric({ ...base, id: "router-download-10mb", title: "10 MiB download, one request (bare = direct)", unit: "ms" }, cells(down)),
         metric({ ...base, id: "router-upload-10mb", title: "10 MiB upload, one request (bare = direct)", unit: "ms" }, cells(up)),
       ],
@@ -249,7 +314,7 @@ export const router: Scenario = {
         `Added latency per request at -c 1 (hello-world): ${Math.round(medianAdded)} µs (median through the router minus median direct).`,
         "On this 2-core machine the router, the site and autocannon share the CPUs: the hello-world row shows the cost of any proxy hop on such a machine; the page row is the one with a goal.",
         "Why http-proxy-3 and not a hand-written proxy: measured side by side on this machine (-c 16, 3 s, twice), a minimal `http.request` + `pipe` keep-alive proxy did 1212/1102 req/s on the 0.5 ms page against http-proxy-3's 1161/1114 (direct 1513/1270) — the same within noise where the goal is; on a hello-world it did 9393/7925 against 5098/6307 (direct ~40–47k), a gap only a site doing no work would notice, and not worth owning WebSocket upgrades, header and error edge cases by hand.",
-        "The first request to an idle (on-demand) site through the router against direct is not measured yet: on-demand sites (issue 12) are not on main.",
+        "First request to an idle site: two on-demand hello-worlds (`processes: {min: 0, idle: 1s}`), woken in turn once both are idle again, one directly on its socket and one through the router; from connecting to the end of the 200.",
       ],
     };
   },
