@@ -62,7 +62,8 @@ export async function startRouter(plan: RouterPlan, deps: RouterDeps): Promise<R
   const table = (): RouteTable => ({
     domain: plan.domain,
     sites: new Set(supervisor.sites().map((site) => site.name)),
-    hosts: new Map(),
+    // A site's `hosts:` answer too (with or without the router's port), as a front server would route them.
+    hosts: new Map(supervisor.config.sites.flatMap((site) => site.hosts.map((host) => [host, site.name] as const))),
   });
 
   /** Where the request goes: a site ready to be proxied to, or a page to answer with. */

@@ -56,7 +56,8 @@ describe("router", { concurrency: false }, () => {
 supervisor:
   router: {listen: ${port}}
 sites:
-${site("alpha", `127.0.0.1:${alpha}`)}${site("beta", `127.0.0.1:${beta}`)}${site("gamma", "unix:run/gamma.sock")}  broken:
+${site("alpha", `127.0.0.1:${alpha}`)}${site("beta", `127.0.0.1:${beta}`)}    hosts: [shop.test]
+${site("gamma", "unix:run/gamma.sock")}  broken:
     command: [node, ${JSON.stringify(path.join(PROGRAMS, "http-server.mjs"))}]
     listen: 127.0.0.1:${await freePort()}
     env: {FAIL_AT_START: "1"}
@@ -108,6 +109,12 @@ ${site("alpha", `127.0.0.1:${alpha}`)}${site("beta", `127.0.0.1:${beta}`)}${site
     assert.equal(answer.status, 200, answer.body);
     assert.equal((JSON.parse(answer.body) as { site: string }).site, "sleepy");
     assert.equal((await supervisor.site("sleepy")).state, "running");
+  });
+
+  it("a site's hosts: names reach it too", async () => {
+    const answer = await routerGet(port, `shop.test:${port}`, "/headers");
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal((JSON.parse(answer.body) as Echoed).site, "beta");
   });
 
   it("the index lists every site with its state and a link", async () => {

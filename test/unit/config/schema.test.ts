@@ -116,11 +116,8 @@ test("every supervisor key is accepted", async () => {
     logMaxSize: "logMaxSize: 1MB",
     logKeep: "logKeep: 2",
     watchDebounce: "watchDebounce: 50ms",
-<<<<<<< HEAD
     http: "http: {listen: 127.0.0.1:9900, token: 0123456789abcdef0123}",
-=======
     router: "router: {listen: 8123, domain: test}",
->>>>>>> 9575220 (config: supervisor.router {listen, domain, allowRemote} and --router [PORT]; a non-loopback listen is refused unless allowRemote)
   };
   const { config } = await loadOk(`version: 1\nsupervisor:\n  ${Object.values(samples).join("\n  ")}\nsites:\n  s: {command: [a]}\n`);
   assert.deepEqual(config.logs && [config.logs.maxSizeBytes, config.logs.keep], [1024 * 1024, 2]);
