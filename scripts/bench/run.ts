@@ -44,7 +44,20 @@ import { router } from "./scenarios/router.js";
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
 
-const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker, orphans, onDemand, dashboard, router];
+const SCENARIOS: readonly Scenario[] = [
+  crash,
+  reload,
+  watch,
+  footprint,
+  throughput,
+  logs,
+  asgi,
+  worker,
+  orphans,
+  onDemand,
+  dashboard,
+  router,
+];
 
 interface Options {
   readonly quick: boolean;
