@@ -39,11 +39,25 @@ import { throughput } from "./scenarios/throughput.js";
 import { watch } from "./scenarios/watch.js";
 import { asgi } from "./scenarios/asgi.js";
 import { worker } from "./scenarios/worker.js";
+import { router } from "./scenarios/router.js";
 
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
 
-const SCENARIOS: readonly Scenario[] = [crash, reload, watch, footprint, throughput, logs, asgi, worker, orphans, onDemand, dashboard];
+const SCENARIOS: readonly Scenario[] = [
+  crash,
+  reload,
+  watch,
+  footprint,
+  throughput,
+  logs,
+  asgi,
+  worker,
+  orphans,
+  onDemand,
+  dashboard,
+  router,
+];
 
 interface Options {
   readonly quick: boolean;

@@ -16,6 +16,8 @@ export type Command =
       readonly logFormat: LogFormat;
       /** `--subreaper`: becoming the sites' subreaper is required, not just attempted. */
       readonly subreaper?: boolean;
+      /** `--router [PORT]`: the development router's port on 127.0.0.1 (8000 without one). */
+      readonly router?: number | undefined;
     }
   | { readonly name: "check"; readonly file: string }
   | { readonly name: "init"; readonly file: string }
@@ -41,7 +43,7 @@ export type ControlTarget = { readonly type: "config"; readonly file: string } |
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
 export const USAGE = `Usage:
-  tsgi-supervise [run] sites.yaml [--watch] [--only NAME,...] [--log-format pretty|json] [--subreaper]
+  tsgi-supervise [run] sites.yaml [--watch] [--only NAME,...] [--log-format pretty|json] [--subreaper] [--router [PORT]]
   tsgi-supervise check sites.yaml            validate; print the resolved plan per site
   tsgi-supervise status [--json]             state, pids, uptime, restarts, memory, address
   tsgi-supervise start|stop|restart|reload NAME|all
@@ -87,7 +89,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       return { ok: true, command: { name: "startup", file: positionals[0] ?? "sites.yaml", user: values.user ?? false, out: values.out } };
     }
     if (CONTROL.includes(first)) return parseControl(first, argv.slice(1), env);
-    const args = first === "run" ? argv.slice(1) : argv;
+    const args = withRouterPort(first === "run" ? argv.slice(1) : argv);
     const { values, positionals } = parseArgs({
       args: [...args],
       allowPositionals: true,
@@ -97,6 +99,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
         only: { type: "string" },
         "log-format": { type: "string" },
         subreaper: { type: "boolean" },
+        router: { type: "string" },
       },
     });
     if (positionals.length !== 1) {
@@ -108,11 +111,21 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     const format = values["log-format"] ?? "pretty";
     if (format !== "pretty" && format !== "json") return { ok: false, message: `--log-format is pretty or json, not \`${format}\`` };
     const only = parseOnly(values.only);
-    const run = { name: "run", file: positionals[0] ?? "", watch: values.watch ?? false, only, logFormat: format } as const;
+    const routerText = values.router;
+    const router = routerText === undefined ? undefined : Number(routerText);
+    if (router !== undefined && !(Number.isInteger(router) && router >= 1 && router <= 65535)) {
+      return { ok: false, message: `--router takes a port from 1 to 65535, not \`${routerText}\`` };
+    }
+    const run = { name: "run", file: positionals[0] ?? "", watch: values.watch ?? false, only, logFormat: format, router } as const;
     return { ok: true, command: values.subreaper === true ? { ...run, subreaper: true } : run };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** `--router` takes an optional port, which parseArgs cannot express: a bare one means 8000. */
+function withRouterPort(args: readonly string[]): string[] {
+  return args.flatMap((arg, i) => (arg === "--router" && !/^\d+$/.test(args[i + 1] ?? "") ? ["--router=8000"] : [arg]));
 }
 
 function parseControl(name: string, rest: readonly string[], env: NodeJS.ProcessEnv): ParseResult {

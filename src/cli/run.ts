@@ -18,6 +18,9 @@ import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-fil
 import { Supervisor } from "../supervisor/supervisor.js";
 import { realClock } from "../time/clock.js";
 import { startHotReload } from "../watch/hot-reload.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { DEFAULT_ROUTER_LISTEN } from "../config/listen.js";
+import type { Router } from "../router/router.js";
 import type { Command } from "./args.js";
 
 type RunCommand = Extract<Command, { name: "run" }>;
@@ -28,7 +31,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     err.write(`${formatIssues(loaded.errors)}\n`);
     return 2;
   }
-  const config = loaded.config;
+  const config = withRouterFlag(loaded.config, command.router);
   const only = checkOnly(config, command.only);
   if (!only.ok) {
     err.write(`${only.message}\n`);
@@ -102,7 +105,14 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return { ok: true, report };
   };
 
-  const controlDeps: ControlDeps = { supervisor, log, reloadConfig, feed: () => dashboardOnce().then((d) => d.feed) };
+  let router: Router | undefined;
+  const controlDeps: ControlDeps = {
+    supervisor,
+    log,
+    reloadConfig,
+    feed: () => dashboardOnce().then((d) => d.feed),
+    routerUrl: (name) => router?.urlOf(name),
+  };
   let control;
   try {
     control = await startControlServer(config.control, controlDeps);
@@ -163,6 +173,22 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
       return 1;
     }
   }
+  if (config.router !== undefined) {
+    // Loaded only when on: a supervisor without the router never loads http-proxy-3.
+    const { startRouter } = await import("../router/router.js");
+    const started = await startRouter(config.router, { supervisor, log, clock });
+    if (!started.ok) {
+      err.write(`tsgi: ${started.message}\n`);
+      await http?.close();
+      await control.close();
+      await host.close();
+      uninstallHost();
+      systemd.close();
+      await log.close();
+      return 1;
+    }
+    router = started.router;
+  }
 
   const hotReload = startHotReload({ supervisor, log, clock, watchAll: command.watch, configFile: config.file, reloadConfig });
 
@@ -185,6 +211,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
         await hotReload.close();
         await http?.close();
         (await dashboard)?.close();
+        await router?.close();
         const { names: stopped, ms } = await supervisor.stopAll();
         await control.close();
         state.remove();
@@ -207,6 +234,14 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     "info",
     `supervising ${supervisor.config.sites.length} sites from ${config.file} (control: ${config.control})${command.watch ? ", watching files" : ""}; tracking: ${describeTracking(host)}`,
   );
+  if (router !== undefined) {
+    const live = router;
+    const urls = supervisor.config.sites.flatMap((site) => {
+      const url = live.urlOf(site.name);
+      return url === undefined ? [] : [`${site.name} ${url}`];
+    });
+    log.event("info", `router on ${live.indexUrl}: ${urls.join(", ")}`, undefined, { event: "router-listening", url: live.indexUrl });
+  }
   await supervisor.startAll();
   systemd.ready(summary());
   const code = await done;
@@ -214,4 +249,11 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   uninstallHost();
   await log.close();
   return code;
+}
+
+/** `--router PORT` turns the router on at 127.0.0.1:PORT, over `supervisor.router.listen` if set. */
+function withRouterFlag(config: ResolvedConfig, port: number | undefined): ResolvedConfig {
+  if (port === undefined) return config;
+  const domain = config.router?.domain ?? "localhost";
+  return { ...config, router: { listen: { ...DEFAULT_ROUTER_LISTEN, port }, domain, allowRemote: false } };
 }

@@ -6,7 +6,8 @@ import { formatDuration } from "../format/duration.js";
 import { formatSize } from "../format/size.js";
 
 export function renderStatusTable(sites: readonly SiteStatus[]): string {
-  const header = ["SITE", "STATE", "PIDS", "UPTIME", "RESTARTS", "MEMORY", "CPU", "ADDRESS", "SCALE"];
+  const routed = sites.some((site) => site.url !== undefined);
+  const header = ["SITE", "STATE", "PIDS", "UPTIME", "RESTARTS", "MEMORY", "CPU", "ADDRESS", "SCALE", ...(routed ? ["URL"] : [])];
   const rows = sites.map((site) => [
     site.name,
     site.state,
@@ -18,6 +19,7 @@ export function renderStatusTable(sites: readonly SiteStatus[]): string {
     site.address ?? "-",
     // `processes: {min, max, idle}`: how many now, and the bounds.
     site.scaling === undefined ? "-" : `${site.scaling.current} (${site.scaling.min}–${site.scaling.max})`,
+    ...(routed ? [site.url ?? "-"] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: readonly string[]): string =>

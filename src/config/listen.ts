@@ -67,3 +67,11 @@ export function listenConflicts(a: ListenAddress, b: ListenAddress): boolean {
   const host = (h: string) => (h === "localhost" ? "127.0.0.1" : h.toLowerCase());
   return host(a.host) === host(b.host) || WILDCARDS.has(a.host) || WILDCARDS.has(b.host);
 }
+
+/** `--router` without a port, and `supervisor.router` without `listen`. */
+export const DEFAULT_ROUTER_LISTEN = { type: "tcp", host: "127.0.0.1", port: 8000 } as const;
+
+/** 127.0.0.0/8, ::1 and `localhost`: addresses only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

@@ -16,16 +16,17 @@ import type {
   ReadyRule,
   ResolvedConfig,
   ResolvedSite,
+  RouterPlan,
   SiteKind,
   SiteLimits,
 } from "./types.js";
 import { SITE_KEYS, type KindName, type SiteKey } from "./schema.js";
-import type { SiteFields, SiteValues, SupervisorValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
+import type { SiteFields, SiteValues, SupervisorFields, SupervisorValues, TypedField, ValidConfig, ValidSite } from "./validate.js";
 import { buildSiteEnv, DEFAULT_INHERIT, expandVars, RESERVED_VARS, SETTINGS_VARS } from "../env/build-env.js";
 import { checkSettingsVar, expandEnv, readEnvFiles } from "./resolve-env.js";
 import { formatAddress } from "../format/address.js";
 import { formatDuration } from "../format/duration.js";
-import { listenConflicts } from "./listen.js";
+import { DEFAULT_ROUTER_LISTEN, isLoopbackHost, listenConflicts } from "./listen.js";
 import { checkHostsUnique } from "./hosts-unique.js";
 import { SITE_KINDS } from "../kinds/registry.js";
 import { checkDependencies } from "./dependencies.js";
@@ -438,7 +439,7 @@ function resolveSupervisor(
   dir: string,
   issues: IssueList,
   env: NodeJS.ProcessEnv,
-): { control: string; logs: LogPlan | false; watchDebounceMs: number; http: HttpPlan | undefined } {
+): { control: string; logs: LogPlan | false; watchDebounceMs: number; http: HttpPlan | undefined; router: RouterPlan | undefined } {
   const { supervisor } = valid;
   const control = resolve(dir, supervisor.control?.value ?? DEFAULTS.control);
   checkUnixPath(control, supervisor.control?.node.pos ?? { line: 1, col: 1 }, "the control socket", issues);
@@ -455,6 +456,7 @@ function resolveSupervisor(
           },
     watchDebounceMs: supervisor.watchDebounce?.value ?? DEFAULTS.watchDebounceMs,
     http: resolveHttp(supervisor.http, env, issues),
+    router: resolveRouter(supervisor.router, issues),
   };
 }
 
@@ -499,6 +501,25 @@ function resolveHttp(field: TypedField<SupervisorValues["http"]> | undefined, en
   }
   if (!ok || listen === undefined || listen.type !== "tcp") return undefined;
   return { listen, token: expanded.value };
+}
+
+/** The router is a development tool without authentication: loopback unless the user says otherwise. */
+function resolveRouter(field: SupervisorFields["router"], issues: IssueList): RouterPlan | undefined {
+  if (field === undefined) return undefined;
+  const { listen = DEFAULT_ROUTER_LISTEN, domain = "localhost", allowRemote = false } = field.value;
+  if (listen.type === "unix") {
+    issues.add(field.node.pos, "`supervisor.router.listen` is a unix socket; browsers reach the router over TCP", "write e.g. `listen: 8000`");
+    return undefined;
+  }
+  if (!allowRemote && !isLoopbackHost(listen.host)) {
+    issues.add(
+      field.node.pos,
+      `\`supervisor.router.listen\` is ${listen.host}:${listen.port}, not loopback: the router has no authentication and would serve every site to the network`,
+      "listen on 127.0.0.1 or [::1], or add `allowRemote: true` if that is what you want",
+    );
+    return undefined;
+  }
+  return { listen, domain, allowRemote };
 }
 
 /** Two sites on one address: the second is reported, naming the first. */

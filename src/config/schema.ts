@@ -398,6 +398,32 @@ export const SUPERVISOR_KEYS = {
       "Serve the live dashboard at `/`, the control API under `/v1/` and Prometheus metrics at `/metrics` over TCP, behind a token. Without it nothing listens on TCP.",
     default: "none",
   },
+  router: {
+    type: {
+      type: "object",
+      keys: {
+        listen: {
+          type: { type: "listen" },
+          description: "`HOST:PORT` or `PORT` (on 127.0.0.1) the development router listens on.",
+          default: "`127.0.0.1:8000`",
+        },
+        domain: {
+          type: { type: "string", pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", patternHelp: "a lowercase domain such as `localhost`" },
+          description: "Site `NAME` answers at `NAME.DOMAIN:PORT`; `DOMAIN:PORT` is the index of every site.",
+          default: "`localhost`",
+        },
+        allowRemote: {
+          type: { type: "boolean" },
+          description: "Allow a `listen` address other than loopback: the router is a development tool with no authentication.",
+          default: "`false`",
+        },
+      },
+      example: "{listen: 8000, domain: localhost}",
+    },
+    description:
+      "Development router: an HTTP reverse proxy routing `NAME.localhost:PORT` to site `NAME` (WebSocket upgrades included), with an index page and error pages in the browser. `--router [PORT]` turns it on from the command line.",
+    default: "none",
+  },
 } as const satisfies KeyTable;
 
 /** `defaults` takes any site key except those naming what a site runs or where it listens. */

@@ -156,6 +156,14 @@ export interface LogPlan {
   readonly keep: number;
 }
 
+/** `supervisor.router`, or `--router [PORT]`: the development router. */
+export interface RouterPlan {
+  readonly listen: { readonly type: "tcp"; readonly host: string; readonly port: number };
+  /** Site `NAME` answers at `NAME.DOMAIN`. */
+  readonly domain: string;
+  readonly allowRemote: boolean;
+}
+
 export interface ResolvedConfig {
   /** Absolute path of the `sites.yaml` this plan came from. */
   readonly file: string;
@@ -168,6 +176,8 @@ export interface ResolvedConfig {
   readonly watchDebounceMs: number;
   /** `supervisor.http`: the dashboard, `/v1/` and `/metrics` on TCP; `undefined` = nothing on TCP. */
   readonly http?: HttpPlan | undefined;
+  /** Absent when the router is off (also in configs built by hand). */
+  readonly router?: RouterPlan | undefined;
   /** Sites in file order. */
   readonly sites: readonly ResolvedSite[];
 }

@@ -67,6 +67,7 @@ export interface SupervisorValues {
   logKeep: number;
   watchDebounce: number;
   http: { readonly listen?: ListenAddress; readonly token?: string };
+  router: { readonly listen?: ListenAddress; readonly domain?: string; readonly allowRemote?: boolean };
 }
 
 // The table in schema.ts and these types name the same keys, or this fails to compile.

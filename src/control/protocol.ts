@@ -75,6 +75,8 @@ export interface SiteStatus {
   readonly processes: readonly ProcessStatus[];
   /** `processes: {min, max, idle}` only. */
   readonly scaling: ScalingStatus | undefined;
+  /** `http://NAME.localhost:PORT/` when the development router is on. */
+  readonly url?: string | undefined;
 }
 
 /** `processes: {min, max, idle}`: the bounds, how many run now, and since when it had no connection. */

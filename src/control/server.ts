@@ -16,6 +16,7 @@ import {
   type ControlAnswer,
   type OpOutcome,
   type ReloadConfigAnswer,
+  type SiteStatus,
   type SupervisorAnswer,
 } from "./protocol.js";
 import { claimSocketPath } from "./socket-file.js";
@@ -28,6 +29,8 @@ export interface ControlDeps {
   readonly reloadConfig: () => Promise<ReloadConfigAnswer>;
   /** The dashboard's feed (`GET /v1/events`), created on first use. */
   readonly feed?: () => Promise<SupervisorFeed>;
+  /** The development router's URL of a site, when the router is on. */
+  readonly routerUrl?: (name: string) => string | undefined;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -100,7 +103,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   const supervisor = deps.supervisor;
   if (parts.length === 2) {
     if (method !== "GET") return send(response, 405, { error: "use GET /v1/sites" });
-    return send(response, 200, { sites: await sitesStatus(supervisor.sites()) });
+    return send(response, 200, { sites: withUrls(await sitesStatus(supervisor.sites()), deps) });
   }
   const name = decodeURIComponent(parts[2] ?? "");
   const targets = name === ALL_SITES ? supervisor.sites() : [supervisor.site(name)].filter((s): s is Site => s !== undefined);
@@ -110,7 +113,7 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   }
   if (parts.length === 3) {
     if (method !== "GET") return send(response, 405, { error: `use GET /v1/sites/${name}` });
-    return send(response, 200, { sites: await sitesStatus(targets) });
+    return send(response, 200, { sites: withUrls(await sitesStatus(targets), deps) });
   }
   const action = parts[3] ?? "";
   if (action === "logs" && parts.length === 4) return logs(url, response, deps.log, targets[0]?.name ?? name);
@@ -127,6 +130,11 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   );
   const ok = Object.values(results).every((r) => r.ok);
   return send(response, ok ? 200 : 500, { ok, results });
+}
+
+function withUrls(sites: SiteStatus[], deps: ControlDeps): SiteStatus[] {
+  const urlOf = deps.routerUrl;
+  return urlOf === undefined ? sites : sites.map((site) => ({ ...site, url: urlOf(site.name) }));
 }
 
 function supervisorStatus(supervisor: Supervisor): SupervisorAnswer {

@@ -37,6 +37,7 @@ export function judge(metric: Metric): Verdict | undefined {
   }
   if (id.startsWith("worker-rss-") || id === "worker-start-js" || id === "worker-start-express")
     return ratio === undefined ? undefined : { met: ratio <= 1.1, text: times(ratio) };
+  if (id === "router-rps-page") return ratio === undefined ? undefined : { met: ratio >= 0.8, text: `${ratio.toFixed(2)} × direct` };
   if (id.startsWith("throughput-")) return ratio === undefined ? undefined : { met: ratio >= 0.98, text: times(ratio) };
   if (id.startsWith("watch-ms-")) {
     if (bare === undefined) return undefined;

@@ -8,7 +8,7 @@
 import type { PeerName } from "../peers/types.js";
 import { summarize, type Summary } from "./stats.js";
 
-export type Unit = "ms" | "requests" | "MiB" | "KiB" | "% of a core" | "req/s" | "lines/s" | "lines" | "×";
+export type Unit = "ms" | "requests" | "MiB" | "KiB" | "% of a core" | "req/s" | "lines/s" | "lines" | "×" | "µs";
 
 export type Cell =
   | {

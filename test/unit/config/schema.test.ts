@@ -117,10 +117,12 @@ test("every supervisor key is accepted", async () => {
     logKeep: "logKeep: 2",
     watchDebounce: "watchDebounce: 50ms",
     http: "http: {listen: 127.0.0.1:9900, token: 0123456789abcdef0123}",
+    router: "router: {listen: 8123, domain: test}",
   };
   const { config } = await loadOk(`version: 1\nsupervisor:\n  ${Object.values(samples).join("\n  ")}\nsites:\n  s: {command: [a]}\n`);
   assert.deepEqual(config.logs && [config.logs.maxSizeBytes, config.logs.keep], [1024 * 1024, 2]);
   assert.equal(config.watchDebounceMs, 50);
+  assert.deepEqual(config.router, { listen: { type: "tcp", host: "127.0.0.1", port: 8123 }, domain: "test", allowRemote: false });
 });
 
 test("the docs have a row for every key, nested ones included", () => {
