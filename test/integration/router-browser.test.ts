@@ -8,9 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, it } from "node:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { freePort } from "../helpers/free-port.js";
-import { ROOT, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { ROOT, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = [

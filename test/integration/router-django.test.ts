@@ -9,9 +9,9 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, it } from "node:test";
-import { freePort } from "../helpers/free-port.js";
-import { routerGet } from "../helpers/router-client.js";
-import { PROGRAMS, ROOT, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
+import { freePort } from "../../kit/free-port.js";
+import { routerGet } from "../../kit/router-client.js";
+import { PROGRAMS, ROOT, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
 
 /** `python3` on PATH may be an interpreter without Django (pyenv): pick one that has both. */
 function djangoPython(): string {

@@ -9,10 +9,10 @@ import http from "node:http";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { WebSocket } from "ws";
-import { freePort } from "../helpers/free-port.js";
-import { routerGet, supervisorFds } from "../helpers/router-client.js";
-import { PROGRAMS, SupervisorUnderTest, tempDir } from "../helpers/supervisor.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { freePort } from "../../kit/free-port.js";
+import { routerGet, supervisorFds } from "../../kit/router-client.js";
+import { PROGRAMS, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { waitFor } from "../../kit/wait-for.js";
 
 const SITE = path.join(PROGRAMS, "router-site.mjs");
 

@@ -13,10 +13,11 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { autocannon, type LoadRun } from "../lib/autocannon.js";
 import { RUN_MARK, treeOf, track } from "../lib/cleanup.js";
 import { run, startDaemon, within } from "../lib/exec.js";
-import { sleep, waitAllServing } from "../lib/http.js";
+import { waitAllServing } from "../../../kit/http.js";
 import { reap, signal } from "../lib/proc.js";
 import { summarize } from "../lib/stats.js";
 import type { Cell } from "../lib/report.js";
