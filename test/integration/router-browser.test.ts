@@ -74,11 +74,12 @@ it("a syntax error saved under --watch shows in the browser with file and line; 
   await pageText(page, "the site's answer", (text) => text.includes('"message":"v1"'));
 
   const message = path.join(supervisor.dir, "app/message.ts");
-  const mark = supervisor.events.length;
+  const events = supervisor.events;
+  const mark = events.length;
   fs.writeFileSync(message, `export const message: string = "broken;\n`);
   await supervisor.waitForEvent(
     "the failed reload",
-    (e) => supervisor!.events.indexOf(e) >= mark && e.site === "web" && e["event"] === "hot-reload" && e["ok"] === false,
+    (e) => events.indexOf(e) >= mark && e.site === "web" && e["event"] === "hot-reload" && e["ok"] === false,
   );
   const answer = await page.reload();
   assert.equal(answer?.status(), 502);

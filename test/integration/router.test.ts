@@ -100,7 +100,7 @@ ${site("gamma", "unix:run/gamma.sock")}  broken:
   it("a request to a starting site waits until it serves", async () => {
     const answer = await whileStarting;
     assert.equal(answer?.status, 200, answer?.body);
-    assert.equal((JSON.parse(answer?.body ?? "{}") as { site: string }).site, "late");
+    assert.equal((JSON.parse(answer.body) as { site: string }).site, "late");
   });
 
   it("a request to an idle (on-demand) site starts it and is served", async () => {
