@@ -5,7 +5,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { formatIssues, loadConfigText } from "../../../src/config/load.js";
 import { SITE_KEYS } from "../../../src/config/schema.js";
-import { tempProject } from "./helpers.js";
+import { tempProject } from "../../unit/config/helpers.js";
 
 const file = join(tempProject(), "sites.yaml");
 
