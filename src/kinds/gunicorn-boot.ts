@@ -20,59 +20,19 @@
  */
 import type { ResolvedSite, SiteKind } from "../config/types.js";
 import { PY_MIDDLEWARE } from "./python-middleware.js";
+import { PYTHON_NOTIFY } from "./python-notify.js";
 
 export const GUNICORN_BOOT = `
 import json, os, signal, stat, sys, threading, time
 os.environ["LISTEN_PID"] = str(os.getpid())
 os.environ["LISTEN_FDS"] = "1"
-_NOTIFY_FD = int(os.environ.pop("TSGI_NOTIFY_FD", "-1"))
-try:
-    # Only a pipe or socket tsgi handed over: run by hand, fd 4 may be some unrelated file.
-    if _NOTIFY_FD < 0 or not (stat.S_ISFIFO(os.fstat(_NOTIFY_FD).st_mode) or stat.S_ISSOCK(os.fstat(_NOTIFY_FD).st_mode)):
-        _NOTIFY_FD = -1
-except OSError:
-    _NOTIFY_FD = -1
-def _notify(message):
-    if _NOTIFY_FD < 0:
-        return
-    try:
-        os.write(_NOTIFY_FD, (json.dumps(message) + "\\n").encode())
-    except OSError:
-        pass
+${PYTHON_NOTIFY}
 try:
     from gunicorn.app.wsgiapp import WSGIApplication
 except ImportError as error:
     _notify({"type": "error", "message": "%s cannot import gunicorn (%s) - install it into that environment" % (sys.executable, error)})
     sys.stderr.write("tsgi: %s cannot import gunicorn: %s\\n" % (sys.executable, error))
     sys.exit(3)
-def _warm_up():
-    if "django" not in sys.modules:
-        return
-    from django.conf import settings
-    if not settings.configured or not getattr(settings, "ROOT_URLCONF", None):
-        return
-    from django.urls import get_resolver
-    get_resolver().url_patterns
-def _where(error):
-    if isinstance(error, SyntaxError) and error.filename:
-        return {"file": error.filename, "line": error.lineno or 0, "column": error.offset or 0}
-    import traceback
-    frames = traceback.extract_tb(error.__traceback__)
-    own = [f for f in frames if f.filename.startswith(os.getcwd() + os.sep)]
-    frame = (own or frames or [None])[-1]
-    return {} if frame is None else {"file": frame.filename, "line": frame.lineno}
-def _own_files():
-    import sysconfig
-    shared = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    files = []
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if not path or not path.endswith(".py") or "-packages" + os.sep in path:
-            continue
-        path = os.path.abspath(path)
-        if not any(path.startswith(root + os.sep) for root in shared):
-            files.append(path)
-    return sorted(files)
 def _watch_parent(parent):
     while os.getppid() == parent:
         time.sleep(0.25)
