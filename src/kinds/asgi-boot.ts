@@ -19,23 +19,12 @@
  * so a failed start names it in one sentence.
  */
 import { PY_MIDDLEWARE } from "./python-middleware.js";
+import { PYTHON_NOTIFY } from "./python-notify.js";
 
 export const ASGI_BOOT = `
 import json, os, signal, socket, stat, sys
-_NOTIFY_FD = int(os.environ.pop("TSGI_NOTIFY_FD", "-1"))
-try:
-    if _NOTIFY_FD < 0 or not (stat.S_ISFIFO(os.fstat(_NOTIFY_FD).st_mode) or stat.S_ISSOCK(os.fstat(_NOTIFY_FD).st_mode)):
-        _NOTIFY_FD = -1
-except OSError:
-    _NOTIFY_FD = -1
-def _notify(message):
-    if _NOTIFY_FD < 0:
-        return
-    try:
-        os.write(_NOTIFY_FD, (json.dumps(message) + "\\n").encode())
-    except OSError:
-        pass
-def _fail(message):
+${PYTHON_NOTIFY}
+def _give_up(message):
     _notify({"type": "error", "message": message})
     sys.stderr.write("tsgi: %s\\n" % message)
     sys.exit(3)
@@ -52,11 +41,11 @@ try:
 except Exception as error:
     import traceback
     traceback.print_exc()
-    _fail("%s cannot import %s (%s: %s) - check asgi:, cwd: and settings:" % (sys.executable, _TARGET, type(error).__name__, error))
+    _give_up("%s cannot import %s (%s: %s) - check asgi:, cwd: and settings:" % (sys.executable, _TARGET, type(error).__name__, error))
 try:
     _app = _tsgi_wrap(_app)
 except _TsgiMiddlewareError as error:
-    _fail(str(error))
+    _give_up(str(error))
 _sock = socket.socket(fileno=3)
 def _uvicorn():
     import uvicorn
@@ -106,5 +95,5 @@ def _daphne():
 try:
     {"uvicorn": _uvicorn, "hypercorn": _hypercorn, "daphne": _daphne}[_SERVER]()
 except ImportError as error:
-    _fail("%s cannot import %s (%s) - install it into that environment" % (sys.executable, _SERVER, error))
+    _give_up("%s cannot import %s (%s) - install it into that environment" % (sys.executable, _SERVER, error))
 `.trim();

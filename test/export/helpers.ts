@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { ResolvedConfig, ResolvedSite } from "../../src/config/types.js";
 import { loadConfig, formatIssues } from "../../src/config/load.js";
 import type { UnitFile } from "../../src/export/unit-file.js";
+import { resolvedSite } from "../../kit/resolved-site.js";
 
 export const FIXTURE = fileURLToPath(new URL("./fixtures/sites.yaml", import.meta.url));
 export const EXAMPLE = fileURLToPath(new URL("../../config/sites.example.yaml", import.meta.url));
@@ -14,35 +15,9 @@ export const EXAMPLE = fileURLToPath(new URL("../../config/sites.example.yaml", 
 /** Secret values in the fixture: none of them may appear in any output. */
 export const FIXTURE_SECRETS = ["fixture-secret-value-1", "hunter2-fixture", "tok-fixture-3"];
 
+/** The kit's fully-defaulted site, with the defaults the export tests' expectations assume. */
 export function site(overrides: Partial<ResolvedSite> & Pick<ResolvedSite, "name">): ResolvedSite {
-  return {
-    kind: { type: "command", argv: ["/bin/sleep", "1000"] },
-    cwd: "/srv/app",
-    settings: undefined,
-    settingsVar: "TSGI_SETTINGS_MODULE",
-    env: { PATH: "/usr/bin:/bin" },
-    listen: undefined,
-    processes: 1,
-    scaling: undefined,
-    restart: "on-failure",
-    backoff: { initialMs: 100, maxMs: 30_000 },
-    maxRestarts: { count: 10, withinMs: 60_000 },
-    startTimeoutMs: 30_000,
-    ready: { type: "delay", ms: 1000 },
-    stopSignal: "SIGTERM",
-    stopTimeoutMs: 10_000,
-    maxMemoryBytes: undefined,
-    watch: undefined,
-    watchIgnore: [],
-    user: undefined,
-    group: undefined,
-    autostart: true,
-    before: [],
-    dependsOn: [],
-    health: undefined,
-    hosts: [],
-    ...overrides,
-  };
+  return resolvedSite({ kind: { type: "command", argv: ["/bin/sleep", "1000"] }, cwd: "/srv/app", ...overrides });
 }
 
 export function config(sites: readonly ResolvedSite[]): ResolvedConfig {
