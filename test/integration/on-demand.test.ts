@@ -114,9 +114,12 @@ sites:
     stopTimeout: 5s
 `);
     await wakeAndSleep(supervisor, "web", () => get(port, "/", 20_000), pidInBody);
-    const table = await supervisor.cli(["status"]);
+    // The woken process may answer before its `ready` probe has passed: wait for the state.
+    const table = await waitFor("web running or idle in the status table", async () => {
+      const answer = await supervisor.cli(["status"]);
+      return /web\s+(running|idle)/.test(answer.stdout) ? answer : undefined;
+    });
     assert.match(table.stdout, /SCALE/);
-    assert.match(table.stdout, /web\s+(running|idle)/);
     assert.equal(await supervisor.stop(), 0);
   });
 

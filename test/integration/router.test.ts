@@ -108,7 +108,11 @@ ${site("gamma", "unix:run/gamma.sock")}  broken:
     const answer = await routerGet(port, `sleepy.localhost:${port}`);
     assert.equal(answer.status, 200, answer.body);
     assert.equal((JSON.parse(answer.body) as { site: string }).site, "sleepy");
-    assert.equal((await supervisor.site("sleepy")).state, "running");
+    // It answered; its `ready` probe may pass a moment later.
+    await waitFor("sleepy running", async () => (await supervisor.site("sleepy")).state === "running", {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
   });
 
   it("a site's hosts: names reach it too", async () => {
