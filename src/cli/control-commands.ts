@@ -2,7 +2,8 @@
  * The commands that talk to a running supervisor: status, start/stop/restart/reload, logs,
  * reload-config. Each waits for the result, says what happened, and exits 1 on failure.
  */
-import { controlSocketOf, formatIssues } from "../config/load.js";
+import { readFile } from "node:fs/promises";
+import { quickControlPath } from "../config/control-path.js";
 import { followLogs, getSites, isError, reloadConfig, runAction, SupervisorNotRunning } from "../control/client.js";
 import type { ErrorAnswer } from "../control/protocol.js";
 import type { Command, ControlTarget } from "./args.js";
@@ -10,8 +11,17 @@ import { renderStatusTable } from "./status-table.js";
 
 type Io = { readonly out: NodeJS.WritableStream; readonly err: NodeJS.WritableStream };
 
+/**
+ * The socket to talk to. The plain `supervisor.control` form is read from the file's lines;
+ * anything else (or an unreadable file, with its error) goes through the config loader, which is
+ * loaded only then: it is most of a control command's start-up otherwise.
+ */
 async function socketOf(target: ControlTarget, io: Io): Promise<string | number> {
   if (target.type === "socket") return target.path;
+  const text = await readFile(target.file, "utf8").catch(() => undefined);
+  const quick = text === undefined ? undefined : quickControlPath(target.file, text);
+  if (quick !== undefined) return quick;
+  const { controlSocketOf, formatIssues } = await import("../config/load.js");
   const found = await controlSocketOf(target.file);
   if (!found.ok) {
     io.err.write(`${formatIssues(found.errors)}\n`);

@@ -31,9 +31,10 @@ import { checkHostsUnique } from "./hosts-unique.js";
 import { SITE_KINDS } from "../kinds/registry.js";
 import { checkDependencies } from "./dependencies.js";
 import { resolveProcesses } from "./resolve-processes.js";
+import { DEFAULT_CONTROL } from "./control-path.js";
 
 export const DEFAULTS = {
-  control: ".tsgi/control.sock",
+  control: DEFAULT_CONTROL,
   logs: ".tsgi/logs",
   logMaxSizeBytes: 10 * 1024 * 1024,
   logKeep: 5,

@@ -1,0 +1,91 @@
+/**
+ * The control socket named by a `sites.yaml`, read without loading the config module.
+ *
+ * Every control command (`status`, `reload NAME`, …) starts by finding the socket; loading
+ * `config/load.ts` for that brings in yaml, the validator and the kinds (~600 KB of bundle) and
+ * validates every site — most of `status`'s time with 100 sites. This reads only the lines of
+ * the plain block form everybody writes:
+ *
+ *     supervisor:
+ *       control: ./control.sock   # plain, "double" or 'single' quoted
+ *
+ * and answers `undefined` for anything else it cannot be sure of (flow maps, anchors, aliases,
+ * merge keys, tags, tabs, directives, several documents, repeated keys, escapes, values YAML
+ * would read as numbers, booleans or null), so the caller falls back to `controlSocketOf` in
+ * `load.ts`, which stays the one reader that parses YAML. A test checks both agree on every
+ * config in the repository. Unlike the loader it also answers for a file whose YAML is broken
+ * elsewhere (a duplicate site): the supervisor started before that edit is still the one to ask.
+ */
+import { dirname, resolve } from "node:path";
+
+/** Where the socket is when `supervisor.control` is not set (the same value `resolve.ts` uses). */
+export const DEFAULT_CONTROL = ".tsgi/control.sock";
+
+const TOP_KEY = /^([A-Za-z_][\w-]*):(?:\s+(.*))?$/;
+const NESTED_KEY = /^( +)([A-Za-z_][\w-]*):(?:\s+(.*))?$/;
+const COMMENT = /^\s*(?:#.*)?$/;
+
+/** The socket's absolute path, or `undefined` when only the full YAML reader can tell. */
+export function quickControlPath(file: string, text: string): string | undefined {
+  const value = controlValue(text.startsWith("\uFEFF") ? text.slice(1) : text);
+  if (value === undefined) return undefined;
+  const absolute = resolve(file);
+  return resolve(dirname(absolute), value);
+}
+
+/** The raw `supervisor.control` string (the default when unset), `undefined` when unsure. */
+function controlValue(text: string): string | undefined {
+  const lines = text.split(/\r?\n/);
+  let inSupervisor = false;
+  let seenSupervisor = false;
+  let indent: number | undefined;
+  let control: string | undefined;
+  let afterControl = false;
+  for (const line of lines) {
+    if (COMMENT.test(line)) continue;
+    if (line.includes("\t")) return undefined;
+    if (!line.startsWith(" ")) {
+      // A top-level key; anything else at column 0 (`---`, `{`, `? `, `"key"`) is not the plain form.
+      const top = TOP_KEY.exec(line);
+      if (top === null) return undefined;
+      afterControl = false;
+      inSupervisor = top[1] === "supervisor";
+      if (!inSupervisor) continue;
+      if (seenSupervisor || !COMMENT.test(top[2] ?? "")) return undefined;
+      seenSupervisor = true;
+      continue;
+    }
+    if (!inSupervisor) continue;
+    const nested = NESTED_KEY.exec(line);
+    const depth = line.length - line.trimStart().length;
+    indent ??= depth;
+    if (depth > indent) {
+      // Inside a nested map or a multi-line value of a supervisor key; after `control:` it would
+      // continue the control value itself.
+      if (afterControl) return undefined;
+      continue;
+    }
+    afterControl = false;
+    if (depth < indent || nested === null) return undefined;
+    if (nested[2] !== "control") continue;
+    if (control !== undefined) return undefined;
+    control = scalar(nested[3] ?? "");
+    if (control === undefined) return undefined;
+    afterControl = true;
+  }
+  return control ?? DEFAULT_CONTROL;
+}
+
+/** A plain scalar on one line, maybe a comment after it (no `@` or backtick first: reserved). */
+const PLAIN = /^([\w./~+-][\w./~+:-]*)\s*(?:\s#.*)?$/;
+const DOUBLE = /^"([^"\\]*)"\s*(?:#.*)?$/;
+const SINGLE = /^'([^']*)'\s*(?:#.*)?$/;
+/** Plain scalars YAML's core schema reads as something other than a string. */
+const NOT_A_STRING = /^(?:[-+]?\.?\d|[-+]?\.(?:inf|Inf|INF)$|\.(?:nan|NaN|NAN)$|~$|(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$)/;
+
+function scalar(source: string): string | undefined {
+  const plain = PLAIN.exec(source)?.[1];
+  if (plain !== undefined) return NOT_A_STRING.test(plain) ? undefined : plain;
+  const quoted = (DOUBLE.exec(source) ?? SINGLE.exec(source))?.[1];
+  return quoted === "" ? undefined : quoted;
+}
