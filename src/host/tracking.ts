@@ -39,7 +39,7 @@ export type TrackingMode =
 export interface ProcessTracker {
   /** The cgroup the launch wrapper moves the process into, if any. */
   readonly cgroup: string | undefined;
-  /** The process is spawned: make sure it is where it should be. */
+  /** The process is spawned by the supervisor's own privilege drop: make sure it is where it should be. */
   attach(pid: number): void;
   /** Live processes it started that are outside its group (`leader` is its pid and group id). */
   others(leader: number): number[];

@@ -80,7 +80,11 @@ export async function stopGroup(pgid: number, options: StopOptions): Promise<Sto
   while (clock.now() < deadline) {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the leaderExited callback
     if (leaderDone && (!groupAlive(pgid, signaller) || !liveMembers(pgid))) return { killed: false };
-    await sleep(clock, Math.min(25, Math.max(1, deadline - clock.now())));
+    // The leader's exit wakes the loop at once (a reload's answer and a restart wait on this
+    // stop); the poll is for what the leader leaves in its group.
+    const poll = sleep(clock, Math.min(25, Math.max(1, deadline - clock.now())));
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the leaderExited callback
+    await (leaderDone ? poll : Promise.race([poll, options.leaderExited]));
   }
   signalGroup(pgid, "SIGKILL", signaller);
   // A SIGKILLed leader is reaped at once; bound the wait all the same so a stop always ends.

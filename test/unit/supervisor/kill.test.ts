@@ -60,4 +60,49 @@ describe("stopGroup on virtual time", () => {
     assert.deepEqual(group.sent, ["SIGINT", "SIGCONT", "SIGKILL"]);
     assert.deepEqual(outcome, { killed: true });
   });
+
+  it("ends when the leader exits, not at the next poll of the group", async () => {
+    const clock = new VirtualClock();
+    const sent: string[] = [];
+    let alive = true;
+    const exit = new Promise<void>((resolve) => {
+      // The leader takes 3 ms to act on SIGTERM.
+      clock.setTimeout(() => {
+        alive = false;
+        resolve();
+      }, 3);
+    });
+    const signaller: Signaller = {
+      kill(_pid, signal) {
+        if (!alive) throw Object.assign(new Error("ESRCH"), { code: "ESRCH" });
+        if (signal !== 0) sent.push(signal);
+      },
+    };
+    let outcome: { killed: boolean } | undefined;
+    void stopGroup(4242, { signal: "SIGTERM", timeoutMs: 3000, leaderExited: exit, clock, signaller, groupHasLiveMembers: () => alive }).then(
+      (o) => (outcome = o),
+    );
+    await clock.advance(3);
+    assert.deepEqual(outcome, { killed: false });
+    assert.deepEqual(sent, ["SIGTERM", "SIGCONT"]);
+  });
+
+  it("keeps polling while the leader's group lives on after it, then ends", async () => {
+    const clock = new VirtualClock();
+    let members = true;
+    let outcome: { killed: boolean } | undefined;
+    void stopGroup(4242, {
+      signal: "SIGTERM",
+      timeoutMs: 3000,
+      leaderExited: Promise.resolve(),
+      clock,
+      signaller: { kill: () => undefined },
+      groupHasLiveMembers: () => members,
+    }).then((o) => (outcome = o));
+    await clock.advance(200);
+    assert.equal(outcome, undefined, "a grandchild still lives in the group");
+    members = false;
+    await clock.advance(25);
+    assert.deepEqual(outcome, { killed: false });
+  });
 });
