@@ -41,6 +41,23 @@ await build({
   logLevel: "warning",
 });
 
+// The control commands (status, reload NAME, …), one CommonJS file that bin/ requires before
+// anything else (src/cli/control-main.ts says why). The config loader, their fallback for a
+// file they cannot read quickly, stays out: it is imported from dist/config/ when needed.
+await build({
+  entryPoints: { control: path.join(root, "dist", "cli", "control-main.js") },
+  outdir: out,
+  outExtension: { ".js": ".cjs" },
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  external: ["../config/load.js"],
+  legalComments: "none",
+  minifySyntax: true,
+  logLevel: "warning",
+});
+
 // The worker, bundled into one file of its own in place (scripts/bundle-worker.ts says why).
 execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "bundle-worker.ts")], { cwd: root, stdio: "inherit" });
 

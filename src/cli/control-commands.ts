@@ -2,7 +2,7 @@
  * The commands that talk to a running supervisor: status, start/stop/restart/reload, logs,
  * reload-config. Each waits for the result, says what happened, and exits 1 on failure.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { quickControlPath } from "../config/control-path.js";
 import { followLogs, getSites, isError, reloadConfig, runAction, SupervisorNotRunning } from "../control/client.js";
 import type { ErrorAnswer } from "../control/protocol.js";
@@ -18,7 +18,7 @@ type Io = { readonly out: NodeJS.WritableStream; readonly err: NodeJS.WritableSt
  */
 async function socketOf(target: ControlTarget, io: Io): Promise<string | number> {
   if (target.type === "socket") return target.path;
-  const text = await readFile(target.file, "utf8").catch(() => undefined);
+  const text = readOrUndefined(target.file);
   const quick = text === undefined ? undefined : quickControlPath(target.file, text);
   if (quick !== undefined) return quick;
   const { controlSocketOf, formatIssues } = await import("../config/load.js");
@@ -28,6 +28,14 @@ async function socketOf(target: ControlTarget, io: Io): Promise<string | number>
     return 2;
   }
   return found.path;
+}
+
+function readOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined; // the loader below says why, with the file's name
+  }
 }
 
 function fail(io: Io, answer: ErrorAnswer): number {

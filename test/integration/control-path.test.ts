@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = path.join(ROOT, "test/fixtures/start-path");
+const BUNDLE = path.join(ROOT, "dist/bundle/control.cjs");
 
 /** The project's modules a control command loads, as dist/ paths. */
 const CONTROL_PATH_MODULES = [
@@ -89,6 +90,19 @@ describe("control path", () => {
         `${argv.join(" ")}: new modules on the control path — keep them off it, or pin them on purpose`,
       );
     }
+  });
+
+  it("the control bundle bin/ loads holds those modules and no package (npm run build makes it)", () => {
+    const text = fs.readFileSync(BUNDLE, "utf8");
+    // esbuild heads each module it bundles with a `// path` comment.
+    const bundled = [...new Set([...text.matchAll(/^\/\/ (\S+\.js)$/gm)].map((m) => m[1] ?? ""))].sort();
+    assert.deepEqual(
+      bundled.filter((file) => file.includes("node_modules/")),
+      [],
+      "packages in the control bundle",
+    );
+    const expected = [...CONTROL_PATH_MODULES.filter((m) => m !== "cli/main.js"), "cli/control-main.js"].map((m) => `dist/${m}`).sort();
+    assert.deepEqual(bundled, expected);
   });
 
   it("a file the quick read cannot be sure of goes through the config loader, with the same answer", async () => {
