@@ -4,27 +4,38 @@
  */
 import { siteCgroupUsage } from "../host/cgroup-usage.js";
 import { processGroups } from "../process/proc-stat.js";
-import { UsageSampler } from "../process/usage.js";
+import { UsageSampler, type Usage } from "../process/usage.js";
 import type { Site } from "../supervisor/site.js";
+import type { SiteSnapshot } from "../supervisor/site-snapshot.js";
 import type { ProcessStatus, SiteStatus } from "./protocol.js";
 
 const sampler = new UsageSampler();
 
-/** Status of several sites, with one scan of /proc for all of them. */
+/**
+ * Status of several sites, with one scan of /proc and one usage sample for all of them (a sample
+ * per site read /proc/uptime once per site: a tenth of the answer's time with 100 sites).
+ */
 export async function sitesStatus(sites: readonly Site[]): Promise<SiteStatus[]> {
   const groups = processGroups();
-  return Promise.all(sites.map((site) => siteStatus(site, groups)));
+  const members = (pid: number): readonly number[] => groups.get(pid) ?? [pid];
+  const seen = sites.map((site) => {
+    const snapshot = site.snapshot();
+    return { snapshot, pids: snapshot.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])) };
+  });
+  const sampled = await sampler.sample(seen.flatMap(({ pids }) => pids.flatMap(members)));
+  return seen.map(({ snapshot, pids }) => siteStatus(snapshot, pids, members, sampled));
 }
 
 /**
  * Memory and CPU count the whole process group of each process: a gunicorn master's worker, or
  * whatever a command started, is part of what the site costs.
  */
-async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly number[]>): Promise<SiteStatus> {
-  const snapshot = site.snapshot();
-  const pids = snapshot.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
-  const members = (pid: number): readonly number[] => groups.get(pid) ?? [pid];
-  const sampled = await sampler.sample(pids.flatMap(members));
+function siteStatus(
+  snapshot: SiteSnapshot,
+  pids: readonly number[],
+  members: (pid: number) => readonly number[],
+  sampled: ReadonlyMap<number, Usage>,
+): SiteStatus {
   const usage = new Map(
     pids.map((pid) => {
       const parts = members(pid).flatMap((member) => {
@@ -57,7 +68,7 @@ async function siteStatus(site: Site, groups: ReadonlyMap<number, readonly numbe
   const measured = processes.filter((p) => p.memoryBytes !== undefined);
   const starts = snapshot.processes.flatMap((p) => (p.startedAt === undefined ? [] : [p.startedAt]));
   // With a cgroup of its own, the site's totals are the cgroup's: escapees included.
-  const cgroup = siteCgroupUsage(site.name);
+  const cgroup = siteCgroupUsage(snapshot.name);
   return {
     ...snapshot,
     pids,

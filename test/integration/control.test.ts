@@ -126,4 +126,44 @@ describe("control socket and reload-config", () => {
     }
     assert.equal(await supervisor.stop(), 0);
   });
+
+  it("status --json: each site's own pids, memory and CPU, summed over its processes; a stopped site has none", async () => {
+    const supervisor = SupervisorUnderTest.start(
+      `version: 1\nsites:\n${site("one")}${site("two", "    processes: 2\n")}${site("off", "    autostart: false\n")}`,
+    );
+    running.push(supervisor);
+    await supervisor.waitRunning(["one", "two"]);
+    const sites = await supervisor.status();
+    assert.deepEqual(
+      sites.map((s) => s.name),
+      ["one", "two", "off"],
+    );
+    for (const name of ["one", "two"]) {
+      const status = sites.find((s) => s.name === name);
+      assert.ok(status !== undefined);
+      assert.equal(status.processes.length, name === "two" ? 2 : 1);
+      assert.deepEqual(
+        status.pids,
+        status.processes.map((p) => p.pid),
+      );
+      for (const proc of status.processes) {
+        // The pid is this site's process: its environment names the site.
+        const environ = fs.readFileSync(`/proc/${String(proc.pid)}/environ`, "utf8").split("\0");
+        assert.ok(environ.includes(`TSGI_SITE=${name}`), `pid ${String(proc.pid)} belongs to ${name}`);
+        assert.ok((proc.memoryBytes ?? 0) > 0, `${name}: memory of pid ${String(proc.pid)}`);
+        assert.ok((proc.cpuSeconds ?? -1) >= 0 && (proc.cpuPercent ?? -1) >= 0);
+        assert.ok((proc.uptimeMs ?? -1) >= 0);
+      }
+      assert.equal(
+        status.memoryBytes,
+        status.processes.reduce((sum, p) => sum + (p.memoryBytes ?? 0), 0),
+        `${name}: the site's memory is its processes' sum`,
+      );
+    }
+    const off = sites.find((s) => s.name === "off");
+    assert.deepEqual(off?.pids, []);
+    assert.equal(off?.memoryBytes, undefined);
+    assert.equal(off?.uptimeMs, undefined);
+    assert.equal(await supervisor.stop(), 0);
+  });
 });
