@@ -63,4 +63,9 @@ export default tseslint.config(
       ),
     },
   },
+  {
+    // The launcher is CommonJS (bin/package.json; bin/tsgi-supervise.js says why).
+    files: ["bin/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly" } },
+  },
 );
