@@ -161,9 +161,10 @@ describe("control socket and reload-config", () => {
       );
     }
     const off = sites.find((s) => s.name === "off");
-    assert.deepEqual(off?.pids, []);
-    assert.equal(off?.memoryBytes, undefined);
-    assert.equal(off?.uptimeMs, undefined);
+    assert.ok(off !== undefined);
+    assert.deepEqual(off.pids, []);
+    assert.equal(off.memoryBytes, undefined);
+    assert.equal(off.uptimeMs, undefined);
     assert.equal(await supervisor.stop(), 0);
   });
 });

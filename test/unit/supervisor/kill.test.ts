@@ -79,9 +79,14 @@ describe("stopGroup on virtual time", () => {
       },
     };
     let outcome: { killed: boolean } | undefined;
-    void stopGroup(4242, { signal: "SIGTERM", timeoutMs: 3000, leaderExited: exit, clock, signaller, groupHasLiveMembers: () => alive }).then(
-      (o) => (outcome = o),
-    );
+    void stopGroup(4242, {
+      signal: "SIGTERM",
+      timeoutMs: 3000,
+      leaderExited: exit,
+      clock,
+      signaller,
+      groupHasLiveMembers: () => alive,
+    }).then((o) => (outcome = o));
     await clock.advance(3);
     assert.deepEqual(outcome, { killed: false });
     assert.deepEqual(sent, ["SIGTERM", "SIGCONT"]);
