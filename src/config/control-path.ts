@@ -77,11 +77,15 @@ function controlValue(text: string): string | undefined {
 }
 
 /** A plain scalar on one line, maybe a comment after it (no `@` or backtick first: reserved). */
-const PLAIN = /^([\w./~+-][\w./~+:-]*)\s*(?:\s#.*)?$/;
-const DOUBLE = /^"([^"\\]*)"\s*(?:#.*)?$/;
-const SINGLE = /^'([^']*)'\s*(?:#.*)?$/;
-/** Plain scalars YAML's core schema reads as something other than a string. */
-const NOT_A_STRING = /^(?:[-+]?\.?\d|[-+]?\.(?:inf|Inf|INF)$|\.(?:nan|NaN|NAN)$|~$|(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$)/;
+const PLAIN = /^([\w./~+-][\w./~+:-]*)(?:\s+#.*|\s*)$/;
+const DOUBLE = /^"([^"\\]*)"(?:\s+#.*|\s*)$/;
+const SINGLE = /^'([^']*)'(?:\s+#.*|\s*)$/;
+/**
+ * Plain scalars YAML reads as something other than a string: numbers, null, booleans (YAML 1.2's
+ * core schema, and 1.1's `yes`/`on`/… too, to be sure whatever the parser's version).
+ */
+const NOT_A_STRING =
+  /^(?:[-+]?\.?\d|[-+]?\.(?:inf|Inf|INF)$|\.(?:nan|NaN|NAN)$|~$|(?:null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$)/;
 
 function scalar(source: string): string | undefined {
   const plain = PLAIN.exec(source)?.[1];
