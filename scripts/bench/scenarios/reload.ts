@@ -176,7 +176,6 @@ export const reload: Scenario = {
           scenario: "reload",
           title: "`reload` command returns, app boot 0 ms",
           unit: "ms",
-          ratioToBare: true,
           command,
         },
         commandDurations["reload-0"] ?? {},
