@@ -3,7 +3,7 @@
  */
 import type { SiteStatus } from "../control/protocol.js";
 import { formatDuration } from "../format/duration.js";
-import { formatSize } from "../format/size.js";
+import { formatSizeCoarse } from "../format/size.js";
 
 export function renderStatusTable(sites: readonly SiteStatus[]): string {
   const routed = sites.some((site) => site.url !== undefined);
@@ -14,7 +14,7 @@ export function renderStatusTable(sites: readonly SiteStatus[]): string {
     site.pids.join(",") || "-",
     site.uptimeMs === undefined ? "-" : formatDuration(site.uptimeMs, "coarse"),
     String(site.restarts),
-    site.memoryBytes === undefined ? "-" : formatSize(site.memoryBytes),
+    site.memoryBytes === undefined ? "-" : formatSizeCoarse(site.memoryBytes),
     site.cpuPercent === undefined ? "-" : `${site.cpuPercent}%`,
     site.address ?? "-",
     // `processes: {min, max, idle}`: how many now, and the bounds.

@@ -18,3 +18,14 @@ export function formatSize(bytes: number): string {
   }
   return `${Math.round(bytes)}B`;
 }
+
+/**
+ * A measured size (`status`'s memory, always a whole number of KB) for reading, not for the file:
+ * the largest unit, one decimal, none when it is `.0` (`42MB`, `41.9MB` rather than `42904KB`).
+ */
+export function formatSizeCoarse(bytes: number): string {
+  for (const [unit, size] of UNITS) {
+    if (bytes >= size) return `${String(Math.round((bytes / size) * 10) / 10)}${unit}`;
+  }
+  return `${Math.round(bytes)}B`;
+}

@@ -54,3 +54,8 @@ it("status shows a scaled site's current (min–max), an idle one's time since i
   assert.match(table, /^blog: idle, last connection 3m12s ago; the next one starts it$/m);
   assert.match(table, /^new: idle, no connection yet; the first one starts it$/m);
 });
+
+it("memory reads as the largest unit, not the KB a resident size always is", () => {
+  const table = renderStatusTable([{ ...base, memoryBytes: 42_972 * 1024 }]);
+  assert.match(table, /\nweb\s+running\s+101\s+5s\s+0\s+42MB\s/);
+});

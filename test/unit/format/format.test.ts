@@ -8,7 +8,7 @@ import { parseListen } from "../../../src/config/listen.js";
 import { parseDuration, parseSize } from "../../../src/config/units.js";
 import { formatAddress } from "../../../src/format/address.js";
 import { formatDuration } from "../../../src/format/duration.js";
-import { formatSize } from "../../../src/format/size.js";
+import { formatSize, formatSizeCoarse } from "../../../src/format/size.js";
 
 test("exact durations are written as sites.yaml takes them, and parse back to the same ms", () => {
   const cases: [number, string][] = [
@@ -43,6 +43,18 @@ test("sizes: a whole unit when the bytes are one (parsing back), else one decima
     assert.deepEqual(parseSize(text), { ok: true, value: bytes });
   }
   assert.deepEqual([1536, 124_046_540, 1.25 * 1024 ** 3 + 1].map(formatSize), ["1.5KB", "118.3MB", "1.3GB"]);
+});
+
+test("coarse sizes: the largest unit, one decimal, none when it is .0", () => {
+  assert.deepEqual([42_972 * 1024, 44_003_328, 40 * 1024 ** 2, 1536, 1.25 * 1024 ** 3, 512].map(formatSizeCoarse), [
+    "42MB",
+    "42MB",
+    "40MB",
+    "1.5KB",
+    "1.3GB",
+    "512B",
+  ]);
+  assert.equal(formatSizeCoarse(43_900_000), "41.9MB");
 });
 
 test("addresses are written as in listen:, brackets around IPv6, and parse back", () => {
