@@ -115,5 +115,8 @@ describe("control path", () => {
     const loads = await loadsOf(["status", "-c", "sites.yaml"], dir);
     assert.match(loads.stderr, /no supervisor is running on .*flow\.sock/);
     assert.ok(loads.packages.includes("yaml"), "the loader read the file");
+    // A file that cannot be read: the loader's sentence, with the fix.
+    const missing = await loadsOf(["status", "-c", "nope.yaml"], dir);
+    assert.match(missing.stderr, /nope\.yaml:1:1: no such file\n {2}hint: create one with `tsgi-supervise init`/);
   });
 });
