@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
+import { holdYoungGeneration } from "../supervisor/heap-budget.js";
 import { parseCommandLine, USAGE } from "./args.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -25,6 +26,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${version()}\n`);
       return 0;
     case "run":
+      // Before the run path loads: loading it alone would grow V8's young generation for good.
+      holdYoungGeneration();
       return (await import("./run.js")).runCommand(command, process.stderr);
     case "check":
       return (await import("./check.js")).checkCommand(command.file, process.stdout, process.stderr);

@@ -14,6 +14,7 @@ import { describeTracking, startHost, SubreaperUnavailable, uninstallHost } from
 import { startSystemdSession, summarize } from "../host/systemd-session.js";
 import { colorWanted, createLog } from "../logging/logger.js";
 import { tapLog } from "../logging/tap.js";
+import { startHeapBudget } from "../supervisor/heap-budget.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { realClock } from "../time/clock.js";
@@ -244,7 +245,10 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   }
   await supervisor.startAll();
   systemd.ready(summary());
+  // Start-up's garbage given back now, and the heap kept near its live size from here on.
+  const heap = startHeapBudget();
   const code = await done;
+  heap.close();
   systemd.close();
   uninstallHost();
   await log.close();

@@ -1,0 +1,128 @@
+/**
+ * The supervisor's own V8 heap, kept near what it holds (`heap-policy.ts` decides when).
+ *
+ * Two things make an idle Node supervisor far bigger than its live objects (measured with
+ * 200 idle sites: 65 MiB of heap committed for 24 MiB live):
+ * - the young generation grows from 2 to 32 MiB in any burst of allocation (loading the run
+ *   path alone takes it to 4) and never shrinks while the process is idle, because shrinking
+ *   happens only at a collection and an idle process collects nothing;
+ * - start-up garbage promoted to the old generation leaves its pages committed until a
+ *   compacting collection, which V8 does not start on its own either.
+ * So the young generation is held at its initial size until every site has started, then may
+ * grow to `YOUNG_CAP_BYTES` (the log path's throughput needs that much: measured supervisor CPU
+ * for a 1 M-line flood 530–560 ms with 4 MiB semi-spaces, 550–620 with V8's 16, 750–820 with 1),
+ * and a compacting collection runs right after start-up and whenever the heap has grown and
+ * the process has gone quiet. Each costs one full collection of a heap of a few tens of MiB
+ * (~10–30 ms), only after a burst, never on a timer alone.
+ *
+ * These are V8 flags set at run time (`v8.setFlagsFromString`); every one used here is read
+ * when V8 acts on it (a young-generation growth, a full collection), not only at start.
+ */
+import { PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
+
+/** Young generation's ceiling after start-up: two semi-spaces of 4 MiB. */
+export const YOUNG_CAP_BYTES = 8 * 2 ** 20;
+/** How often the heap and the event loop's utilisation are sampled. */
+export const SAMPLE_MS = 3000;
+
+/**
+ * Called before the run path's modules load: the young generation keeps its initial size
+ * (start-up allocates a lot that lives briefly, and without this grows it to 8–32 MiB for good).
+ */
+export function holdYoungGeneration(): void {
+  v8.setFlagsFromString("--semi-space-growth-factor=1");
+  v8.setFlagsFromString("--no-turbofan");
+}
+
+export interface HeapBudget {
+  /** A compacting collection now; the committed size before and after, in bytes. */
+  trim(): { readonly beforeBytes: number; readonly afterBytes: number };
+  close(): void;
+}
+
+function physicalBytes(): number {
+  return v8.getHeapStatistics().total_physical_size;
+}
+
+function youngBytes(): number {
+  return v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
+}
+
+/** V8's `gc()` without `--expose-gc` on the command line; undefined if this V8 offers none. */
+function fullCollection(): (() => void) | undefined {
+  v8.setFlagsFromString("--expose-gc");
+  const gc: unknown = vm.runInNewContext("gc");
+  v8.setFlagsFromString("--no-expose-gc");
+  return typeof gc === "function" ? () => void (gc as () => unknown)() : undefined;
+}
+
+/**
+ * Lets the young generation double again until it reaches the cap, then holds it there. V8
+ * grows it inside a collection, so the check runs on each collection's performance entry; the
+ * entry arrives after the collection, so the size may end one doubling over the cap.
+ */
+class YoungCap {
+  #observer: PerformanceObserver | undefined;
+
+  allow(): void {
+    if (this.#observer !== undefined || youngBytes() >= YOUNG_CAP_BYTES) return;
+    v8.setFlagsFromString("--semi-space-growth-factor=2");
+    const observer = new PerformanceObserver(() => {
+      if (youngBytes() >= YOUNG_CAP_BYTES) this.#hold();
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    this.#observer = observer;
+  }
+
+  #hold(): void {
+    v8.setFlagsFromString("--semi-space-growth-factor=1");
+    this.#observer?.disconnect();
+    this.#observer = undefined;
+  }
+
+  /** V8's own growth again (its default factor), as before `holdYoungGeneration`. */
+  close(): void {
+    this.#observer?.disconnect();
+    this.#observer = undefined;
+    v8.setFlagsFromString("--semi-space-growth-factor=2");
+  }
+}
+
+/** After start-up: one trim now, the young generation's cap, and a trim after each quiet burst. */
+export function startHeapBudget(): HeapBudget {
+  v8.setFlagsFromString("--turbofan");
+  const collect = fullCollection();
+  const young = new YoungCap();
+  const trim = (): { beforeBytes: number; afterBytes: number } => {
+    const beforeBytes = physicalBytes();
+    if (collect !== undefined) {
+      // Compaction moves live objects off sparse pages so the pages can be released.
+      v8.setFlagsFromString("--compact-on-every-full-gc");
+      collect();
+      v8.setFlagsFromString("--no-compact-on-every-full-gc");
+    }
+    young.allow();
+    return { beforeBytes, afterBytes: physicalBytes() };
+  };
+
+  let watch: HeapWatch = startWatch(trim().afterBytes);
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const utilization = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    const verdict = heapVerdict(watch, { physicalBytes: physicalBytes(), utilization });
+    watch = verdict.kind === "trim" ? afterTrim(verdict.next, trim().afterBytes) : verdict.next;
+  }, SAMPLE_MS);
+  timer.unref();
+  return {
+    trim,
+    close: () => {
+      clearInterval(timer);
+      young.close();
+    },
+  };
+}
