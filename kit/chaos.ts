@@ -19,6 +19,11 @@ export interface ChaosOptions {
   readonly seconds: number;
   readonly seed?: number;
   readonly say?: (line: string) => void;
+  /**
+   * After the run has settled, this long of quiet (no load, no commands) before `afterIdle` is
+   * taken: the supervisor gives memory back only once it is quiet (`supervisor/heap-budget.ts`).
+   */
+  readonly idleMs?: number;
 }
 
 export interface Footprint {
@@ -36,6 +41,10 @@ export interface ChaosReport {
   readonly stray: readonly number[];
   readonly before: Footprint;
   readonly after: Footprint;
+  /** The supervisor's highest VmRSS seen during the run (read from /proc between actions), bytes. */
+  readonly peakRssBytes: number;
+  /** With `idleMs`: the footprint after that much quiet. */
+  readonly afterIdle?: Footprint;
 }
 
 /** A small deterministic generator, so a failing run can be replayed with its seed. */
@@ -47,6 +56,16 @@ function random(seed: number): () => number {
     state ^= state << 5;
     return (state >>> 0) / 2 ** 32;
   };
+}
+
+/** VmRSS from /proc (no request to the supervisor, so reading it adds no work there); 0 if gone. */
+function vmRssBytes(pid: number | undefined): number {
+  try {
+    const kib = /^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid ?? 0}/status`, "utf8"))?.[1];
+    return kib === undefined ? 0 : Number(kib) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 async function footprint(socket: string): Promise<Footprint> {
@@ -104,7 +123,9 @@ sites:
     };
     const end = Date.now() + options.seconds * 1000;
     let flavour = "a";
+    let peakRssBytes = before.rssBytes;
     while (Date.now() < end) {
+      peakRssBytes = Math.max(peakRssBytes, vmRssBytes(supervisor.child.pid));
       const sites = await supervisor.status().catch(() => []);
       const pids = sites.flatMap((s) => s.pids);
       const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(rand() * items.length)];
@@ -181,7 +202,24 @@ sites:
       },
       { timeoutMs: 10_000 },
     ).catch(() => undefined);
-    return { seconds: options.seconds, actions, load, failedShare: sent === 0 ? 0 : failed / sent, allRunning, stray, before, after };
+    let afterIdle: Footprint | undefined;
+    if (options.idleMs !== undefined) {
+      say(`chaos: ${Math.round(options.idleMs / 1000)} s of quiet`);
+      await new Promise((resolve) => setTimeout(resolve, options.idleMs));
+      afterIdle = await footprint(socket);
+    }
+    return {
+      seconds: options.seconds,
+      actions,
+      load,
+      failedShare: sent === 0 ? 0 : failed / sent,
+      allRunning,
+      stray,
+      before,
+      after,
+      peakRssBytes,
+      ...(afterIdle === undefined ? {} : { afterIdle }),
+    };
   } finally {
     await supervisor.cleanup();
   }

@@ -40,6 +40,7 @@ import { watch } from "./scenarios/watch.js";
 import { asgi } from "./scenarios/asgi.js";
 import { worker } from "./scenarios/worker.js";
 import { router } from "./scenarios/router.js";
+import { chaosRss } from "./scenarios/chaos-rss.js";
 
 /** Below this share of all CPUs busy (2 s sample) the machine counts as quiet. */
 const QUIET_LIMIT = 10;
@@ -57,6 +58,7 @@ const SCENARIOS: readonly Scenario[] = [
   onDemand,
   dashboard,
   router,
+  chaosRss,
 ];
 
 interface Options {

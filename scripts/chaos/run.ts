@@ -1,13 +1,16 @@
 /**
- * `npm run chaos [-- --seconds 60 --seed N]`: the chaos run, bounded, with a report.
+ * `npm run chaos [-- --seconds 60 --seed N --idle 15]`: the chaos run, bounded, with a report.
  */
 import { parseArgs } from "node:util";
 import { runChaos } from "../../kit/chaos.js";
 import { formatSize } from "../../src/format/size.js";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "60" }, seed: { type: "string" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "60" }, seed: { type: "string" }, idle: { type: "string", default: "15" } },
+});
 const report = await runChaos({
   seconds: Number(values.seconds),
+  idleMs: Number(values.idle) * 1000,
   ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
   say: (line) => console.log(line),
 });
@@ -27,4 +30,8 @@ console.log(`processes outside the supervisor: ${report.stray.length === 0 ? "no
 console.log(
   `supervisor fds ${report.before.fds} → ${report.after.fds}, heap ${formatSize(report.before.heapUsedBytes)} → ${formatSize(report.after.heapUsedBytes)}, rss ${formatSize(report.before.rssBytes)} → ${formatSize(report.after.rssBytes)}`,
 );
+if (report.afterIdle !== undefined)
+  console.log(
+    `after ${values.idle} s quiet: heap ${formatSize(report.afterIdle.heapUsedBytes)}, rss ${formatSize(report.afterIdle.rssBytes)} (${(report.afterIdle.rssBytes / report.before.rssBytes).toFixed(2)} × before; peak ${formatSize(report.peakRssBytes)})`,
+  );
 process.exitCode = report.allRunning && report.stray.length === 0 ? 0 : 1;

@@ -23,6 +23,7 @@ export function judge(metric: Metric): Verdict | undefined {
     return ratio === undefined ? undefined : { met: ratio <= limit, text: times(ratio) };
   }
   if (id === "rss-per-site") return { met: own.median <= 100, text: `${Math.round(own.median)} KiB per site` };
+  if (id === "chaos-rss-growth") return { met: own.max <= 1.1, text: `${own.max.toFixed(2)} × before the run (worst trial)` };
   if (id === "logs-rss-growth") return { met: own.max <= 1.3, text: `${own.max.toFixed(2)} × before the flood (worst trial)` };
   if (id === "status-100") {
     const pm2 = cellSummary(metric.cells["pm2-fork"]);
