@@ -73,7 +73,7 @@ function asciiOnly(dir) {
     if (!name.endsWith(".js")) continue;
     const file = path.join(dir, name);
     const text = fs.readFileSync(file, "utf8");
-    const ascii = text.replace(/[^\x00-\x7f]/gu, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`);
+    const ascii = text.replace(/[^ -~\t\n\r]/gu, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`);
     if (ascii !== text) fs.writeFileSync(file, ascii);
   }
 }
