@@ -30,6 +30,9 @@ export interface Footprint {
   readonly fds: number;
   readonly heapUsedBytes: number;
   readonly rssBytes: number;
+  /** RssAnon and RssFile from /proc: memory of the process's own versus pages of files it maps (the node binary). */
+  readonly rssAnonBytes: number;
+  readonly rssFileBytes: number;
 }
 
 export interface ChaosReport {
@@ -58,21 +61,27 @@ function random(seed: number): () => number {
   };
 }
 
-/** VmRSS from /proc (no request to the supervisor, so reading it adds no work there); 0 if gone. */
-function vmRssBytes(pid: number | undefined): number {
+/** A field of /proc/PID/status in bytes (no request to the supervisor, so reading adds no work there); 0 if gone. */
+function statusBytes(pid: number | undefined, field: "VmRSS" | "RssAnon" | "RssFile"): number {
   try {
-    const kib = /^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid ?? 0}/status`, "utf8"))?.[1];
+    const kib = new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(fs.readFileSync(`/proc/${pid ?? 0}/status`, "utf8"))?.[1];
     return kib === undefined ? 0 : Number(kib) * 1024;
   } catch {
     return 0;
   }
 }
 
-async function footprint(socket: string): Promise<Footprint> {
+async function footprint(socket: string, pid: number | undefined): Promise<Footprint> {
   const answer = await getSupervisor(socket);
   if (isError(answer)) throw new Error(`GET /v1/supervisor: ${answer.error}`);
   if (answer.fds === undefined) throw new Error("the supervisor cannot count its fds (no /proc/self/fd)");
-  return { fds: answer.fds, heapUsedBytes: answer.heapUsedBytes, rssBytes: answer.rssBytes };
+  return {
+    fds: answer.fds,
+    heapUsedBytes: answer.heapUsedBytes,
+    rssBytes: answer.rssBytes,
+    rssAnonBytes: statusBytes(pid, "RssAnon"),
+    rssFileBytes: statusBytes(pid, "RssFile"),
+  };
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -110,7 +119,7 @@ sites:
   const count = (name: string) => (actions[name] = (actions[name] ?? 0) + 1);
   try {
     await supervisor.waitRunning(["web", "api", "worker"]);
-    const before = await footprint(socket);
+    const before = await footprint(socket, supervisor.child.pid);
     const loads = {
       web: loadLoop(ports.web, { rate: 50, maxMs: options.seconds * 1000 + 60_000 }),
       api: loadLoop(ports.api, { rate: 50, maxMs: options.seconds * 1000 + 60_000 }),
@@ -125,7 +134,7 @@ sites:
     let flavour = "a";
     let peakRssBytes = before.rssBytes;
     while (Date.now() < end) {
-      peakRssBytes = Math.max(peakRssBytes, vmRssBytes(supervisor.child.pid));
+      peakRssBytes = Math.max(peakRssBytes, statusBytes(supervisor.child.pid, "VmRSS"));
       const sites = await supervisor.status().catch(() => []);
       const pids = sites.flatMap((s) => s.pids);
       const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(rand() * items.length)];
@@ -193,11 +202,11 @@ sites:
     const current = new Set((await supervisor.status()).flatMap((s) => s.pids));
     const stray = supervisor.startedPids().filter((pid) => alive(pid) && !current.has(pid));
     // Give the supervisor a moment to close what the last operations opened.
-    let after = await footprint(socket);
+    let after = await footprint(socket, supervisor.child.pid);
     await waitFor(
       "fd count back to its level",
       async () => {
-        after = await footprint(socket);
+        after = await footprint(socket, supervisor.child.pid);
         return after.fds <= before.fds + 2;
       },
       { timeoutMs: 10_000 },
@@ -206,7 +215,7 @@ sites:
     if (options.idleMs !== undefined) {
       say(`chaos: ${Math.round(options.idleMs / 1000)} s of quiet`);
       await new Promise((resolve) => setTimeout(resolve, options.idleMs));
-      afterIdle = await footprint(socket);
+      afterIdle = await footprint(socket, supervisor.child.pid);
     }
     return {
       seconds: options.seconds,
