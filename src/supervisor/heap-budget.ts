@@ -10,21 +10,23 @@
  *   compacting collection, which V8 does not start on its own either;
  * - TurboFan, which start-up's loops (YAML, validation, 200 spawns) wake, touches ~3.7 MiB more
  *   of the node binary that stays resident (measured, 20 sites: RssFile 44.9 → 41.2 MiB
- *   without it); 200 sites start as fast on V8's baseline compiler (1.4–2.2 s either way).
+ *   without it; at 200 sites it wakes again just after start-up unless gated); 200 sites start as fast on V8's baseline compiler (1.4–2.2 s either way).
  * So the young generation is held at its initial size and TurboFan is off until every site
- * has started; then the young generation may grow to `YOUNG_CAP_BYTES` (the log path's throughput needs that much: measured supervisor CPU
- * for a 1 M-line flood 530–560 ms with 4 MiB semi-spaces, 550–620 with V8's 16, 750–820 with 1),
- * and a compacting collection runs right after start-up and whenever the heap has grown and
+ * has started, and TurboFan stays off until the supervisor is busy (`TurbofanGate`; the log
+ * path measured the same without it: 620–630 vs 590–620 ms of CPU for 1 M lines, its work
+ * being in native code). The young generation may then grow to `YOUNG_CAP_BYTES` (the log
+ * path needs that much: supervisor CPU for a 1 M-line flood 530–560 ms with 4 MiB semi-spaces,
+ * 550–620 with V8's 16, 750–820 with 1), and a compacting collection runs right after start-up and whenever the heap has grown and
  * the process has gone quiet. Each costs one full collection of a heap of a few tens of MiB
  * (~10–30 ms), only after a burst, never on a timer alone.
  *
  * These are V8 flags set at run time (`v8.setFlagsFromString`); every one used here is read
  * when V8 acts on it (a young-generation growth, a full collection), not only at start.
  */
-import { PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
+import { constants, PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
+import { afterTrim, heapVerdict, QUIET_UTILIZATION, startWatch, type HeapWatch } from "./heap-policy.js";
 
 /** Young generation's ceiling after start-up: two semi-spaces of 4 MiB. */
 export const YOUNG_CAP_BYTES = 8 * 2 ** 20;
@@ -95,9 +97,51 @@ class YoungCap {
   }
 }
 
-/** After start-up: TurboFan back, one trim now, the young generation's cap, a trim after each quiet burst. */
+/** A "gc" entry's kind (minor, major…); its `detail` is not in this version's types. */
+function gcKind(entry: object): unknown {
+  const detail: unknown = (entry as { detail?: unknown }).detail;
+  return typeof detail === "object" && detail !== null ? (detail as { kind?: unknown }).kind : undefined;
+}
+
+/** Young collections within `BUSY_WINDOW_MS` that mean the supervisor is busy (a flood, a storm). */
+export const BUSY_COLLECTIONS = 4;
+export const BUSY_WINDOW_MS = 1000;
+
+/**
+ * TurboFan back at the first sign of real work after start-up: a burst of young collections
+ * (allocation: a log flood makes hundreds a second) or a busy heap sample. Not at once: the
+ * functions start-up made hot would be optimised on their next call for nothing, and touch
+ * ~3.6 MiB of the node binary (measured with 200 sites); an idle supervisor allocates too
+ * little to collect that often.
+ */
+class TurbofanGate {
+  #observer: PerformanceObserver | undefined;
+
+  constructor() {
+    const minors: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (gcKind(entry) !== constants.NODE_PERFORMANCE_GC_MINOR) continue;
+        minors.push(entry.startTime);
+        while (minors.length > 0 && (minors[0] ?? 0) < entry.startTime - BUSY_WINDOW_MS) minors.shift();
+        if (minors.length >= BUSY_COLLECTIONS) this.open();
+      }
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    this.#observer = observer;
+  }
+
+  open(): void {
+    if (this.#observer === undefined) return;
+    this.#observer.disconnect();
+    this.#observer = undefined;
+    v8.setFlagsFromString("--turbofan");
+  }
+}
+
+/** After start-up: TurboFan back once busy, one trim now, the young generation's cap, a trim after each quiet burst. */
 export function startHeapBudget(): HeapBudget {
-  v8.setFlagsFromString("--turbofan");
+  const turbofan = new TurbofanGate();
   const collect = fullCollection();
   const young = new YoungCap();
   const trim = (): { beforeBytes: number; afterBytes: number } => {
@@ -118,6 +162,7 @@ export function startHeapBudget(): HeapBudget {
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, last).utilization;
     last = now;
+    if (utilization >= QUIET_UTILIZATION) turbofan.open();
     const verdict = heapVerdict(watch, { physicalBytes: physicalBytes(), utilization });
     watch = verdict.kind === "trim" ? afterTrim(verdict.next, trim().afterBytes) : verdict.next;
   }, SAMPLE_MS);
@@ -126,6 +171,7 @@ export function startHeapBudget(): HeapBudget {
     trim,
     close: () => {
       clearInterval(timer);
+      turbofan.open();
       young.close();
     },
   };
