@@ -12,9 +12,9 @@
  *   of the node binary that stays resident (measured, 20 sites: RssFile 44.9 → 41.2 MiB
  *   without it; at 200 sites it wakes again just after start-up unless gated); 200 sites start as fast on V8's baseline compiler (1.4–2.2 s either way).
  * So the young generation is held at its initial size and TurboFan is off until every site
- * has started, and TurboFan stays off until the supervisor is busy (`TurbofanGate`; the log
- * path measured the same without it: 620–630 vs 590–620 ms of CPU for 1 M lines, its work
- * being in native code). The young generation may then grow to `YOUNG_CAP_BYTES` (the log
+ * has started, and TurboFan stays off until the supervisor is CPU-bound (`TurbofanGate`; the
+ * log path measured about the same without it: 620–630 vs 590–620 ms of CPU for 1 M lines, its
+ * work being in native code). The young generation may then grow to `YOUNG_CAP_BYTES` (the log
  * path needs that much: supervisor CPU for a 1 M-line flood 530–560 ms with 4 MiB semi-spaces,
  * 550–620 with V8's 16, 750–820 with 1), and a compacting collection runs right after start-up and whenever the heap has grown and
  * the process has gone quiet. Each costs one full collection of a heap of a few tens of MiB
@@ -26,7 +26,7 @@
 import { constants, PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { afterTrim, heapVerdict, QUIET_UTILIZATION, startWatch, type HeapWatch } from "./heap-policy.js";
+import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
 
 /** Young generation's ceiling after start-up: two semi-spaces of 4 MiB. */
 export const YOUNG_CAP_BYTES = 8 * 2 ** 20;
@@ -103,16 +103,22 @@ function gcKind(entry: object): unknown {
   return typeof detail === "object" && detail !== null ? (detail as { kind?: unknown }).kind : undefined;
 }
 
-/** Young collections within `BUSY_WINDOW_MS` that mean the supervisor is busy (a flood, a storm). */
-export const BUSY_COLLECTIONS = 4;
+/**
+ * When the supervisor counts as CPU-bound: this many young collections within `BUSY_WINDOW_MS`
+ * (a log flood makes hundreds a second; a storm of restarts and reloads a few), or a 3 s sample
+ * with the event loop busy at least `BUSY_UTILIZATION` of the time.
+ */
+export const BUSY_COLLECTIONS = 50;
 export const BUSY_WINDOW_MS = 1000;
+export const BUSY_UTILIZATION = 0.5;
 
 /**
- * TurboFan back at the first sign of real work after start-up: a burst of young collections
- * (allocation: a log flood makes hundreds a second) or a busy heap sample. Not at once: the
- * functions start-up made hot would be optimised on their next call for nothing, and touch
- * ~3.6 MiB of the node binary (measured with 200 sites); an idle supervisor allocates too
- * little to collect that often.
+ * TurboFan back once the supervisor is CPU-bound, the only time it pays: a supervisor that
+ * restarts and reloads sites, answers status and writes logs at a normal rate runs as well on
+ * V8's baseline code, and TurboFan costs it for good ~3.6 MiB of node-binary pages and ~2.5 MiB
+ * of its own memory (measured: after a 20 s chaos run and 15 s quiet, 1.13 × the RSS before with
+ * TurboFan, 1.01 × without). Not right after start-up either: it would optimise on their next
+ * call the functions start-up made hot, for nothing.
  */
 class TurbofanGate {
   #observer: PerformanceObserver | undefined;
@@ -162,7 +168,7 @@ export function startHeapBudget(): HeapBudget {
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, last).utilization;
     last = now;
-    if (utilization >= QUIET_UTILIZATION) turbofan.open();
+    if (utilization >= BUSY_UTILIZATION) turbofan.open();
     const verdict = heapVerdict(watch, { physicalBytes: physicalBytes(), utilization });
     watch = verdict.kind === "trim" ? afterTrim(verdict.next, trim().afterBytes) : verdict.next;
   }, SAMPLE_MS);

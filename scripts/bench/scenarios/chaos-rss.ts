@@ -97,7 +97,7 @@ export const chaosRss: Scenario = {
       ],
       notes: [
         `The chaos run of the test suite (\`kit/chaos.ts\`, \`npm run chaos\`): sites web (2 processes), api and worker under 50 requests/s each on 127.0.0.1, and every 150–350 ms one of SIGKILL, SIGSTOP+SIGCONT, reload, restart, reload-config; ${seconds} s, ${actions} actions in the last trial.`,
-        `Memory: the supervisor's VmRSS once all sites run (before), the highest read from /proc between actions (peak), and after the run settled and ${idleMs / 1000} s of quiet (after). RssFile grows once, by the optimising compiler's machine code in the node binary (clean pages shared with every node process; tsgi keeps that compiler off until every site has started, so “before” has not touched them yet); a heap snapshot before and after a run differs by ~0.75 MiB of compiled code and feedback, ~30 KB of objects.`,
+        `Memory: the supervisor's VmRSS once all sites run (before), the highest read from /proc between actions (peak), and after the run settled and ${idleMs / 1000} s of quiet (after). RssFile grows once the optimising compiler has run, by its machine code in the node binary (clean pages shared with every node process); tsgi turns that compiler on only when the supervisor is CPU-bound (\`supervisor/heap-budget.ts\`), which a chaos run is not; a heap snapshot before and after a run differs by ~0.75 MiB of compiled code and feedback, ~30 KB of objects.`,
         ctx.quick ? "Trials: 1 (`--quick`, a 20 s run)." : `Trials: ${trials}.`,
       ],
     };
