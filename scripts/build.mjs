@@ -40,7 +40,6 @@ await build({
   minifySyntax: true,
   logLevel: "warning",
 });
-asciiOnly(out);
 
 // The control commands (status, reload NAME, …), one CommonJS file that bin/ requires before
 // anything else (src/cli/control-main.ts says why). The config loader, their fallback for a
@@ -58,6 +57,7 @@ await build({
   minifySyntax: true,
   logLevel: "warning",
 });
+asciiOnly(out);
 
 // The worker, bundled into one file of its own in place (scripts/bundle-worker.ts says why).
 execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "bundle-worker.ts")], { cwd: root, stdio: "inherit" });
@@ -70,7 +70,7 @@ execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "b
  */
 function asciiOnly(dir) {
   for (const name of fs.readdirSync(dir)) {
-    if (!name.endsWith(".js")) continue;
+    if (!name.endsWith(".js") && !name.endsWith(".cjs")) continue;
     const file = path.join(dir, name);
     const text = fs.readFileSync(file, "utf8");
     const ascii = text.replace(/[^ -~\t\n\r]/gu, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`);
