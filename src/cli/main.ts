@@ -7,7 +7,6 @@
  */
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { holdDuringStartUp } from "../supervisor/heap-budget.js";
 import { parseCommandLine, USAGE } from "./args.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -27,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "run":
       // Before the run path loads: loading it alone would grow V8's young generation for good.
-      holdDuringStartUp();
+      (await import("../supervisor/heap-budget.js")).holdDuringStartUp();
       return (await import("./run.js")).runCommand(command, process.stderr);
     case "check":
       return (await import("./check.js")).checkCommand(command.file, process.stdout, process.stderr);
