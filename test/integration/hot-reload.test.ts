@@ -217,7 +217,10 @@ sites:
       const reloads = reloadsSince(supervisor, "web", mark);
       const burst = reloads.filter((r) => r.changed === "message.ts");
       assert.ok(burst.length >= 1 && burst.length <= 2, `burst reloads: ${JSON.stringify(reloads.map((r) => r.message))}`);
-      assert.ok(reloads.every((r) => r.ok));
+      assert.ok(
+        reloads.every((r) => r.ok),
+        `every reload ok: ${JSON.stringify(reloads)}`,
+      );
       assert.ok(generationsSince(supervisor, "web", mark) <= 3, "at most 2 generations for the burst, 1 for the control save");
     });
 
