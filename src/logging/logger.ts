@@ -9,10 +9,12 @@
 import util from "node:util";
 import winston from "winston";
 import { CONSOLE_WINDOW_BYTES, ConsoleWindow } from "./console-window.js";
-import { OutputBatcher } from "./output-batch.js";
+import { ConsoleOutput } from "./console-output.js";
 import { RecentLines } from "./recent-lines.js";
 import { SiteFiles } from "./site-files.js";
+import { writeTransport } from "./write-transport.js";
 import type { LogPlan } from "../config/types.js";
+import { OutputLines } from "../process/line-reader.js";
 
 /** The process number of a site's `before:` tasks' output (its processes count from 1). */
 export const BEFORE_PROC = 0;
@@ -30,11 +32,12 @@ export interface Log {
   /** A supervisor event, about one site or about the supervisor itself. */
   event(level: Level, message: string, site?: string, fields?: Record<string, unknown>): void;
   /**
-   * Lines a site's process wrote (one pipe read); `proc` 0 is one of its `before:` tasks, shown
-   * `NAME:before`. A promise back means the site's log file lags:
-   * the caller pauses that pipe until it settles, so a flood waits in the site, not in memory.
+   * Lines a site's process wrote (one pipe read, as bytes; text from the supervisor itself and
+   * tests); `proc` 0 is one of its `before:` tasks, shown `NAME:before`. A promise back means the
+   * site's log file or the console lags: the caller pauses that pipe until it settles, so a flood
+   * waits in the site, not in memory.
    */
-  output(site: string, proc: number, stream: "out" | "err", lines: string | string[]): void | Promise<void>;
+  output(site: string, proc: number, stream: "out" | "err", lines: OutputLines | string | readonly string[]): void | Promise<void>;
   /** Points per-site files at a (new) log plan; `false` = console only. */
   setFiles(plan: LogPlan | false): void;
   /** Recent lines of each site, and live followers (`logs NAME -n N -f`). */
@@ -43,6 +46,19 @@ export interface Log {
 }
 
 const PALETTE = ["cyan", "magenta", "yellow", "green", "blue", "redBright", "cyanBright", "magentaBright"] as const;
+const MESSAGE = Symbol.for("message");
+
+/** What reaches the console's transport: a site's lines (framed there, as bytes) or a formatted event. */
+type ConsoleEntry =
+  | {
+      readonly kind: "output";
+      readonly level: string;
+      readonly site: string;
+      readonly proc: number;
+      readonly stream: "out" | "err";
+      readonly lines: OutputLines;
+    }
+  | { readonly kind: "event"; readonly [MESSAGE]: unknown };
 
 export function colorWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
@@ -77,71 +93,52 @@ export function createLog(options: LogOptions): Log {
     return options.color ? style(level === "warn" ? "yellow" : "red", text) : text;
   };
 
-  // Output arrives in batches (`lines`): one formatted string per batch, one line per line.
-  const prettyFormat = winston.format.printf((info) => {
+  const prettyEvent = (info: winston.Logform.TransformableInfo): string => {
     const site = typeof info["site"] === "string" ? info["site"] : undefined;
-    if (info["kind"] === "output") {
-      const label = info["proc"] === BEFORE_PROC ? `${site}:before` : `${site}.${String(info["proc"])}`;
-      const prefix = `${paint(site ?? "", label.padEnd(10))} | `;
-      return prefix + (info["lines"] as string[]).join(`\n${prefix}`);
-    }
     const tag = site === undefined ? "tsgi" : site;
     return `${site === undefined ? dim(tag.padEnd(10)) : paint(site, tag.padEnd(10))} ${dim("»")} ${levelMark(info.level)}${String(info.message)}`;
-  });
+  };
   const jsonEvent = winston.format.combine(winston.format.timestamp(), winston.format.json());
-  const jsonFormat = winston.format((info) => {
-    if (info["kind"] !== "output") return jsonEvent.transform(info);
-    const timestamp = new Date().toISOString();
-    const { level, site, proc, stream } = info as unknown as { level: string; site: string; proc: number; stream: string };
-    // The same object per line but the message: its JSON written once around each line's.
-    const head = '{"kind":"output","level":' + JSON.stringify(level) + ',"message":';
-    const tail = `,"proc":${JSON.stringify(proc)},"site":${JSON.stringify(site)},"stream":${JSON.stringify(stream)},"timestamp":${JSON.stringify(timestamp)}}`;
-    const lines = info["lines"] as string[];
-    let text = "";
-    for (let i = 0; i < lines.length; i++) text += (i === 0 ? head : `\n${head}`) + JSON.stringify(lines[i]) + tail;
-    (info as unknown as Record<symbol, unknown>)[Symbol.for("message")] = text;
+  // A site's output arrives framed as bytes (console-output.ts); events are formatted here.
+  const format = winston.format((info) => {
+    if (info["kind"] === "output") return info;
+    if (options.format === "json") return jsonEvent.transform(info);
+    (info as unknown as Record<symbol, unknown>)[MESSAGE] = prettyEvent(info);
     return info;
   })();
-
-  const logger = winston.createLogger({
-    level: "info",
-    format: options.format === "json" ? jsonFormat : prettyFormat,
-    transports: [new winston.transports.Stream({ stream: options.stream })],
+  const output = new ConsoleOutput(options.format, (site, proc) => {
+    const label = proc === BEFORE_PROC ? `${site}:before` : `${site}.${String(proc)}`;
+    return `${paint(site, label.padEnd(10))} | `;
   });
+  const write = (info: ConsoleEntry): void => {
+    if (info.kind === "output") output.write(options.stream, info.site, info.proc, info.level, info.stream, info.lines);
+    else options.stream.write(`${String(info[MESSAGE])}\n`);
+  };
+  const logger = winston.createLogger({ level: "info", format, transports: [writeTransport(write)] });
   const recent = new RecentLines();
   const files = new SiteFiles((message) => logger.log({ level: "warn", message, kind: "event" }));
   const consoleWindow = new ConsoleWindow(options.stream, CONSOLE_WINDOW_BYTES);
-  const batcher = new OutputBatcher((batch) => {
-    logger.log({
-      level: batch.stream === "err" ? "warn" : "info",
-      message: "",
-      kind: "output",
-      site: batch.site,
-      proc: batch.proc,
-      stream: batch.stream,
-      lines: batch.lines,
-    });
-    files.writeLines(batch.site, batch.lines);
-  });
 
   // Events can still arrive from processes that end during shutdown; after close they are dropped.
   let closed = false;
   return {
     event(level, message, site, fields) {
       if (closed) return;
-      batcher.flush();
       logger.log({ level, message, kind: "event", ...(site === undefined ? {} : { site }), ...fields });
       if (site !== undefined) {
         const line = `[tsgi] ${level === "info" ? "" : `${level}: `}${message}`;
-        files.writeLines(site, [line]);
+        files.writeLines(site, OutputLines.ofText(line));
         recent.add(site, { time: Date.now(), proc: 0, stream: "tsgi", line });
       }
     },
     output(site, proc, stream, lines) {
       if (closed) return;
-      const batch = typeof lines === "string" ? [lines] : lines;
-      batcher.push(site, proc, stream, batch);
-      recent.addLines(site, proc, stream, batch, Date.now());
+      const chunk = lines instanceof OutputLines ? lines : OutputLines.ofText(lines);
+      if (chunk.parts.length === 0) return;
+      const level = stream === "err" ? "warn" : "info";
+      logger.log({ level, message: "", kind: "output", site, proc, stream, lines: chunk });
+      files.writeLines(site, chunk);
+      recent.addLines(site, proc, stream, chunk, Date.now());
       // A lagging file or console pauses this site's pipe (see console-window.ts, site-files.ts).
       const file = files.lagging(site);
       const console = consoleWindow.lagging();
@@ -154,7 +151,6 @@ export function createLog(options: LogOptions): Log {
     },
     async close() {
       if (closed) return;
-      batcher.flush();
       closed = true;
       await files.close();
       // The console stream is written synchronously (a file, a pipe or a TTY on Linux): no

@@ -2,9 +2,14 @@
  * One log file per site under `supervisor.logs`, rotated by size the logrotate way: `alpha.log`
  * is always the newest, `alpha.log.1` the one before, up to `logKeep` rotated files.
  *
- * winston writes; rotating-file-stream rotates. winston's own File transport loses writes that
- * arrive while it renames files (a site flooding its output lost lines at every rotation);
- * rotating-file-stream holds them until the new file is open.
+ * winston writes; `log-file.ts` appends and rotates. winston's own File transport loses writes
+ * that arrive while it renames files (a site flooding its output lost lines at every rotation);
+ * a `LogFile` holds them until the new file is open. One winston logger serves every site (its
+ * transport picks the site's file), so a site costs its `LogFile` and nothing more, and the file
+ * is opened on the site's first line.
+ *
+ * Lines go in as bytes (`OutputLines`), each stamped with the time it was handed on
+ * (`frame-lines.ts`): nothing is decoded on the way to the file.
  *
  * A file that falls behind (more than `LAG_BYTES` not yet written) makes `lagging()` answer a
  * promise that settles on its next drain: the site's pipe is paused meanwhile, so a flooding
@@ -13,28 +18,39 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createStream, type RotatingFileStream } from "rotating-file-stream";
 import winston from "winston";
+import { LineFramer } from "./frame-lines.js";
+import { LogFile } from "./log-file.js";
+import { writeTransport } from "./write-transport.js";
 import type { LogPlan } from "../config/types.js";
+import type { OutputLines } from "../process/line-reader.js";
 
-// Messages arrive already stamped, one line per line (see `writeLines`).
-/** Unwritten bytes (in the file stream, or batches still inside winston) that pause a site. */
-const LAG_BYTES = 256 * 1024;
-const LAG_BATCHES = 8;
-const lineFormat = winston.format.printf((info) => String(info.message));
+/**
+ * Unwritten bytes that pause a site. Large enough that the file's writes (on libuv's thread pool,
+ * which a loaded machine schedules late) rarely stall a flood; small enough to be a bounded cost.
+ */
+const LAG_BYTES = 1024 * 1024;
+const NO_SUFFIX = Buffer.alloc(0);
 
 export function siteLogPath(dir: string, site: string): string {
   // Site names are validated as [a-z0-9][a-z0-9_-]*, so the name can never leave the folder.
   return path.join(dir, `${site}.log`);
 }
 
+interface FileEntry {
+  readonly site: string;
+  readonly lines: OutputLines;
+}
+
 export class SiteFiles {
   #plan: LogPlan | false = false;
-  readonly #loggers = new Map<string, winston.Logger | null>();
-  readonly #streams = new Map<string, RotatingFileStream>();
+  /** Each site's file once it has written, `null` when it cannot (reported once). */
+  readonly #files = new Map<string, LogFile | null>();
   readonly #drains = new Map<string, Promise<void>>();
   readonly #reported = new Set<string>();
   readonly #report: (message: string) => void;
+  readonly #framer = new LineFramer();
+  #logger: winston.Logger | undefined;
 
   constructor(report: (message: string) => void) {
     this.#report = report;
@@ -52,48 +68,51 @@ export class SiteFiles {
     this.#plan = plan;
   }
 
-  /** A batch of lines, each stamped with the time it was handed on, in one write. */
-  writeLines(site: string, lines: readonly string[]): void {
-    const logger = this.#loggerFor(site);
-    if (logger === null) return;
-    const stamp = `${new Date().toISOString()} `;
-    logger.info(stamp + lines.join(`\n${stamp}`));
+  /** A chunk of lines, each stamped with the time it is handed on. */
+  writeLines(site: string, lines: OutputLines): void {
+    if (this.#plan === false || this.#files.get(site) === null || lines.parts.length === 0) return;
+    this.#loggerOf().log({ level: "info", message: "", site, lines });
   }
 
   /** A promise while the site's file lags behind its output, settled once it caught up. */
   lagging(site: string): Promise<void> | undefined {
     const existing = this.#drains.get(site);
     if (existing !== undefined) return existing;
-    const stream = this.#streams.get(site);
-    const logger = this.#loggers.get(site);
-    if (stream === undefined || logger === undefined || logger === null) return undefined;
-    const behind = (): boolean => stream.writableLength > LAG_BYTES || logger.writableLength + logger.readableLength > LAG_BATCHES;
-    if (!behind()) return undefined;
+    const file = this.#files.get(site);
+    if (file === undefined || file === null || file.pending <= LAG_BYTES) return undefined;
     const drained = new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (behind() && this.#streams.get(site) === stream) return;
-        clearInterval(timer);
-        stream.off("drain", check);
+      file.whenBelow(LAG_BYTES / 2, () => {
         this.#drains.delete(site);
         resolve();
-      };
-      // 'drain' is the usual wake-up; the slow timer covers batches still inside winston, and a
-      // stream that errored or was closed (the site must never stay paused).
-      const timer = setInterval(check, 50);
-      stream.on("drain", check);
+      });
     });
     this.#drains.set(site, drained);
     return drained;
   }
 
-  #loggerFor(site: string): winston.Logger | null {
-    const existing = this.#loggers.get(site);
+  #loggerOf(): winston.Logger {
+    // The format on the logger, not only on the transport: winston's default logger format is
+    // `json()`, which would serialise every entry before the transport saw it.
+    this.#logger ??= winston.createLogger({
+      level: "info",
+      format: winston.format((info) => info)(),
+      transports: [writeTransport((entry: FileEntry) => this.#write(entry))],
+    });
+    return this.#logger;
+  }
+
+  #write({ site, lines }: FileEntry): void {
+    const file = this.#fileOf(site);
+    if (file === null) return;
+    const stamp = Buffer.from(`${new Date().toISOString()} `);
+    file.append(this.#framer.frame(lines.parts, stamp, NO_SUFFIX, lines.count));
+  }
+
+  #fileOf(site: string): LogFile | null {
+    const existing = this.#files.get(site);
     if (existing !== undefined) return existing;
     const plan = this.#plan;
-    if (plan === false) {
-      this.#loggers.set(site, null);
-      return null;
-    }
+    if (plan === false) return null;
     const file = siteLogPath(plan.dir, site);
     try {
       fs.mkdirSync(plan.dir, { recursive: true });
@@ -102,24 +121,18 @@ export class SiteFiles {
       this.#fail(site, file, error);
       return null;
     }
-    const stream = createStream(`${site}.log`, {
-      path: plan.dir,
-      size: `${Math.max(1, Math.ceil(plan.maxSizeBytes / 1024))}K`,
-      rotate: Math.max(1, plan.keep),
+    const log = new LogFile({
+      file,
+      maxSizeBytes: plan.maxSizeBytes,
+      keep: Math.max(1, plan.keep),
+      onError: (error) => this.#fail(site, file, error),
     });
-    stream.on("error", (error: unknown) => this.#fail(site, file, error));
-    this.#streams.set(site, stream);
-    const transport = new winston.transports.Stream({ stream });
-    transport.on("error", (error: unknown) => this.#fail(site, file, error));
-    // The format on the logger, not only on the transport: winston's default logger format is
-    // `json()`, which would serialise (and escape) every batch before the transport's own format.
-    const logger = winston.createLogger({ level: "info", format: lineFormat, transports: [transport] });
-    this.#loggers.set(site, logger);
-    return logger;
+    this.#files.set(site, log);
+    return log;
   }
 
   #fail(site: string, file: string, error: unknown): void {
-    this.#loggers.set(site, null);
+    this.#files.set(site, null);
     if (this.#reported.has(site)) return;
     this.#reported.add(site);
     const reason = error instanceof Error ? error.message : String(error);
@@ -128,21 +141,18 @@ export class SiteFiles {
 
   /** Ends every file, waiting (a bounded time) until what was written is on disk. */
   async close(): Promise<void> {
-    const streams = [...this.#streams.values()];
-    this.#loggers.clear();
-    this.#streams.clear();
+    const files = [...this.#files.values()].filter((file) => file !== null);
+    this.#files.clear();
     await Promise.all(
-      streams.map(
-        (stream) =>
+      files.map(
+        (file) =>
           new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 2000);
             timer.unref();
-            stream.once("finish", () => {
+            void file.close().then(() => {
               clearTimeout(timer);
               resolve();
             });
-            stream.once("error", () => resolve());
-            stream.end();
           }),
       ),
     );

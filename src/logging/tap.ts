@@ -3,6 +3,7 @@
  * replacing the log. With no listener a line costs one check of an empty set.
  */
 import type { Log } from "./logger.js";
+import { OutputLines } from "../process/line-reader.js";
 
 export interface LogListener {
   /** `count` lines of one pipe read. */
@@ -23,7 +24,7 @@ export function tapLog(inner: Log): TappedLog {
       // caller pauses the site's pipe until the log file catches up).
       const answer = inner.output(site, proc, stream, lines);
       if (listeners.size > 0) {
-        const count = typeof lines === "string" ? 1 : lines.length;
+        const count = typeof lines === "string" ? 1 : lines instanceof OutputLines ? lines.count : lines.length;
         for (const listener of listeners) listener.output(site, proc, stream, count);
       }
       return answer;

@@ -3,38 +3,189 @@
  *
  * Plain `data` events on the stream itself: an async iterator over the lines (execa's
  * `iterable()`, `readline`) keeps an `events.on()` queue per stream — about 96 KiB per site — and
- * costs a promise per line, which capped log throughput at ~0.6 M lines/s. Here each pipe read
- * becomes one array of lines handed on at once.
+ * costs a promise per line. Here each pipe read becomes one `OutputLines`: the read's complete
+ * lines as the bytes they arrived in, cut at the last newline and nowhere else. Nothing is decoded
+ * or split on the way: the log files and the console frame the bytes themselves
+ * (`logging/frame-lines.ts`), and only a consumer that needs text (readiness matching, `logs -f`,
+ * the JSON console) asks for `lines()` — a flood then costs no string per line.
  *
- * The consumer may answer a batch with a promise: the pipe is paused until it settles. The
+ * Each pipe read is a fresh 64 KiB buffer from Node, freed only when V8 collects its handle; with
+ * nothing else allocated per line, V8 would see no reason to collect for tens of megabytes of a
+ * flood. Every `COLLECT_EVERY_BYTES` read, a young-generation collection (tens of µs, the young
+ * generation holding little else) lets the reads already written go.
+ *
+ * The consumer may answer a chunk with a promise: the pipe is paused until it settles. The
  * site then blocks on its own full pipe (as under supervisord) instead of the supervisor
  * buffering what its log file cannot take yet.
  */
-import { StringDecoder } from "node:string_decoder";
+import v8 from "node:v8";
+import vm from "node:vm";
 
-export type LinesSink = (lines: string[]) => void | Promise<void>;
+/** A line longer than this is handed on in pieces of at most this size (so a newline-less stream is bounded). */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const NEWLINE_BYTES = Buffer.of(NEWLINE);
+
+/**
+ * Complete lines as bytes: `parts` read one after the other (a line may span two: the end of one
+ * pipe read and the start of the next), each line ending with "\n" (a "\r\n" kept as it was
+ * written); `lines()` decodes them once, without the line ends.
+ */
+export class OutputLines {
+  readonly parts: readonly Buffer[];
+  #count: number | undefined;
+  #lines: readonly string[] | undefined;
+
+  private constructor(parts: readonly Buffer[], lines: readonly string[] | undefined) {
+    this.parts = parts;
+    this.#lines = lines;
+    this.#count = lines?.length;
+  }
+
+  /** Bytes that end with a newline (the reader guarantees it). */
+  static ofBytes(...parts: Buffer[]): OutputLines {
+    return new OutputLines(parts, undefined);
+  }
+
+  /** Lines already in hand as text (the supervisor's own, tests): one line each, as given. */
+  static ofText(lines: string | readonly string[]): OutputLines {
+    const list = typeof lines === "string" ? [lines] : lines;
+    return new OutputLines(list.length === 0 ? [] : [Buffer.from(`${list.join("\n")}\n`)], list);
+  }
+
+  get byteLength(): number {
+    let length = 0;
+    for (const part of this.parts) length += part.length;
+    return length;
+  }
+
+  get count(): number {
+    if (this.#count === undefined) {
+      let count = 0;
+      for (const part of this.parts) {
+        for (let at = part.indexOf(NEWLINE); at !== -1; at = part.indexOf(NEWLINE, at + 1)) count += 1;
+      }
+      this.#count = count;
+    }
+    return this.#count;
+  }
+
+  /** The bytes as one buffer (a copy when there are several parts). */
+  bytes(): Buffer {
+    return this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
+  }
+
+  lines(): readonly string[] {
+    if (this.#lines === undefined) {
+      const lines = this.bytes().toString("utf8").split("\n");
+      lines.pop();
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] as string;
+        if (line.endsWith("\r")) lines[i] = line.slice(0, -1);
+      }
+      this.#lines = lines;
+      this.#count = lines.length;
+    }
+    return this.#lines;
+  }
+}
+
+/**
+ * Cuts a byte stream into chunks of complete lines: the bytes after a chunk's last newline wait
+ * for the next chunk (without a copy: they go on as its first part); `end()` hands them on as a
+ * line of their own.
+ */
+export class LineSplitter {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  push(chunk: Buffer): OutputLines | undefined {
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      this.#hold(chunk);
+      return this.#pendingBytes >= MAX_LINE_BYTES ? this.#cutLongLine() : undefined;
+    }
+    const head = last === chunk.length - 1 ? chunk : chunk.subarray(0, last + 1);
+    const lines = this.#pendingBytes === 0 ? OutputLines.ofBytes(head) : OutputLines.ofBytes(...this.#pending, head);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (last < chunk.length - 1) this.#hold(chunk.subarray(last + 1));
+    return lines;
+  }
+
+  /** What is left when the stream ends: a last line written without a newline. */
+  end(): OutputLines | undefined {
+    if (this.#pendingBytes === 0) return undefined;
+    const lines = OutputLines.ofBytes(...this.#pending, NEWLINE_BYTES);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return lines;
+  }
+
+  #hold(bytes: Buffer): void {
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+  }
+
+  /** A line past `MAX_LINE_BYTES`: its first parts go on as lines of their own, each cut between two characters. */
+  #cutLongLine(): OutputLines {
+    let rest = Buffer.concat(this.#pending);
+    const parts: Buffer[] = [];
+    while (rest.length >= MAX_LINE_BYTES) {
+      let cut = MAX_LINE_BYTES;
+      // Back off over UTF-8 continuation bytes (10xxxxxx) so no character is split in two; a CR
+      // right at the cut stays with the rest, so a "\r\n" is never cut into a bare "\r".
+      while (cut > MAX_LINE_BYTES - 4 && ((rest[cut] ?? 0) & 0xc0) === 0x80) cut -= 1;
+      if (rest[cut - 1] === CR) cut -= 1;
+      parts.push(rest.subarray(0, cut), NEWLINE_BYTES);
+      rest = rest.subarray(cut);
+    }
+    this.#pending = rest.length === 0 ? [] : [rest];
+    this.#pendingBytes = rest.length;
+    return OutputLines.ofBytes(...parts);
+  }
+}
+
+/** Bytes read (from every stream) between two young-generation collections. */
+export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+
+let readSinceCollect = 0;
+let collect: ((options: { type: "minor" }) => void) | undefined;
+
+function countRead(bytes: number): void {
+  readSinceCollect += bytes;
+  if (readSinceCollect < COLLECT_EVERY_BYTES) return;
+  readSinceCollect = 0;
+  if (collect === undefined) {
+    // V8's `gc` function, taken into a context of its own: the global `gc` stays unexposed.
+    v8.setFlagsFromString("--expose-gc");
+    collect = vm.runInNewContext("gc") as typeof collect;
+    v8.setFlagsFromString("--no-expose-gc");
+  }
+  collect?.({ type: "minor" });
+}
+
+export type LinesSink = (lines: OutputLines) => void | Promise<void>;
 
 /** Resolves when the stream has ended (or failed: its end is then reported by the exit). */
 export function readLines(stream: NodeJS.ReadableStream | null | undefined, sink: LinesSink): Promise<void> {
   if (stream === null || stream === undefined) return Promise.resolve();
   return new Promise<void>((resolve) => {
-    const decoder = new StringDecoder("utf8");
-    let partial = "";
+    const splitter = new LineSplitter();
+    let ended = false;
     const finish = (): void => {
-      const last = partial + decoder.end();
-      partial = "";
-      if (last !== "") void sink([stripCr(last)]);
+      if (ended) return;
+      ended = true;
+      const last = splitter.end();
+      if (last !== undefined) void sink(last);
       resolve();
     };
     stream.on("data", (chunk: Buffer | string) => {
-      const text = partial + (typeof chunk === "string" ? chunk : decoder.write(chunk));
-      const lines = text.split("\n");
-      partial = lines.pop() ?? "";
-      if (lines.length === 0) return;
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] as string;
-        if (line.endsWith("\r")) lines[i] = line.slice(0, -1);
-      }
+      countRead(chunk.length);
+      const lines = splitter.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+      if (lines === undefined) return;
       const wait = sink(lines);
       if (wait !== undefined) {
         stream.pause();
@@ -48,8 +199,4 @@ export function readLines(stream: NodeJS.ReadableStream | null | undefined, sink
     stream.once("error", finish);
     stream.once("close", finish);
   });
-}
-
-function stripCr(line: string): string {
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
 }

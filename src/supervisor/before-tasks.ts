@@ -11,6 +11,7 @@ import type { BeforeTask, ResolvedSite } from "../config/types.js";
 import { BEFORE_PROC, type Log } from "../logging/logger.js";
 import { resolveAccounts } from "../process/accounts.js";
 import { stopGroup } from "../process/kill.js";
+import type { OutputLines } from "../process/line-reader.js";
 import { spawnProcess, type ExitReason, type SpawnedProcess, type SpawnRequest } from "../process/spawn.js";
 import type { Clock } from "../time/clock.js";
 
@@ -72,10 +73,10 @@ async function runTask(
     gid: accounts.gid,
   });
   const lines: string[] = [];
-  const keep = (stream: "out" | "err") => (batch: readonly string[]) => {
-    lines.push(...batch);
+  const keep = (stream: "out" | "err") => (batch: OutputLines) => {
+    lines.push(...batch.lines());
     lines.splice(0, Math.max(0, lines.length - LAST_LINES));
-    return deps.log.output(site.name, BEFORE_PROC, stream, [...batch]);
+    return deps.log.output(site.name, BEFORE_PROC, stream, batch);
   };
   const streams = Promise.all([
     proc.forEachLines("stdout", keep("out")),

@@ -7,6 +7,7 @@ import { killTracked, stopTracked } from "../host/stop-tracked.js";
 import { limitKillNote } from "../host/limits.js";
 import type { ProcessTracker } from "../host/tracking.js";
 import { killLeftovers, stopGroup } from "../process/kill.js";
+import type { OutputLines } from "../process/line-reader.js";
 import type { ExitReason, SpawnedProcess } from "../process/spawn.js";
 import type { Clock } from "../time/clock.js";
 
@@ -17,7 +18,7 @@ export interface ProcessHandleOptions {
   readonly generation: number;
   readonly clock: Clock;
   /** A pipe read's lines; a promise back pauses that pipe until it settles (the log lags). */
-  readonly output: (lines: string[], stream: "out" | "err") => void | Promise<void>;
+  readonly output: (lines: OutputLines, stream: "out" | "err") => void | Promise<void>;
   /** What it starts outside its group (`host/tracking.ts`); the group alone when absent. */
   readonly tracker?: ProcessTracker;
   /** `limits.memory`, to say so when the kernel enforced it. */
@@ -80,7 +81,7 @@ export class ChildProcessHandle implements ProcessHandle {
       spawned.forEachLines("stdout", (lines) => this.#lines(lines, "out", options)),
       spawned.forEachLines("stderr", (lines) => this.#lines(lines, "err", options)),
       spawned.forEachLines("notify", (lines) => {
-        for (const line of lines) this.#notify(line);
+        for (const line of lines.lines()) this.#notify(line);
       }),
     ];
     this.exited = spawned.exited.then(async (exit) => {
@@ -128,9 +129,10 @@ export class ChildProcessHandle implements ProcessHandle {
     if (this.#tracker !== undefined) killTracked(this.pid, this.#tracker);
   }
 
-  #lines(lines: string[], stream: "out" | "err", options: ProcessHandleOptions): void | Promise<void> {
+  #lines(lines: OutputLines, stream: "out" | "err", options: ProcessHandleOptions): void | Promise<void> {
     const wait = options.output(lines, stream);
-    if (this.#lineListeners.size > 0) for (const line of lines) for (const listener of this.#lineListeners) listener(line);
+    // Decoded only while someone matches lines (readiness): the log path itself keeps bytes.
+    if (this.#lineListeners.size > 0) for (const line of lines.lines()) for (const listener of this.#lineListeners) listener(line);
     return wait;
   }
 

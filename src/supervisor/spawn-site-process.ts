@@ -7,6 +7,7 @@ import type { ResolvedSite } from "../config/types.js";
 import { currentHost } from "../host/host.js";
 import { kindOf } from "../kinds/registry.js";
 import { resolveAccounts } from "../process/accounts.js";
+import type { OutputLines } from "../process/line-reader.js";
 import { resolveProgram } from "../process/resolve-program.js";
 import { spawnProcess } from "../process/spawn.js";
 import { LISTEN_FD, NOTIFY_FD } from "../protocol/notify.js";
@@ -22,7 +23,7 @@ export interface SpawnSiteProcess {
   readonly index: number;
   readonly generation: number;
   readonly clock: Clock;
-  readonly output: (lines: string[], stream: "out" | "err") => void | Promise<void>;
+  readonly output: (lines: OutputLines, stream: "out" | "err") => void | Promise<void>;
 }
 
 export function spawnSiteProcess(request: SpawnSiteProcess): SpawnOutcome {
