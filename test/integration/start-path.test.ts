@@ -53,7 +53,6 @@ const START_PATH_PACKAGES = [
   "picomatch",
   "pretty-ms",
   "readable-stream",
-  "rotating-file-stream",
   "safe-stable-stringify",
   "shebang-command",
   "shebang-regex",
