@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { LineFramer } from "./frame-lines.js";
+import { dropped } from "./young-gc.js";
 import type { OutputLines } from "../process/line-reader.js";
 
 const NEWLINE = 0x0a;
@@ -46,10 +47,14 @@ export class ConsoleOutput {
 
   /** Writes the chunk's lines to `target` at once. */
   write(target: NodeJS.WritableStream, site: string, proc: number, level: string, stream: "out" | "err", chunk: OutputLines): void {
-    target.write(this.#frame(site, proc, level, stream, chunk));
+    const bytes = this.#frame(site, proc, level, stream, chunk);
+    target.write(bytes);
     // A stream that could not take the bytes at once (a pipe's reader is slow) keeps the buffer:
     // the next frame must not reuse it.
-    if (((target as { writableLength?: number }).writableLength ?? 0) > 0) this.#framer.release();
+    if (((target as { writableLength?: number }).writableLength ?? 0) > 0) {
+      this.#framer.release();
+      dropped(bytes.buffer.byteLength);
+    }
   }
 
   #frame(site: string, proc: number, level: string, stream: "out" | "err", chunk: OutputLines): Buffer {

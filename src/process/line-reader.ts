@@ -9,17 +9,13 @@
  * (`logging/frame-lines.ts`), and only a consumer that needs text (readiness matching, `logs -f`,
  * the JSON console) asks for `lines()` — a flood then costs no string per line.
  *
- * Each pipe read is a fresh 64 KiB buffer from Node, freed only when V8 collects its handle; with
- * nothing else allocated per line, V8 would see no reason to collect for tens of megabytes of a
- * flood. Every `COLLECT_EVERY_BYTES` read, a young-generation collection (tens of µs, the young
- * generation holding little else) lets the reads already written go.
+ * Each pipe read is a fresh buffer from Node: `young-gc.ts` sees that V8 collects them in time.
  *
  * The consumer may answer a chunk with a promise: the pipe is paused until it settles. The
  * site then blocks on its own full pipe (as under supervisord) instead of the supervisor
  * buffering what its log file cannot take yet.
  */
-import v8 from "node:v8";
-import vm from "node:vm";
+import { dropped } from "../logging/young-gc.js";
 
 /** A line longer than this is handed on in pieces of at most this size (so a newline-less stream is bounded). */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -148,25 +144,6 @@ export class LineSplitter {
   }
 }
 
-/** Bytes read (from every stream) between two young-generation collections. */
-export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
-
-let readSinceCollect = 0;
-let collect: ((options: { type: "minor" }) => void) | undefined;
-
-function countRead(bytes: number): void {
-  readSinceCollect += bytes;
-  if (readSinceCollect < COLLECT_EVERY_BYTES) return;
-  readSinceCollect = 0;
-  if (collect === undefined) {
-    // V8's `gc` function, taken into a context of its own: the global `gc` stays unexposed.
-    v8.setFlagsFromString("--expose-gc");
-    collect = vm.runInNewContext("gc") as typeof collect;
-    v8.setFlagsFromString("--no-expose-gc");
-  }
-  collect?.({ type: "minor" });
-}
-
 export type LinesSink = (lines: OutputLines) => void | Promise<void>;
 
 /** Resolves when the stream has ended (or failed: its end is then reported by the exit). */
@@ -183,7 +160,7 @@ export function readLines(stream: NodeJS.ReadableStream | null | undefined, sink
       resolve();
     };
     stream.on("data", (chunk: Buffer | string) => {
-      countRead(chunk.length);
+      dropped(chunk.length);
       const lines = splitter.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
       if (lines === undefined) return;
       const wait = sink(lines);

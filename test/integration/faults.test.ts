@@ -127,12 +127,11 @@ sites:
     const floodEnded = Date.now();
     flooding = false;
     await sampling;
-    // A flooding site waits on its own pipe while its file or the console lags: the supervisor
-    // holds a bounded window. What remains is V8 sizing its heap to the allocation rate (a heap
-    // snapshot mid-flood shows ~8 MB live); with this JSON console every line is also serialised,
-    // so the bound here is looser than the 1.3× that `npm run bench` (pretty console) measures.
+    // A flooding site waits on its own pipe while its file or the console lags, and its lines go
+    // to the file and this JSON console as bytes (no string per line): the supervisor holds a
+    // bounded window, and its heap does not grow with the flood.
     assert.ok(
-      peakRss <= before * 2,
+      peakRss <= before * 1.3,
       `supervisor RSS peaked at ${formatSize(peakRss)}, ${(peakRss / before).toFixed(2)}× its ${formatSize(before)} before the flood`,
     );
     const logs = path.join(supervisor.dir, ".tsgi/logs");
