@@ -101,13 +101,23 @@ export class LineSplitter {
     const last = chunk.lastIndexOf(NEWLINE);
     if (last === -1) {
       this.#hold(chunk);
-      return this.#pendingBytes >= MAX_LINE_BYTES ? this.#cutLongLine() : undefined;
+      return this.#pendingBytes > MAX_LINE_BYTES ? this.#cutLongLine() : undefined;
     }
-    const head = last === chunk.length - 1 ? chunk : chunk.subarray(0, last + 1);
-    const lines = this.#pendingBytes === 0 ? OutputLines.ofBytes(head) : OutputLines.ofBytes(...this.#pending, head);
+    let cut: readonly Buffer[] = [];
+    let rest = chunk;
+    const first = chunk.indexOf(NEWLINE);
+    if (this.#pendingBytes > 0 && this.#pendingBytes + first > MAX_LINE_BYTES) {
+      // The line the chunk ends is too long too: its first pieces go on first.
+      this.#hold(chunk.subarray(0, first));
+      cut = this.#cutLongLine().parts;
+      rest = chunk.subarray(first);
+    }
+    const end = rest.length - (chunk.length - last) + 1;
+    const head = end === rest.length ? rest : rest.subarray(0, end);
+    const lines = OutputLines.ofBytes(...cut, ...this.#pending, head);
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (last < chunk.length - 1) this.#hold(chunk.subarray(last + 1));
+    if (end < rest.length) this.#hold(rest.subarray(end));
     return lines;
   }
 
@@ -129,7 +139,8 @@ export class LineSplitter {
   #cutLongLine(): OutputLines {
     let rest = Buffer.concat(this.#pending);
     const parts: Buffer[] = [];
-    while (rest.length >= MAX_LINE_BYTES) {
+    // Only once the byte after the cut is in hand: it tells whether the cut splits a character.
+    while (rest.length > MAX_LINE_BYTES) {
       let cut = MAX_LINE_BYTES;
       // Back off over UTF-8 continuation bytes (10xxxxxx) so no character is split in two; a CR
       // right at the cut stays with the rest, so a "\r\n" is never cut into a bare "\r".

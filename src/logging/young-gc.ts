@@ -1,0 +1,30 @@
+/**
+ * A young-generation collection every `COLLECT_EVERY_BYTES` of buffers the log path let go.
+ *
+ * Each pipe read is a fresh buffer from Node (up to 64 KiB), and a console that cannot take a
+ * chunk at once keeps the bytes framed for it; such buffers live outside V8's heap and are freed
+ * only when V8 collects their handles. The log path allocates almost nothing else per line, so V8
+ * would see no reason to collect for tens of megabytes of a flood — the supervisor's memory would
+ * grow with it. A young collection takes tens of µs (the young generation holds little else).
+ */
+import v8 from "node:v8";
+import vm from "node:vm";
+
+export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+
+let sinceCollect = 0;
+let collect: ((options: { type: "minor" }) => void) | undefined;
+
+/** `bytes` of buffers became garbage (or soon will). */
+export function dropped(bytes: number): void {
+  sinceCollect += bytes;
+  if (sinceCollect < COLLECT_EVERY_BYTES) return;
+  sinceCollect = 0;
+  if (collect === undefined) {
+    // V8's `gc` function, taken into a context of its own: the global `gc` stays unexposed.
+    v8.setFlagsFromString("--expose-gc");
+    collect = vm.runInNewContext("gc") as typeof collect;
+    v8.setFlagsFromString("--no-expose-gc");
+  }
+  collect?.({ type: "minor" });
+}
