@@ -19,13 +19,18 @@ const LINES = Number(process.argv[2] ?? 300_000);
 const ONLY = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 const dist = (file: string): string => pathToFileURL(path.join(REPO, "dist", file)).href;
 
+/** One pipe read's complete lines, as bytes (`src/process/line-reader.ts`). */
+interface Lines {
+  readonly parts: readonly Buffer[];
+  readonly count: number;
+}
 interface Spawned {
   readonly pid: number;
-  forEachLines(from: "stdout" | "stderr" | "notify", sink: (lines: string[]) => void | Promise<void>): Promise<void>;
+  forEachLines(from: "stdout" | "stderr" | "notify", sink: (lines: Lines) => void | Promise<void>): Promise<void>;
   readonly exited: Promise<unknown>;
 }
 interface LogLike {
-  output(site: string, proc: number, stream: "out" | "err", lines: string[]): void | Promise<void>;
+  output(site: string, proc: number, stream: "out" | "err", lines: Lines): void | Promise<void>;
   setFiles(plan: { dir: string; maxSizeBytes: number; keep: number } | false): void;
   close(): Promise<void>;
 }
@@ -56,7 +61,7 @@ function peakRss(): () => number {
   };
 }
 
-/** tsgi's path: lines a pipe read at a time, then (optionally) the winston console and file loggers. */
+/** tsgi's path: lines a pipe read at a time (bytes), then (optionally) the winston console and file loggers. */
 async function viaTsgi(stage: "lines" | "console" | "console+file", dir: string): Promise<void> {
   const log = createLog({ format: "pretty", color: false, stream: fs.createWriteStream(path.join(dir, "console.out")) });
   if (stage === "console+file") log.setFiles({ dir: path.join(dir, "logs"), maxSizeBytes: 1024 ** 3, keep: 5 });
@@ -71,8 +76,8 @@ async function viaTsgi(stage: "lines" | "console" | "console+file", dir: string)
   });
   let n = 0;
   await child.forEachLines("stdout", (lines) => {
-    n += lines.length;
-    if (lines.some((line) => line.startsWith("end-of-log-writer"))) process.kill(child.pid, "SIGTERM");
+    n += lines.count;
+    if (lines.parts.some((part) => part.includes("end-of-log-writer"))) process.kill(child.pid, "SIGTERM");
     return stage === "lines" ? undefined : log.output("lw", 1, "out", lines);
   });
   await log.close();
