@@ -20,8 +20,7 @@ import fs from "node:fs";
 
 const NEWLINE = 0x0a;
 const EMPTY = Buffer.alloc(0);
-/** The least a buffer grows to; larger buffers are dropped once the file is idle. */
-const MIN_BUFFER_BYTES = 16 * 1024;
+/** A file idle this long lets its buffers go. */
 const SHRINK_AFTER_MS = 2000;
 
 export interface LogFileOptions {
@@ -61,7 +60,7 @@ export class LogFile {
   append(bytes: Buffer): void {
     if (this.#failed || bytes.length === 0) return;
     if (this.#nextTo + bytes.length > this.#next.length) {
-      const grown = Buffer.allocUnsafe(Math.max(MIN_BUFFER_BYTES, 2 * (this.#nextTo + bytes.length)));
+      const grown = Buffer.allocUnsafe(2 * (this.#nextTo + bytes.length));
       this.#next.copy(grown, 0, 0, this.#nextTo);
       this.#next = grown;
     }
@@ -173,8 +172,8 @@ export class LogFile {
 
   #settle(): void {
     this.#busy = false;
-    if (this.#shrink === undefined && this.#out.length + this.#next.length > 2 * MIN_BUFFER_BYTES) {
-      // A file quiet for a while keeps no large buffers (a flood keeps them while it lasts).
+    if (this.#shrink === undefined && this.#out.length + this.#next.length > 0) {
+      // A file quiet for a while keeps no buffers (a flood keeps them while it lasts).
       this.#shrink = setTimeout(() => {
         this.#shrink = undefined;
         if (this.#busy) return;
