@@ -368,7 +368,7 @@ export const SUPERVISOR_KEYS = {
   logMaxSize: {
     type: { type: "size" },
     description:
-      "Rotate a site's log file once it reaches this size (`alpha.log` → `alpha.log.1` …); the batch of output that crossed it goes in whole.",
+      "Rotate a site's log file once it reaches this size (`alpha.log` → `alpha.log.1` …); a file ends at a line end, past the size by at most one line.",
     default: "`10MB`",
   },
   logKeep: {
