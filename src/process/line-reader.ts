@@ -30,12 +30,12 @@ const NEWLINE_BYTES = Buffer.of(NEWLINE);
  * written); `lines()` decodes them once, without the line ends.
  */
 export class OutputLines {
-  readonly parts: readonly Buffer[];
+  #parts: readonly Buffer[] | undefined;
   #count: number | undefined;
   #lines: readonly string[] | undefined;
 
-  private constructor(parts: readonly Buffer[], lines: readonly string[] | undefined) {
-    this.parts = parts;
+  private constructor(parts: readonly Buffer[] | undefined, lines: readonly string[] | undefined) {
+    this.#parts = parts;
     this.#lines = lines;
     this.#count = lines?.length;
   }
@@ -45,10 +45,17 @@ export class OutputLines {
     return new OutputLines(parts, undefined);
   }
 
-  /** Lines already in hand as text (the supervisor's own, tests): one line each, as given. */
+  /** Lines already in hand as text (the supervisor's own, tests): one line each, as given; bytes made when asked. */
   static ofText(lines: string | readonly string[]): OutputLines {
-    const list = typeof lines === "string" ? [lines] : lines;
-    return new OutputLines(list.length === 0 ? [] : [Buffer.from(`${list.join("\n")}\n`)], list);
+    return new OutputLines(undefined, typeof lines === "string" ? [lines] : lines);
+  }
+
+  get parts(): readonly Buffer[] {
+    if (this.#parts === undefined) {
+      const lines = this.#lines ?? [];
+      this.#parts = lines.length === 0 ? [] : [Buffer.from(`${lines.join("\n")}\n`)];
+    }
+    return this.#parts;
   }
 
   get byteLength(): number {
