@@ -34,12 +34,14 @@ const LOGGING = [
 ];
 
 interface Totals {
+  /** The supervisor's RSS just before the snapshot. */
+  readonly rss: number;
   readonly bytes: number;
   readonly byName: Map<string, { count: number; bytes: number }>;
 }
 
 /** Self sizes by constructor name (objects) or node type (strings, code, arrays …). */
-function readSnapshot(file: string): Totals {
+function readSnapshot(file: string, rss: number): Totals {
   const snapshot = JSON.parse(fs.readFileSync(file, "utf8")) as {
     snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
     nodes: number[];
@@ -63,7 +65,7 @@ function readSnapshot(file: string): Totals {
     byName.set(key, entry);
     bytes += size;
   }
-  return { bytes, byName };
+  return { rss, bytes, byName };
 }
 
 async function snapshotWith(sites: number): Promise<Totals> {
@@ -86,6 +88,7 @@ async function snapshotWith(sites: number): Promise<Totals> {
       }
       // Settled: the start-up's garbage collected, files idle long enough to let their buffers go.
       await sleep(3000);
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${String(child.pid)}/status`, "utf8"))?.[1] ?? 0) * 1024;
       child.kill("SIGUSR2");
       let file: string | undefined;
       for (let waited = 0; file === undefined; waited += 100) {
@@ -99,7 +102,7 @@ async function snapshotWith(sites: number): Promise<Totals> {
           if (size > 0 && fs.statSync(path.join(dir, found)).size === size) file = path.join(dir, found);
         }
       }
-      return readSnapshot(file);
+      return readSnapshot(file, rss);
     } finally {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
@@ -114,6 +117,9 @@ const many = await snapshotWith(N);
 const perSite = (a: number, b: number): string => `${((b - a) / (N - 1) / 1024).toFixed(2)} KiB`;
 console.log(
   `heap (self sizes): ${(one.bytes / 2 ** 20).toFixed(1)} MiB with 1 site, ${(many.bytes / 2 ** 20).toFixed(1)} MiB with ${String(N)}: ${perSite(one.bytes, many.bytes)} per extra site`,
+);
+console.log(
+  `RSS: ${(one.rss / 2 ** 20).toFixed(1)} MiB with 1 site, ${(many.rss / 2 ** 20).toFixed(1)} MiB with ${String(N)}: ${perSite(one.rss, many.rss)} per extra site`,
 );
 const rows = [...many.byName].map(([name, entry]) => {
   const base = one.byName.get(name) ?? { count: 0, bytes: 0 };
