@@ -1,10 +1,15 @@
 /**
- * The supervisor's log: its own events and every line its sites write. The only place (with
- * `site-files.ts`) that imports winston.
+ * The supervisor's log: its own events and every line its sites write. winston is imported only
+ * here, in `site-files.ts` and in `write-transport.ts`.
  *
  * Console lines are prefixed with the site and process number (`alpha.1 | …`), one colour per
  * site on a terminal; none when `NO_COLOR` is set or the output is not a terminal. `json` emits
  * one object per line for log shippers.
+ *
+ * A site's output goes through as it was read (one pipe read, as bytes): winston carries each
+ * chunk to the console's transport, which frames it there (`console-output.ts`), the site's file
+ * frames it with time stamps (`site-files.ts`), the recent window keeps it as it is. Nothing is
+ * held back for a later turn, so the log keeps the order things happened in.
  */
 import util from "node:util";
 import winston from "winston";
