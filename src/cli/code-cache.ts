@@ -39,13 +39,18 @@ export function cacheFileOf(file: string): string {
   return `${file}.cache`;
 }
 
-/** Loads `file` (CommonJS) with its code cache, if any. Throws only what loading the module throws. */
+/**
+ * Loads `file` with its code cache, if any: a CommonJS module already wrapped the way Node wraps
+ * one, `(function (exports, require, module, __filename, __dirname) {…})` — wrapped by the
+ * build, so no second copy of its megabyte of source is made here. Throws only what loading
+ * the module throws.
+ */
 export function requireWithCodeCache(file: string): CachedModule {
   const source = fs.readFileSync(file, "utf8");
   const stamp = stampOf(source);
   const cacheFile = cacheFileOf(file);
   const found = stamp === undefined ? { data: undefined, why: "unversioned" as const } : readCache(cacheFile, stamp);
-  const script = new vm.Script(wrap(source), {
+  const script = new vm.Script(source, {
     filename: file,
     cachedData: found.data,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
@@ -61,8 +66,8 @@ export function requireWithCodeCache(file: string): CachedModule {
   };
 }
 
-/** The same wrapper Node puts around a CommonJS file. */
-function wrap(source: string): string {
+/** What the build puts around the module (Node's own CommonJS wrapper). */
+export function wrapModule(source: string): string {
   return `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
 }
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { BUILD_LINE, cacheFileOf, requireWithCodeCache } from "../../../src/cli/code-cache.js";
+import { BUILD_LINE, cacheFileOf, requireWithCodeCache, wrapModule } from "../../../src/cli/code-cache.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -16,7 +16,7 @@ function bundle(hash: string | undefined, body = 'exports.answer = require("./he
   dirs.push(dir);
   fs.writeFileSync(path.join(dir, "helper.cjs"), "exports.value = 21;\n");
   const file = path.join(dir, "run.cjs");
-  fs.writeFileSync(file, `${hash === undefined ? "" : `${BUILD_LINE}${hash}\n`}"use strict";\n${body}\n`);
+  fs.writeFileSync(file, `${hash === undefined ? "" : `${BUILD_LINE}${hash}\n`}${wrapModule(`"use strict";\n${body}`)}\n`);
   return file;
 }
 
