@@ -75,7 +75,8 @@ await build({
   // Packages only the optional parts load (the router, supervisor.http and its metrics, --watch)
   // stay in node_modules, required when first used: one file holding them too would cost every
   // supervisor their parsed form (measured: +4 MiB RSS at 20 sites for ~400 KB more source).
-  external: ["koffi", "tsx", "tsx/*", "fsevents", "prom-client", "http-proxy-3", "chokidar", "hono", "hono/*", "@hono/node-server"],
+  // CommonJS ones only: an import() from the code-cached script would print an ExperimentalWarning.
+  external: ["koffi", "tsx", "tsx/*", "fsevents", "prom-client", "http-proxy-3"],
   define: { "import.meta.url": "__tsgiModuleUrl" },
   banner: { js: '"use strict"; const __tsgiModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   legalComments: "none",
@@ -88,6 +89,8 @@ asciiOnly(out);
 // Read as latin1: esbuild writes ASCII only.
 const runCjs = path.join(out, "run.cjs");
 const runSource = fs.readFileSync(runCjs, "latin1");
+if (/\bimport\(/.test(runSource))
+  throw new Error("build: run.cjs has an import(): bundle that package, or leave it external only if it is CommonJS");
 // Wrapped as Node wraps a CommonJS file, so that the loader compiles the file's text as it is.
 fs.writeFileSync(
   runCjs,
