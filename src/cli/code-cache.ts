@@ -62,7 +62,12 @@ export function requireWithCodeCache(file: string): CachedModule {
   return {
     exports: module.exports,
     cache,
-    save: () => cache !== "accepted" && stamp !== undefined && writeCache(cacheFile, stamp, script.createCachedData()),
+    // Checked first: serialising the cache is ~10 ms of CPU, for nothing in a read-only install.
+    save: () =>
+      cache !== "accepted" &&
+      stamp !== undefined &&
+      writable(path.dirname(cacheFile)) &&
+      writeCache(cacheFile, stamp, script.createCachedData()),
   };
 }
 
@@ -88,6 +93,15 @@ function readCache(cacheFile: string, stamp: string): { data: Buffer; why?: neve
   const end = bytes.indexOf(10);
   if (end === -1 || bytes.subarray(0, end).toString("utf8") !== stamp) return { data: undefined, why: "stale" };
   return { data: bytes.subarray(end + 1) };
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function writeCache(cacheFile: string, stamp: string, data: Buffer): boolean {
