@@ -127,7 +127,9 @@ async function warmCodeCache() {
     if (!fs.existsSync(cache)) console.warn("build: no code cache for the run path (the first start makes one)");
   } finally {
     child.kill("SIGTERM");
+    const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
     await exited;
+    clearTimeout(killer);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
