@@ -3,7 +3,10 @@
  * tsgi, bare, tsgi…) so both see the same load. The footprint scenario's start-up rows without
  * the rest of it, for measuring one change at a time; prints each trial and the medians.
  *
- *   npm run build && node --import tsx scripts/bench/profile/startup.ts [TRIALS [COUNT…]]
+ *   npm run build && node --import tsx scripts/bench/profile/startup.ts [--repo DIR] [TRIALS [COUNT…]]
+ *
+ * `--repo DIR` measures the build of another checkout (built there), e.g. the commit before a
+ * change, against the same bare spawner.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -12,14 +15,18 @@ import { waitAllServing } from "../../../kit/http.js";
 import { stopEverything } from "../lib/cleanup.js";
 import { FIXTURE } from "../lib/paths.js";
 import { bare } from "../peers/bare.js";
-import { tsgi } from "../peers/tsgi.js";
+import { tsgi, useSnapshotOf } from "../peers/tsgi.js";
 import type { Peer } from "../peers/types.js";
 import { nodeSites, portAllocator } from "../scenarios/context.js";
 
-const TRIALS = Number(process.argv[2] ?? 5);
-const COUNTS = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [1, 20];
+const argv = process.argv.slice(2);
+const repoAt = argv.indexOf("--repo");
+const repo = repoAt === -1 ? undefined : argv.splice(repoAt, 2)[1];
+const TRIALS = Number(argv[0] ?? 5);
+const COUNTS = argv.length > 1 ? argv.slice(1).map(Number) : [1, 20];
 const port = portAllocator();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-startup-"));
+if (repo !== undefined) useSnapshotOf(path.resolve(repo), path.join(work, "build"));
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
