@@ -3,17 +3,18 @@
  * there): the run path is one CommonJS file beside the bundle, `run.cjs`, loaded through V8's
  * code cache (`code-cache.ts`). The build leaves a cache made by a real start; when it is not
  * taken (another Node version, other V8 flags, a fresh build without one), this start makes a
- * new one once it is under way, so the next start has it.
+ * new one right away, so the next start has it.
+ *
+ * Right away, not once start-up is done: V8 takes a cache only under the flags it was made
+ * with, and the heap budget (`supervisor/heap-budget.ts`) changes V8 flags once every site has
+ * started; made then, the cache would be refused by every start after.
  */
 import { fileURLToPath } from "node:url";
 import { requireWithCodeCache } from "./code-cache.js";
 import type * as Run from "./run.js";
 
-/** Long enough for the start path's functions to have been compiled (they go into the cache too). */
-const SAVE_AFTER_MS = 1500;
-
 export function runCommand(...args: Parameters<typeof Run.runCommand>): ReturnType<typeof Run.runCommand> {
   const loaded = requireWithCodeCache(fileURLToPath(new URL("./run.cjs", import.meta.url)));
-  if (loaded.cache !== "accepted") setTimeout(() => loaded.save(), SAVE_AFTER_MS).unref();
+  if (loaded.cache !== "accepted") loaded.save();
   return (loaded.exports as typeof Run).runCommand(...args);
 }
