@@ -90,7 +90,11 @@ export function startHost(options: HostOptions): Host {
       if (sentence === undefined) said.delete(site);
       else said.set(site, sentence);
     },
-    started: (pid, stopSignal) => watch?.add(pid, stopSignal),
+    started(pid, stopSignal) {
+      watch?.add(pid, stopSignal);
+      // What it starts may leave its group and be re-parented to the supervisor.
+      reaper?.wake();
+    },
     ended: (pid) => watch?.remove(pid),
     async close() {
       await tracking.close();

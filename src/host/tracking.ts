@@ -168,8 +168,8 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracki
     if (!sites.has(site)) {
       sites.add(site);
       makeCgroup(dir);
-      // Per-process memory and OOM counts in the leaves.
-      enableControllers(dir, [...mode.controllers]);
+      // Per-process memory and OOM counts in the leaves (nothing to read or write without controllers).
+      if (mode.controllers.size > 0) enableControllers(dir, [...mode.controllers]);
     }
     return dir;
   };

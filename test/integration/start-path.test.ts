@@ -31,7 +31,6 @@ const START_PATH_PACKAGES = [
   "@so-ric/colorspace",
   "async",
   "cross-spawn",
-  "dotenv",
   "enabled",
   "execa",
   "fecha",

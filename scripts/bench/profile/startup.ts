@@ -1,0 +1,70 @@
+/**
+ * Start-up of N sites → all serving, tsgi against the bare spawner, trials interleaved (bare,
+ * tsgi, bare, tsgi…) so both see the same load. The footprint scenario's start-up rows without
+ * the rest of it, for measuring one change at a time; prints each trial and the medians.
+ *
+ *   npm run build && node --import tsx scripts/bench/profile/startup.ts [--repo DIR] [TRIALS [COUNT…]]
+ *
+ * `--repo DIR` measures the build of another checkout (built there), e.g. the commit before a
+ * change, against the same bare spawner.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { waitAllServing } from "../../../kit/http.js";
+import { stopEverything } from "../lib/cleanup.js";
+import { FIXTURE } from "../lib/paths.js";
+import { bare } from "../peers/bare.js";
+import { tsgi, useSnapshotOf } from "../peers/tsgi.js";
+import type { Peer } from "../peers/types.js";
+import { nodeSites, portAllocator } from "../scenarios/context.js";
+
+const argv = process.argv.slice(2);
+const repoAt = argv.indexOf("--repo");
+const repo = repoAt === -1 ? undefined : argv.splice(repoAt, 2)[1];
+const TRIALS = Number(argv[0] ?? 5);
+const COUNTS = argv.length > 1 ? argv.slice(1).map(Number) : [1, 20];
+const port = portAllocator();
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-startup-"));
+if (repo !== undefined) useSnapshotOf(path.resolve(repo), path.join(work, "build"));
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+async function once(peer: Peer, count: number, trial: number): Promise<number> {
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await port());
+  const dir = path.join(work, `${count}-${trial}-${peer.name}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const since = performance.now();
+  const running = await peer.start(nodeSites(count, ports, FIXTURE, `s${count}-`), dir);
+  try {
+    const waited = await waitAllServing(ports, { since, timeoutMs: 120_000, intervalMs: count > 20 ? 50 : 20, path: "/" });
+    if (waited.ms === undefined) throw new Error(`${peer.name}: ${waited.serving} of ${count} serving (see ${dir})`);
+    return waited.ms;
+  } finally {
+    await running.stop();
+  }
+}
+
+try {
+  for (const count of COUNTS) {
+    const times: Record<string, number[]> = { bare: [], tsgi: [] };
+    for (let t = 0; t < TRIALS; t++) {
+      for (const peer of [bare, tsgi]) {
+        const ms = await once(peer, count, t);
+        times[peer.name]?.push(ms);
+        console.log(`${count} sites, ${peer.name}: ${Math.round(ms)} ms (load ${os.loadavg()[0]?.toFixed(2)})`);
+      }
+    }
+    const b = median(times["bare"] ?? []);
+    const s = median(times["tsgi"] ?? []);
+    console.log(`== ${count} sites: bare ${Math.round(b)} ms, tsgi ${Math.round(s)} ms, ${(s / b).toFixed(2)} × (medians of ${TRIALS})`);
+  }
+} finally {
+  await stopEverything(() => undefined);
+  fs.rmSync(work, { recursive: true, force: true });
+}
