@@ -13,8 +13,7 @@
  * budget's own gate counts young collections, which this path, allocating so little, makes too
  * few of; so `BUSY_BYTES` of output within a second turns TurboFan on here.
  */
-import v8 from "node:v8";
-import vm from "node:vm";
+import { turbofanIsOn, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
 
 export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 /** Output within `BUSY_WINDOW_MS` that makes the supervisor CPU-bound. */
@@ -24,22 +23,14 @@ const BUSY_WINDOW_MS = 1000;
 let sinceCollect = 0;
 let windowStart = 0;
 let inWindow = 0;
-let turbofan = false;
-let collect: ((options: { type: "minor" }) => void) | undefined;
 
 /** `bytes` of buffers became garbage (or soon will). */
 export function dropped(bytes: number): void {
-  if (!turbofan) busy(bytes);
+  if (!turbofanIsOn()) busy(bytes);
   sinceCollect += bytes;
   if (sinceCollect < COLLECT_EVERY_BYTES) return;
   sinceCollect = 0;
-  if (collect === undefined) {
-    // V8's `gc` function, taken into a context of its own: the global `gc` stays unexposed.
-    v8.setFlagsFromString("--expose-gc");
-    collect = vm.runInNewContext("gc") as typeof collect;
-    v8.setFlagsFromString("--no-expose-gc");
-  }
-  collect?.({ type: "minor" });
+  v8Collector()?.({ type: "minor" });
 }
 
 function busy(bytes: number): void {
@@ -50,6 +41,5 @@ function busy(bytes: number): void {
   }
   inWindow += bytes;
   if (inWindow < BUSY_BYTES) return;
-  turbofan = true;
-  v8.setFlagsFromString("--turbofan");
+  turbofanOn();
 }

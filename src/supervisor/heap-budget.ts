@@ -25,7 +25,7 @@
  */
 import { constants, PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
-import vm from "node:vm";
+import { turbofanOff, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
 import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
 
 /** Young generation's ceiling after start-up: two semi-spaces of 4 MiB. */
@@ -40,7 +40,7 @@ export const SAMPLE_MS = 3000;
  */
 export function holdDuringStartUp(): void {
   v8.setFlagsFromString("--semi-space-growth-factor=1");
-  v8.setFlagsFromString("--no-turbofan");
+  turbofanOff();
 }
 
 export interface HeapBudget {
@@ -55,14 +55,6 @@ function physicalBytes(): number {
 
 function youngBytes(): number {
   return v8.getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
-}
-
-/** V8's `gc()` without `--expose-gc` on the command line; undefined if this V8 offers none. */
-function fullCollection(): (() => void) | undefined {
-  v8.setFlagsFromString("--expose-gc");
-  const gc: unknown = vm.runInNewContext("gc");
-  v8.setFlagsFromString("--no-expose-gc");
-  return typeof gc === "function" ? () => void (gc as () => unknown)() : undefined;
 }
 
 /**
@@ -141,14 +133,14 @@ class TurbofanGate {
     if (this.#observer === undefined) return;
     this.#observer.disconnect();
     this.#observer = undefined;
-    v8.setFlagsFromString("--turbofan");
+    turbofanOn();
   }
 }
 
 /** After start-up: TurboFan back once busy, one trim now, the young generation's cap, a trim after each quiet burst. */
 export function startHeapBudget(): HeapBudget {
   const turbofan = new TurbofanGate();
-  const collect = fullCollection();
+  const collect = v8Collector();
   const young = new YoungCap();
   const trim = (): { beforeBytes: number; afterBytes: number } => {
     const beforeBytes = physicalBytes();

@@ -1,0 +1,49 @@
+/**
+ * The two V8 controls the supervisor uses at run time, in one place: its garbage collector and
+ * TurboFan. `supervisor/heap-budget.ts` (the heap kept near its live size, TurboFan only once
+ * the supervisor is CPU-bound) and `logging/young-gc.ts` (collections over the log path's
+ * off-heap buffers, TurboFan for a flood) both come here, so a flag is set by one module.
+ *
+ * V8 reads each of these flags when it acts (a collection, an optimisation), so setting them
+ * with `v8.setFlagsFromString` after start is effective; the code cache's flag hash is taken
+ * when the run path loads (`cli/code-cache.ts`), before any of these.
+ */
+import v8 from "node:v8";
+import vm from "node:vm";
+
+type Collect = (options?: { type?: "major" | "minor" }) => void;
+
+let collector: Collect | null | undefined;
+
+/**
+ * V8's `gc()` without `--expose-gc` on the command line: taken once, into a context of its own,
+ * so the global `gc` stays unexposed. Undefined if this V8 offers none.
+ */
+export function v8Collector(): Collect | undefined {
+  if (collector === undefined) {
+    v8.setFlagsFromString("--expose-gc");
+    const gc: unknown = vm.runInNewContext("gc");
+    v8.setFlagsFromString("--no-expose-gc");
+    collector = typeof gc === "function" ? (gc as Collect) : null;
+  }
+  return collector ?? undefined;
+}
+
+let turbofan = true;
+
+/** TurboFan off (start-up, an idle supervisor: see heap-budget.ts for the measure). */
+export function turbofanOff(): void {
+  turbofan = false;
+  v8.setFlagsFromString("--no-turbofan");
+}
+
+/** TurboFan on again; a no-op when it is on. */
+export function turbofanOn(): void {
+  if (turbofan) return;
+  turbofan = true;
+  v8.setFlagsFromString("--turbofan");
+}
+
+export function turbofanIsOn(): boolean {
+  return turbofan;
+}

@@ -1,0 +1,49 @@
+/**
+ * The log path's collections over off-heap buffers, and its TurboFan trigger for a flood
+ * (`logging/young-gc.ts` through `runtime/v8-controls.ts`).
+ */
+import assert from "node:assert/strict";
+import { constants, PerformanceObserver } from "node:perf_hooks";
+import { describe, it } from "node:test";
+import { BUSY_BYTES, COLLECT_EVERY_BYTES, dropped } from "../../../src/logging/young-gc.js";
+import { turbofanIsOn, turbofanOff, turbofanOn, v8Collector } from "../../../src/runtime/v8-controls.js";
+
+/** Young collections seen while `act` runs (performance entries arrive on a later turn). */
+async function minorCollectionsDuring(act: () => void): Promise<number> {
+  let minors = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const detail = (entry as { detail?: { kind?: unknown } }).detail;
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minors += 1;
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  act();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  observer.disconnect();
+  return minors;
+}
+
+describe("young-gc", () => {
+  it("V8's collector is reachable without --expose-gc, and the global gc stays unexposed", () => {
+    assert.equal(typeof v8Collector(), "function");
+    assert.equal((globalThis as { gc?: unknown }).gc, undefined);
+  });
+
+  it("a young collection runs once COLLECT_EVERY_BYTES of buffers were dropped", async () => {
+    const at = await minorCollectionsDuring(() => dropped(COLLECT_EVERY_BYTES));
+    assert.ok(at >= 1, `a minor collection after ${COLLECT_EVERY_BYTES} bytes (saw ${at})`);
+  });
+
+  it("BUSY_BYTES of output within a second turns TurboFan on when it was off", () => {
+    turbofanOff();
+    try {
+      dropped(BUSY_BYTES / 2);
+      assert.equal(turbofanIsOn(), false, "half the busy threshold leaves it off");
+      dropped(BUSY_BYTES / 2);
+      assert.equal(turbofanIsOn(), true);
+    } finally {
+      turbofanOn();
+    }
+  });
+});
