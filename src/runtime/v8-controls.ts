@@ -11,6 +11,8 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 
+const STATE = Symbol.for("tsgi.v8-controls");
+
 type Collect = (options?: { type?: "major" | "minor" }) => void;
 
 let collector: Collect | null | undefined;
@@ -29,21 +31,26 @@ export function v8Collector(): Collect | undefined {
   return collector ?? undefined;
 }
 
-let turbofan = true;
+/**
+ * Whether TurboFan is on, kept on the global object: the flag is the process's, and this module
+ * has more than one copy in a bundled build (`main.js` turns TurboFan off before the run path,
+ * `run.cjs`, loads with its own copy), so a module variable would tell each copy a different story.
+ */
+const state = ((globalThis as { [STATE]?: { turbofan: boolean } })[STATE] ??= { turbofan: true });
 
 /** TurboFan off (start-up, an idle supervisor: see heap-budget.ts for the measure). */
 export function turbofanOff(): void {
-  turbofan = false;
+  state.turbofan = false;
   v8.setFlagsFromString("--no-turbofan");
 }
 
 /** TurboFan on again; a no-op when it is on. */
 export function turbofanOn(): void {
-  if (turbofan) return;
-  turbofan = true;
+  if (state.turbofan) return;
+  state.turbofan = true;
   v8.setFlagsFromString("--turbofan");
 }
 
 export function turbofanIsOn(): boolean {
-  return turbofan;
+  return state.turbofan;
 }

@@ -46,4 +46,19 @@ describe("young-gc", () => {
       turbofanOn();
     }
   });
+
+  it("every copy of v8-controls sees one TurboFan state (a bundled build has two: main.js and run.cjs)", async () => {
+    const copy = (await import(
+      `../../../src/runtime/v8-controls.js?copy=${Date.now()}`
+    )) as typeof import("../../../src/runtime/v8-controls.js");
+    assert.notEqual(copy.turbofanOn, turbofanOn, "a second instance of the module");
+    turbofanOff();
+    try {
+      assert.equal(copy.turbofanIsOn(), false);
+      copy.turbofanOn();
+      assert.equal(turbofanIsOn(), true);
+    } finally {
+      turbofanOn();
+    }
+  });
 });
