@@ -11,14 +11,16 @@
  * (`supervisor/heap-budget.ts` keeps it off until then): the framing loops run ~2.5 × slower on
  * V8's baseline code (supervisor CPU for a 500 000-line flood: 920–960 ns a line without it, 460–500 with it turned on here). The
  * budget's own gate counts young collections, which this path, allocating so little, makes too
- * few of; so `BUSY_BYTES` of output within a second turns TurboFan on here.
+ * few of; so `BUSY_BYTES` of output within `BUSY_WINDOW_MS` (4 MiB/s) turns TurboFan on here —
+ * soon enough to matter for a short flood (500 000 lines: 620–710 k lines/s with 4 MiB in 1 s,
+ * 690–820 k with 1 MiB in 250 ms, 780–870 k with TurboFan never off; full bench runs).
  */
 import { turbofanIsOn, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
 
 export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 /** Output within `BUSY_WINDOW_MS` that makes the supervisor CPU-bound. */
-export const BUSY_BYTES = 4 * 1024 * 1024;
-const BUSY_WINDOW_MS = 1000;
+export const BUSY_BYTES = 1024 * 1024;
+const BUSY_WINDOW_MS = 250;
 
 let sinceCollect = 0;
 let windowStart = 0;
