@@ -54,3 +54,9 @@ export function turbofanOn(): void {
 export function turbofanIsOn(): boolean {
   return state.turbofan;
 }
+
+/** A "gc" performance entry's kind (minor, major…): its `detail` is not in this version's types. */
+export function gcEntryKind(entry: object): unknown {
+  const detail: unknown = (entry as { detail?: unknown }).detail;
+  return typeof detail === "object" && detail !== null ? (detail as { kind?: unknown }).kind : undefined;
+}

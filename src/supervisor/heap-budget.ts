@@ -25,7 +25,7 @@
  */
 import { constants, PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
-import { turbofanOff, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
+import { gcEntryKind, turbofanOff, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
 import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
 
 /** Young generation's ceiling after start-up: two semi-spaces of 4 MiB. */
@@ -89,12 +89,6 @@ class YoungCap {
   }
 }
 
-/** A "gc" entry's kind (minor, major…); its `detail` is not in this version's types. */
-function gcKind(entry: object): unknown {
-  const detail: unknown = (entry as { detail?: unknown }).detail;
-  return typeof detail === "object" && detail !== null ? (detail as { kind?: unknown }).kind : undefined;
-}
-
 /**
  * When the supervisor counts as CPU-bound: this many young collections within `BUSY_WINDOW_MS`
  * (a log flood makes hundreds a second; a storm of restarts and reloads a few), or a 3 s sample
@@ -119,7 +113,7 @@ class TurbofanGate {
     const minors: number[] = [];
     const observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
-        if (gcKind(entry) !== constants.NODE_PERFORMANCE_GC_MINOR) continue;
+        if (gcEntryKind(entry) !== constants.NODE_PERFORMANCE_GC_MINOR) continue;
         minors.push(entry.startTime);
         while (minors.length > 0 && (minors[0] ?? 0) < entry.startTime - BUSY_WINDOW_MS) minors.shift();
         if (minors.length >= BUSY_COLLECTIONS) this.open();

@@ -6,16 +6,13 @@ import assert from "node:assert/strict";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { BUSY_BYTES, COLLECT_EVERY_BYTES, dropped } from "../../../src/logging/young-gc.js";
-import { turbofanIsOn, turbofanOff, turbofanOn, v8Collector } from "../../../src/runtime/v8-controls.js";
+import { gcEntryKind, turbofanIsOn, turbofanOff, turbofanOn, v8Collector } from "../../../src/runtime/v8-controls.js";
 
 /** Young collections seen while `act` runs (performance entries arrive on a later turn). */
 async function minorCollectionsDuring(act: () => void): Promise<number> {
   let minors = 0;
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const detail = (entry as { detail?: { kind?: unknown } }).detail;
-      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minors += 1;
-    }
+    for (const entry of list.getEntries()) if (gcEntryKind(entry) === constants.NODE_PERFORMANCE_GC_MINOR) minors += 1;
   });
   observer.observe({ entryTypes: ["gc"] });
   act();
