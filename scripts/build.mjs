@@ -45,11 +45,12 @@ await build({
   plugins: [runThroughCodeCache],
 });
 
-// The control commands (status, reload NAME, …), one CommonJS file that bin/ requires before
-// anything else (src/cli/control-main.ts says why). The config loader, their fallback for a
-// file they cannot read quickly, stays out: it is imported from dist/config/ when needed.
+// The control commands (status, reload NAME, …) and the way into the run path, one CommonJS
+// file that bin/ requires before anything else (src/cli/entry.ts says why). The config loader,
+// the control commands' fallback for a file they cannot read quickly, stays out: it is
+// imported from dist/config/ when needed.
 await build({
-  entryPoints: { control: path.join(root, "dist", "cli", "control-main.js") },
+  entryPoints: { entry: path.join(root, "dist", "cli", "entry.js") },
   outdir: out,
   outExtension: { ".js": ".cjs" },
   bundle: true,

@@ -10,11 +10,9 @@
  * started; made then, the cache would be refused by every start after.
  */
 import { fileURLToPath } from "node:url";
-import { requireWithCodeCache } from "./code-cache.js";
+import { requireCaching } from "./code-cache.js";
 import type * as Run from "./run.js";
 
 export function runCommand(...args: Parameters<typeof Run.runCommand>): ReturnType<typeof Run.runCommand> {
-  const loaded = requireWithCodeCache(fileURLToPath(new URL("./run.cjs", import.meta.url)));
-  if (loaded.cache !== "accepted") loaded.save();
-  return (loaded.exports as typeof Run).runCommand(...args);
+  return (requireCaching(fileURLToPath(new URL("./run.cjs", import.meta.url))) as typeof Run).runCommand(...args);
 }

@@ -44,6 +44,17 @@ export function turbofanOff(): void {
   v8.setFlagsFromString("--no-turbofan");
 }
 
+/**
+ * Called before the run path's modules load: the young generation keeps its initial size
+ * (start-up allocates a lot that lives briefly, and without this grows it to 8–32 MiB for good)
+ * and TurboFan waits; `startHeapBudget` (`supervisor/heap-budget.ts`) lets both go. Here, not in
+ * the heap budget, so the CommonJS entry (`cli/entry.ts`) can call it without loading that.
+ */
+export function holdDuringStartUp(): void {
+  v8.setFlagsFromString("--semi-space-growth-factor=1");
+  turbofanOff();
+}
+
 /** TurboFan on again; a no-op when it is on. */
 export function turbofanOn(): void {
   if (state.turbofan) return;

@@ -33,15 +33,8 @@ export const YOUNG_CAP_BYTES = 8 * 2 ** 20;
 /** How often the heap and the event loop's utilisation are sampled. */
 export const SAMPLE_MS = 3000;
 
-/**
- * Called before the run path's modules load: the young generation keeps its initial size
- * (start-up allocates a lot that lives briefly, and without this grows it to 8–32 MiB for good)
- * and TurboFan waits; `startHeapBudget` lets both go.
- */
-export function holdDuringStartUp(): void {
-  v8.setFlagsFromString("--semi-space-growth-factor=1");
-  turbofanOff();
-}
+/** Before the run path loads (`runtime/v8-controls.ts`); `startHeapBudget` lets go. */
+export { holdDuringStartUp } from "../runtime/v8-controls.js";
 
 export interface HeapBudget {
   /** A compacting collection now; the committed size before and after, in bytes. */

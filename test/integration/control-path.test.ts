@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = path.join(ROOT, "test/fixtures/start-path");
-const BUNDLE = path.join(ROOT, "dist/bundle/control.cjs");
+const BUNDLE = path.join(ROOT, "dist/bundle/entry.cjs");
 
 /** The project's modules a control command loads, as dist/ paths. */
 const CONTROL_PATH_MODULES = [
@@ -92,7 +92,7 @@ describe("control path", () => {
     }
   });
 
-  it("the control bundle bin/ loads holds those modules and no package (npm run build makes it)", () => {
+  it("the entry bundle bin/ loads holds those modules, the way to the run path, and no package (npm run build makes it)", () => {
     const text = fs.readFileSync(BUNDLE, "utf8");
     // esbuild heads each module it bundles with a `// path` comment.
     const bundled = [...new Set([...text.matchAll(/^\/\/ (\S+\.js)$/gm)].map((m) => m[1] ?? ""))].sort();
@@ -101,7 +101,11 @@ describe("control path", () => {
       [],
       "packages in the control bundle",
     );
-    const expected = [...CONTROL_PATH_MODULES.filter((m) => m !== "cli/main.js"), "cli/control-main.js"].map((m) => `dist/${m}`).sort();
+    // entry.ts reaches the run path through its own file (run.cjs) and the code cache's loader.
+    const runPath = ["cli/code-cache.js", "cli/entry.js", "runtime/v8-controls.js"];
+    const expected = [...CONTROL_PATH_MODULES.filter((m) => m !== "cli/main.js"), "cli/control-main.js", ...runPath]
+      .map((m) => `dist/${m}`)
+      .sort();
     assert.deepEqual(bundled, expected);
   });
 

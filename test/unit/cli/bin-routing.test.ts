@@ -1,29 +1,42 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import v8 from "node:v8";
 import { test } from "node:test";
-import { parseCommandLine } from "../../../src/cli/args.js";
 import { controlMain } from "../../../src/cli/control-main.js";
-import { CONTROL_ACTIONS } from "../../../src/control/protocol.js";
+import { entryMain, RUN_BUNDLE } from "../../../src/cli/entry.js";
+import { turbofanOn } from "../../../src/runtime/v8-controls.js";
 
-/** The names bin/tsgi-supervise.js sends to the control bundle before loading anything else. */
-function binControlCommands(): string[] {
-  const text = readFileSync(new URL("../../../bin/tsgi-supervise.js", import.meta.url), "utf8");
-  const list = /const CONTROL_COMMANDS = new Set\(\[([^\]]*)\]\)/.exec(text)?.[1];
-  assert.ok(list !== undefined, "bin/tsgi-supervise.js declares CONTROL_COMMANDS");
-  return [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? "");
-}
-
-test("bin/ routes exactly the commands control-main.ts runs to the control bundle", () => {
-  const expected = ["status", ...CONTROL_ACTIONS, "reload-config", "logs"];
-  assert.deepEqual(binControlCommands().sort(), [...expected].sort());
-  for (const name of expected) {
-    const parsed = parseCommandLine(name === "logs" || CONTROL_ACTIONS.includes(name as never) ? [name, "web"] : [name], {});
-    assert.ok(parsed.ok, name);
-    assert.ok(["status", "action", "reload-config", "logs"].includes(parsed.command.name), `${name} is a control command`);
-  }
-});
-
-test("control-main.ts declines every other command, which main.ts then runs", () => {
+test("control-main.ts declines every command but the control commands, which entry.ts then looks at", () => {
   for (const argv of [["run", "sites.yaml"], ["sites.yaml"], ["check"], ["dashboard"], ["--version"], ["help"], ["status", "--bogus"]])
     assert.equal(controlMain(argv), undefined, argv.join(" "));
+});
+
+test("entry.ts declines what main.ts runs, and `run` when the run path's bundle is not beside it", () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-entry-"));
+  try {
+    for (const argv of [
+      ["check"],
+      ["init", "x.yaml"],
+      ["export", "systemd"],
+      ["--version"],
+      ["help"],
+      ["run", "--bogus"],
+      ["run", "sites.yaml"],
+      ["sites.yaml"],
+    ])
+      assert.equal(entryMain(argv, empty), undefined, argv.join(" "));
+    // With the file there, `run` is taken: a bundle that throws shows it is the one loaded.
+    fs.writeFileSync(path.join(empty, RUN_BUNDLE), '(function () { throw new Error("the run bundle was loaded"); })');
+    assert.throws(() => entryMain(["run", "sites.yaml"], empty), /the run bundle was loaded/);
+    assert.throws(() => entryMain(["sites.yaml"], empty), /the run bundle was loaded/);
+    assert.equal(entryMain(["check", "sites.yaml"], empty), undefined);
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+    // Taking `run` held V8 as for a start-up (v8-controls.ts holdDuringStartUp); the tests after
+    // this one in the same process get V8 as it was.
+    turbofanOn();
+    v8.setFlagsFromString("--semi-space-growth-factor=2");
+  }
 });

@@ -35,6 +35,14 @@ describe("requireWithCodeCache", () => {
     assert.equal(second.save(), false);
   });
 
+  it("reads an ASCII bundle and one with other characters as the same text they hold", () => {
+    const ascii = requireWithCodeCache(bundle("0123456789abcdef0123", 'exports.text = "plain ~ text";'));
+    assert.equal((ascii.exports as { text: string }).text, "plain ~ text");
+    // Not ASCII (the escapes are this file's; the bundle gets the characters): decoded as UTF-8, not byte by byte.
+    const other = requireWithCodeCache(bundle("0123456789abcdef0123", 'exports.text = "caf\u00e9 \u2192 \u4e2d";'));
+    assert.equal((other.exports as { text: string }).text, "caf\u00e9 \u2192 \u4e2d");
+  });
+
   it("ignores a cache made from another build of the bundle", () => {
     const file = bundle("0123456789abcdef0123");
     requireWithCodeCache(file).save();

@@ -1,0 +1,35 @@
+/**
+ * The CommonJS entry `bin/` requires first (`dist/bundle/entry.cjs`, see `scripts/build.mjs`):
+ * the commands whose start-up is most of what a user waits for.
+ *
+ * - The control commands (`status`, `reload NAME`, …: `control-main.ts`), one request each.
+ * - `run`: the supervisor's run path is one CommonJS file loaded through V8's code cache
+ *   (`run.cjs`, `code-cache.ts`); reached from here, the supervisor starts without Node's ES
+ *   module loader at all (measured: its set-up and the ESM entry were ~10 ms of a one-site
+ *   start-up before the first spawn).
+ *
+ * Any other command answers `undefined`, and `bin/` imports the ESM bundle (`main.ts`), as it
+ * does when this bundle or the run path's file is missing (a dist/ built by plain tsc).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { holdDuringStartUp } from "../runtime/v8-controls.js";
+import { parseCommandLine } from "./args.js";
+import { requireCaching } from "./code-cache.js";
+import { controlMain } from "./control-main.js";
+import type * as Run from "./run.js";
+
+/** The run path's file beside this bundle (`scripts/build.mjs` makes both). */
+export const RUN_BUNDLE = "run.cjs";
+
+export function entryMain(argv: readonly string[], bundleDir: string): Promise<number> | undefined {
+  const control = controlMain(argv);
+  if (control !== undefined) return control;
+  const parsed = parseCommandLine(argv);
+  if (!parsed.ok || parsed.command.name !== "run") return undefined;
+  const file = path.join(bundleDir, RUN_BUNDLE);
+  if (!fs.existsSync(file)) return undefined;
+  // Before the run path loads: loading it alone would grow V8's young generation for good.
+  holdDuringStartUp();
+  return (requireCaching(file) as typeof Run).runCommand(parsed.command, process.stderr);
+}
