@@ -14,7 +14,6 @@ import { describeTracking, startHost, SubreaperUnavailable, uninstallHost } from
 import { startSystemdSession, summarize } from "../host/systemd-session.js";
 import { colorWanted, createLog } from "../logging/logger.js";
 import { tapLog } from "../logging/tap.js";
-import { startHeapBudget } from "../supervisor/heap-budget.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { realClock } from "../time/clock.js";
@@ -62,8 +61,19 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   const systemd = startSystemdSession(process.env, (message) => log.event("warn", message));
   const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
   const summary = (): string => summarize(supervisor.sites().map((site) => site.state.kind));
-  // systemctl status shows the latest STATUS= line: keep it current as sites change state.
-  supervisor.events.on("state", () => systemd.status(summary()));
+  // systemctl status shows the latest STATUS= line: keep it current as sites change state — under
+  // systemd only, and once per burst of changes (the summary goes over every site).
+  let statusDue = false;
+  if (systemd.active) {
+    supervisor.events.on("state", () => {
+      if (statusDue) return;
+      statusDue = true;
+      setImmediate(() => {
+        statusDue = false;
+        systemd.status(summary());
+      });
+    });
+  }
 
   // The dashboard's feed: made for the first viewer, or now with supervisor.http (its history and
   // counters then cover the whole run). Its modules are loaded only then.
@@ -246,7 +256,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   await supervisor.startAll();
   systemd.ready(summary());
   // Start-up's garbage given back now, and the heap kept near its live size from here on.
-  const heap = startHeapBudget();
+  // Loaded now, not with the run path: perf_hooks is eleven of Node's modules.
+  const heap = (await import("../supervisor/heap-budget.js")).startHeapBudget();
   const code = await done;
   heap.close();
   systemd.close();

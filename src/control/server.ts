@@ -4,7 +4,8 @@
  * (the dashboard's feed, NDJSON: status, samples, events) is served here too.
  */
 import fs from "node:fs";
-import http from "node:http";
+import type http from "node:http";
+import net from "node:net";
 import type { SupervisorFeed } from "../dashboard/feed.js";
 import type { Log } from "../logging/logger.js";
 import type { Site } from "../supervisor/site.js";
@@ -42,7 +43,17 @@ export interface ControlServer {
 export async function startControlServer(socketPath: string, deps: ControlDeps): Promise<ControlServer> {
   const claim = await claimSocketPath(socketPath);
   if (!claim.ok) throw new ControlSocketBusy(claim.message);
-  const server = http.createServer(controlHandler(deps));
+  // The socket is listened on with net alone, and node:http (nine modules of Node's own) loaded
+  // at the first connection, not before the sites start. Its server takes each connection as
+  // if it had accepted it; the sockets are kept here, as it tracks only those it listened for.
+  let served: http.Server | undefined;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    served ??= process.getBuiltinModule("node:http").createServer(controlHandler(deps));
+    served.emit("connection", socket);
+  });
   // The socket must never be connectable by others, not even for the instant between bind and
   // chmod: the umask makes bind create it 0600.
   const oldMask = process.umask(0o177);
@@ -60,7 +71,7 @@ export async function startControlServer(socketPath: string, deps: ControlDeps):
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       }).then(() => fs.rmSync(socketPath, { force: true }));
       return closing;
     },

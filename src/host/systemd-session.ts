@@ -8,6 +8,8 @@ import { monotonicUsec, openNotifier, type Notifier } from "./sd-notify.js";
 import { startWatchdog, watchdogPlan } from "./watchdog.js";
 
 export interface SystemdSession {
+  /** Whether systemd is told anything (NOTIFY_SOCKET set and usable); when not, every call is a no-op. */
+  readonly active: boolean;
   ready(status: string): void;
   reloading(status: string): void;
   stopping(status: string): void;
@@ -19,12 +21,13 @@ export function startSystemdSession(env: NodeJS.ProcessEnv, warn: (message: stri
   const opened = openNotifier(env["NOTIFY_SOCKET"]);
   if (opened.ok !== true) {
     if (opened.ok === false) warn(`NOTIFY_SOCKET is set but systemd cannot be notified: ${opened.reason}`);
-    return { ready: noop, reloading: noop, stopping: noop, status: noop, close: noop };
+    return { active: false, ready: noop, reloading: noop, stopping: noop, status: noop, close: noop };
   }
   const notifier: Notifier = opened.notifier;
   const plan = watchdogPlan(env, process.pid);
   const stopWatchdog = plan === undefined ? noop : startWatchdog(plan, () => notifier.send({ WATCHDOG: "1" }));
   return {
+    active: true,
     ready: (status) => notifier.send({ READY: "1", STATUS: status }),
     reloading: (status) => notifier.send({ RELOADING: "1", MONOTONIC_USEC: monotonicUsec(), STATUS: status }),
     stopping: (status) => notifier.send({ STOPPING: "1", STATUS: status }),

@@ -3,7 +3,6 @@
  * its processes accepts (unlike readiness, which must reach one new process). Refused, timed
  * out, or a 5xx is a failure.
  */
-import http from "node:http";
 import type { ListenAddress } from "../config/types.js";
 import type { Clock } from "../time/clock.js";
 import type { ProbeResult } from "./health-policy.js";
@@ -20,14 +19,14 @@ export function probeHealth(address: ListenAddress, path: string, timeoutMs: num
       request.destroy();
       resolve(result);
     };
-    const request = http.get(
-      { ...target, path, agent: false, headers: { host, "user-agent": "tsgi-health-probe", connection: "close" } },
-      (response) => {
+    // node:http loaded at the first probe, not with the run path: most sites have no `health:`.
+    const request = process
+      .getBuiltinModule("node:http")
+      .get({ ...target, path, agent: false, headers: { host, "user-agent": "tsgi-health-probe", connection: "close" } }, (response) => {
         const status = response.statusCode ?? 0;
         response.resume();
         finish(status < 500 ? { ok: true, status } : { ok: false, why: "status", status, message: `answered ${status}` });
-      },
-    );
+      });
     const timer = clock.setTimeout(() => finish({ ok: false, why: "timeout", message: `no answer within ${timeoutMs} ms` }), timeoutMs);
     request.on("error", (error: NodeJS.ErrnoException) =>
       finish(
