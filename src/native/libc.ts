@@ -46,6 +46,11 @@ export interface Libc {
   /** `send(fd, data, data.length, flags)`: bytes sent. */
   send(fd: number, data: Buffer, flags: number): LibcCall<number>;
   /**
+   * `malloc_trim(0)`: glibc gives the free pages inside its heaps back to the kernel (free
+   * returns only the top of a heap by itself). 1 when it released memory, 0 when none.
+   */
+  mallocTrim(): LibcCall<number>;
+  /**
    * `poll(fds, nfds, timeout)` on a thread of libuv's pool (koffi's `.async`): `fds` is raw
    * `struct pollfd[]`, filled in when `done` runs. The one blocking call here, never on the loop.
    */
@@ -100,6 +105,7 @@ function load(): LibcLoad {
     const fcntl = lib.func("int fcntl(int fd, int cmd, ...)");
     const send = lib.func("intptr_t send(int fd, const void *buf, size_t len, int flags)");
     const poll = lib.func("int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)");
+    const mallocTrim = lib.func("int malloc_trim(size_t pad)");
     const call = <T>(name: string, fn: KoffiFunction, args: unknown[], value: (result: number) => T): LibcCall<T> => {
       const result = Number(fn(...args));
       if (result < 0) return { ok: false, errno: koffi.errno(), call: name };
@@ -125,6 +131,7 @@ function load(): LibcLoad {
         getFlags: (fd) => call("fcntl", fcntl, [fd, F_GETFL], same),
         setFlags: (fd, flags) => call("fcntl", fcntl, [fd, F_SETFL, "int", flags], same),
         send: (fd, data, flags) => call("send", send, [fd, data, data.length, flags], same),
+        mallocTrim: () => call("malloc_trim", mallocTrim, [0], same),
         pollAsync: (fds, nfds, timeout, done) => {
           poll.async(fds, nfds, timeout, (_error: unknown, ready: unknown) => done(Number(ready)));
         },

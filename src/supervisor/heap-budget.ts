@@ -26,6 +26,7 @@
 import { constants, PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
 import { gcEntryKind, turbofanOff, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
+import { libc } from "../native/libc.js";
 import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
 
 /** Young generation's ceiling after start-up: two semi-spaces of 4 MiB. */
@@ -137,6 +138,11 @@ export function startHeapBudget(): HeapBudget {
       collect();
       v8.setFlagsFromString("--no-compact-on-every-full-gc");
     }
+    // What the collection freed outside V8's heap (buffers, the parser's and libuv's blocks) is
+    // back in malloc's free lists, and stays resident until malloc is asked to give it back
+    // (measured, 20 sites: RssAnon 16.8 -> 14.8 MiB). Where libc cannot be loaded, nothing.
+    const libcLoaded = libc();
+    if (libcLoaded.ok) libcLoaded.libc.mallocTrim();
     young.allow();
     return { beforeBytes, afterBytes: physicalBytes() };
   };

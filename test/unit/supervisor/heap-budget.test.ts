@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fs from "node:fs";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { v8Collector } from "../../../src/runtime/v8-controls.js";
 import { startHeapBudget } from "../../../src/supervisor/heap-budget.js";
 
 /** An object only a WeakRef holds, made in a job of its own (a WeakRef keeps its target for the job that made it). */
@@ -20,6 +22,29 @@ describe("heap budget", () => {
       const sizes = budget.trim();
       assert.equal(ref.deref(), undefined);
       assert.ok(sizes.beforeBytes > 0 && sizes.afterBytes > 0);
+    } finally {
+      budget.close();
+    }
+  });
+
+  it("trim gives the pages malloc holds free back to the kernel", async () => {
+    const rssAnonKiB = (): number => Number(/RssAnon:\s+(\d+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1] ?? NaN);
+    const budget = startHeapBudget();
+    try {
+      // 24 MiB of 64 KiB buffers (under glibc's mmap threshold: they come from malloc's heap),
+      // every eighth kept, so the heap cannot shrink from its top: ~21 MiB free inside it.
+      let all: Buffer[] = Array.from({ length: 384 }, () => Buffer.allocUnsafeSlow(64 * 1024).fill(1));
+      const kept = all.filter((_, i) => i % 8 === 7);
+      all = [];
+      await nextTurn();
+      // A full collection frees the buffers; their pages stay resident (measured: RssAnon does not move).
+      v8Collector()?.();
+      await nextTurn();
+      const before = rssAnonKiB();
+      budget.trim();
+      const after = rssAnonKiB();
+      assert.ok(before - after > 8 * 1024, `RssAnon ${before} -> ${after} KiB: at least 8 MiB given back`);
+      assert.equal(kept.length, 48);
     } finally {
       budget.close();
     }
