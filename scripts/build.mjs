@@ -82,6 +82,9 @@ await build({
   banner: { js: '"use strict"; const __tsgiModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   legalComments: "none",
   minifySyntax: true,
+  // V8 keeps the source of a script for lazy compilation: 1.26 -> 0.92 MB of it resident in every
+  // supervisor (measured, 20 sites: RSS -0.5 MiB). Names stay, so a stack trace still reads.
+  minifyWhitespace: true,
   logLevel: "warning",
 });
 // Before its build line: the hash is of what is loaded.
