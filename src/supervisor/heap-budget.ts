@@ -133,9 +133,18 @@ export function startHeapBudget(): HeapBudget {
   const trim = (): { beforeBytes: number; afterBytes: number } => {
     const beforeBytes = physicalBytes();
     if (collect !== undefined) {
-      // Compaction moves live objects off sparse pages so the pages can be released.
+      // Compaction moves live objects off sparse pages so the pages can be released. And the
+      // bytecode and baseline code of every function not running is dropped, as V8 does by
+      // itself only for functions left unused over five full collections (rare in a quiet
+      // supervisor): what start-up alone ran (the config's parsing and checks, each site's
+      // first spawn) is compiled again from source if it is ever called again, ~1–2 MiB less
+      // resident at 20 sites (measured).
       v8.setFlagsFromString("--compact-on-every-full-gc");
+      v8.setFlagsFromString("--stress-flush-code");
+      v8.setFlagsFromString("--flush-baseline-code");
       collect();
+      v8.setFlagsFromString("--no-flush-baseline-code");
+      v8.setFlagsFromString("--no-stress-flush-code");
       v8.setFlagsFromString("--no-compact-on-every-full-gc");
     }
     // What the collection freed outside V8's heap (buffers, the parser's and libuv's blocks) is

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fs from "node:fs";
+import v8 from "node:v8";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { v8Collector } from "../../../src/runtime/v8-controls.js";
 import { startHeapBudget } from "../../../src/supervisor/heap-budget.js";
@@ -45,6 +46,25 @@ describe("heap budget", () => {
       const after = rssAnonKiB();
       assert.ok(before - after > 8 * 1024, `RssAnon ${before} -> ${after} KiB: at least 8 MiB given back`);
       assert.equal(kept.length, 48);
+    } finally {
+      budget.close();
+    }
+  });
+
+  it("trim drops the bytecode of functions that are not running; they still run after it", () => {
+    // One big function, run once (as start-up runs the config's checks): ~0.5 MiB of bytecode.
+    const body = Array.from({ length: 20000 }, (_, i) => `x = (x * 31 + ${i}) % 1000003;`).join("\n");
+    const once = new Function(`let x = 1;\n${body}\nreturn x;`) as () => number;
+    const answer = once();
+    v8Collector()?.();
+    const before = v8.getHeapStatistics().used_heap_size;
+    // Starting the budget trims once (the one after start-up).
+    const budget = startHeapBudget();
+    try {
+      const after = v8.getHeapStatistics().used_heap_size;
+      // Measured: -0.45 MiB across the trim; +0.05 MiB when the trim only collects.
+      assert.ok(before - after > 256 * 1024, `heap used ${before} -> ${after} bytes: the bytecode is gone`);
+      assert.equal(once(), answer, "compiled again from source when called");
     } finally {
       budget.close();
     }
