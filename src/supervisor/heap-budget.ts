@@ -25,7 +25,7 @@
  */
 import { constants, PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
-import { gcEntryKind, turbofanOff, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
+import { gcEntryKind, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
 import { libc } from "../native/libc.js";
 import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
 

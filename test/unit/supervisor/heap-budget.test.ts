@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fs from "node:fs";
 import v8 from "node:v8";
+import vm from "node:vm";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { v8Collector } from "../../../src/runtime/v8-controls.js";
 import { startHeapBudget } from "../../../src/supervisor/heap-budget.js";
@@ -54,7 +55,7 @@ describe("heap budget", () => {
   it("trim drops the bytecode of functions that are not running; they still run after it", () => {
     // One big function, run once (as start-up runs the config's checks): ~0.5 MiB of bytecode.
     const body = Array.from({ length: 20000 }, (_, i) => `x = (x * 31 + ${i}) % 1000003;`).join("\n");
-    const once = new Function(`let x = 1;\n${body}\nreturn x;`) as () => number;
+    const once = vm.runInThisContext(`(function once() {\nlet x = 1;\n${body}\nreturn x;\n})`) as () => number;
     const answer = once();
     v8Collector()?.();
     const before = v8.getHeapStatistics().used_heap_size;
