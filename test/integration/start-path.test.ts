@@ -3,7 +3,8 @@
  * its first spawn, read from the module loader itself (an ESM loader hook and CommonJS's
  * `Module._load`, see `test/fixtures/start-path/`). A change that pulls another dependency into
  * the start path — chokidar without `--watch`, an exporter, the dashboard — fails here and has to
- * update the list on purpose.
+ * update the list on purpose. And the bundled build's way in: `run` from `entry.cjs`, without
+ * the ES module bundle (its loader's set-up was ~10 ms of a one-site start).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { waitFor } from "../../kit/wait-for.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -113,6 +114,48 @@ describe("start path", () => {
       for (const needed of ["execa", "winston", "yaml"])
         assert.ok(loaded.includes(needed), `the record saw ${needed}, which the run path needs`);
       assert.ok(!loaded.includes("chokidar"), "chokidar is loaded only when something is watched");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+
+  it("the bundled build starts from entry.cjs: before the first spawn no ES module of the project, no package", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-start-path-"));
+    dirs.push(dir);
+    const record = path.join(dir, "loaded.txt");
+    fs.writeFileSync(
+      path.join(dir, "sites.yaml"),
+      `version: 1\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"]\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", path.join(FIXTURES, "record-loads.mjs"), path.join(ROOT, "bin/tsgi-supervise.js"), "run", path.join(dir, "sites.yaml")],
+      { cwd: dir, env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" }, stdio: "ignore" },
+    );
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const lines = await waitFor(
+        "the supervisor spawned its first process",
+        () => {
+          const text = fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "";
+          const end = text.indexOf("SPAWN\n");
+          return end === -1 ? undefined : text.slice(0, end).split("\n").filter(Boolean);
+        },
+        { timeoutMs: 30_000 },
+      );
+      const files = [...new Set(lines.map((line) => (line.startsWith("file:") ? fileURLToPath(line) : line)))];
+      // run.cjs is compiled through the code cache (vm.Script), not by a loader: it is not in the record.
+      assert.deepEqual(
+        files.map((file) => path.relative(ROOT, file)),
+        ["bin/tsgi-supervise.js", "dist/bundle/entry.cjs"],
+        "what bin/ loads before the first spawn: run must start from entry.cjs, without main.js and its chunks",
+      );
+      // The one ES module URL is bin/ itself: --import (the recording) hands the entry to the ESM loader.
+      assert.deepEqual(
+        lines.filter((line) => line.startsWith("file:")),
+        [pathToFileURL(path.join(ROOT, "bin/tsgi-supervise.js")).href],
+      );
     } finally {
       child.kill("SIGTERM");
       await exited;
