@@ -73,6 +73,8 @@ export const EAGAIN = 11;
 const F_GETFL = 3;
 const F_SETFL = 4;
 export const ECHILD = 10;
+/** The call does not exist in this libc. */
+export const ENOSYS = 38;
 
 let loaded: LibcLoad | undefined;
 
@@ -105,7 +107,13 @@ function load(): LibcLoad {
     const fcntl = lib.func("int fcntl(int fd, int cmd, ...)");
     const send = lib.func("intptr_t send(int fd, const void *buf, size_t len, int flags)");
     const poll = lib.func("int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)");
-    const mallocTrim = lib.func("int malloc_trim(size_t pad)");
+    // glibc's own: a libc without it still gives every other call here.
+    let mallocTrim: KoffiFunction | undefined;
+    try {
+      mallocTrim = lib.func("int malloc_trim(size_t pad)");
+    } catch {
+      mallocTrim = undefined;
+    }
     const call = <T>(name: string, fn: KoffiFunction, args: unknown[], value: (result: number) => T): LibcCall<T> => {
       const result = Number(fn(...args));
       if (result < 0) return { ok: false, errno: koffi.errno(), call: name };
@@ -131,7 +139,8 @@ function load(): LibcLoad {
         getFlags: (fd) => call("fcntl", fcntl, [fd, F_GETFL], same),
         setFlags: (fd, flags) => call("fcntl", fcntl, [fd, F_SETFL, "int", flags], same),
         send: (fd, data, flags) => call("send", send, [fd, data, data.length, flags], same),
-        mallocTrim: () => call("malloc_trim", mallocTrim, [0], same),
+        mallocTrim: () =>
+          mallocTrim === undefined ? { ok: false, errno: ENOSYS, call: "malloc_trim" } : call("malloc_trim", mallocTrim, [0], same),
         pollAsync: (fds, nfds, timeout, done) => {
           poll.async(fds, nfds, timeout, (_error: unknown, ready: unknown) => done(Number(ready)));
         },
