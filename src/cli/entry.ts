@@ -5,7 +5,7 @@
  * - The control commands (`status`, `reload NAME`, …: `control-main.ts`), one request each.
  * - `run`: the supervisor's run path is one CommonJS file loaded through V8's code cache
  *   (`run.cjs`, `code-cache.ts`); reached from here, the supervisor starts without Node's ES
- *   module loader at all (measured: its set-up and the ESM entry were ~10 ms of a one-site
+ *   module loader at all (measured: its set-up and the ESM entry were ~10–15 ms of a one-site
  *   start-up before the first spawn).
  *
  * Any other command answers `undefined`, and `bin/` imports the ESM bundle (`main.ts`), as it
