@@ -10,18 +10,13 @@
  * call — unless `release()` says a stream kept it.
  */
 
+import { countLines } from "../process/line-reader.js";
+
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 /** Scratch buffers up to this size are kept for the next chunk; larger ones (huge lines) are not. */
 const KEEP_SCRATCH_BYTES = 512 * 1024;
-
-/** Newlines in `bytes`. */
-export function countLines(bytes: Buffer): number {
-  let count = 0;
-  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) count += 1;
-  return count;
-}
 
 export class LineFramer {
   #scratch: Buffer = EMPTY;

@@ -24,6 +24,13 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const NEWLINE_BYTES = Buffer.of(NEWLINE);
 
+/** Newlines in `bytes`. */
+export function countLines(bytes: Buffer): number {
+  let count = 0;
+  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) count += 1;
+  return count;
+}
+
 /**
  * Complete lines as bytes: `parts` read one after the other (a line may span two: the end of one
  * pipe read and the start of the next), each line ending with "\n" (a "\r\n" kept as it was
@@ -67,9 +74,7 @@ export class OutputLines {
   get count(): number {
     if (this.#count === undefined) {
       let count = 0;
-      for (const part of this.parts) {
-        for (let at = part.indexOf(NEWLINE); at !== -1; at = part.indexOf(NEWLINE, at + 1)) count += 1;
-      }
+      for (const part of this.parts) count += countLines(part);
       this.#count = count;
     }
     return this.#count;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { countLines, frameLines, LineFramer } from "../../../src/logging/frame-lines.js";
+import { frameLines, LineFramer } from "../../../src/logging/frame-lines.js";
+import { countLines } from "../../../src/process/line-reader.js";
 import { ConsoleOutput, jsonPlain } from "../../../src/logging/console-output.js";
 import { OutputLines } from "../../../src/process/line-reader.js";
 
