@@ -7,13 +7,16 @@
  * built-in modules without the ESM facades (importing `node:fs` from ESM touches every export,
  * which loads the streams). Any other command answers `undefined`, and `bin/` runs `main.ts`.
  */
-import { parseCommandLine } from "./args.js";
+import { parseCommandLine, type Command } from "./args.js";
 import { controlCommand } from "./control-commands.js";
 
 export function controlMain(argv: readonly string[]): Promise<number> | undefined {
   const parsed = parseCommandLine(argv);
-  if (!parsed.ok) return undefined;
-  const command = parsed.command;
+  return parsed.ok ? controlOf(parsed.command) : undefined;
+}
+
+/** A command already parsed (`entry.ts` parses once for both kinds): run it if it is a control command. */
+export function controlOf(command: Command): Promise<number> | undefined {
   switch (command.name) {
     case "status":
     case "action":

@@ -16,17 +16,18 @@ import path from "node:path";
 import { holdDuringStartUp } from "../runtime/v8-controls.js";
 import { parseCommandLine } from "./args.js";
 import { requireCaching } from "./code-cache.js";
-import { controlMain } from "./control-main.js";
+import { controlOf } from "./control-main.js";
 import type * as Run from "./run.js";
 
 /** The run path's file beside this bundle (`scripts/build.mjs` makes both). */
 export const RUN_BUNDLE = "run.cjs";
 
 export function entryMain(argv: readonly string[], bundleDir: string): Promise<number> | undefined {
-  const control = controlMain(argv);
-  if (control !== undefined) return control;
   const parsed = parseCommandLine(argv);
-  if (!parsed.ok || parsed.command.name !== "run") return undefined;
+  if (!parsed.ok) return undefined;
+  const control = controlOf(parsed.command);
+  if (control !== undefined) return control;
+  if (parsed.command.name !== "run") return undefined;
   const file = path.join(bundleDir, RUN_BUNDLE);
   if (!fs.existsSync(file)) return undefined;
   // Before the run path loads: loading it alone would grow V8's young generation for good.
