@@ -26,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "run":
       // Before the run path loads: loading it alone would grow V8's young generation for good.
-      (await import("../supervisor/heap-budget.js")).holdDuringStartUp();
+      (await import("../runtime/v8-controls.js")).holdDuringStartUp();
       return (await import("./run.js")).runCommand(command, process.stderr);
     case "check":
       return (await import("./check.js")).checkCommand(command.file, process.stdout, process.stderr);

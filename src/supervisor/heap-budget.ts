@@ -34,9 +34,6 @@ export const YOUNG_CAP_BYTES = 8 * 2 ** 20;
 /** How often the heap and the event loop's utilisation are sampled. */
 export const SAMPLE_MS = 3000;
 
-/** Before the run path loads (`runtime/v8-controls.ts`); `startHeapBudget` lets go. */
-export { holdDuringStartUp } from "../runtime/v8-controls.js";
-
 export interface HeapBudget {
   /** A compacting collection now; the committed size before and after, in bytes. */
   trim(): { readonly beforeBytes: number; readonly afterBytes: number };

@@ -16,9 +16,9 @@ const RUN_CJS = path.join(ROOT, "dist/bundle/run.cjs");
 it("a fresh process loads the bundled run path through the build's code cache", () => {
   assert.ok(fs.existsSync(RUN_CJS), "dist/bundle/run.cjs (npm run build)");
   const loader = pathToFileURL(path.join(ROOT, "dist/cli/code-cache.js")).href;
-  const budget = pathToFileURL(path.join(ROOT, "dist/supervisor/heap-budget.js")).href;
-  // As `run` does (cli/main.ts): V8 takes a cache only under the flags it was made with.
-  const script = `(await import(${JSON.stringify(budget)})).holdDuringStartUp();
+  const controls = pathToFileURL(path.join(ROOT, "dist/runtime/v8-controls.js")).href;
+  // As `run` does (cli/entry.ts): V8 takes a cache only under the flags it was made with.
+  const script = `(await import(${JSON.stringify(controls)})).holdDuringStartUp();
 const { requireWithCodeCache } = await import(${JSON.stringify(loader)});
 const loaded = requireWithCodeCache(${JSON.stringify(RUN_CJS)});
 console.log(JSON.stringify({ cache: loaded.cache, exports: Object.keys(loaded.exports) }));`;
