@@ -82,7 +82,11 @@ describe("start path", () => {
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("loads only the pinned packages before the first site process is spawned", async () => {
+  /**
+   * What the module loader recorded before the supervisor's first spawn, started as `entry` (the
+   * script and its arguments before the config file) on a one-site config, then stopped.
+   */
+  async function loadedBeforeFirstSpawn(entry: readonly string[]): Promise<string[]> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-start-path-"));
     dirs.push(dir);
     const record = path.join(dir, "loaded.txt");
@@ -90,52 +94,14 @@ describe("start path", () => {
       path.join(dir, "sites.yaml"),
       `version: 1\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"]\n`,
     );
-    const child = spawn(
-      process.execPath,
-      ["--import", path.join(FIXTURES, "record-loads.mjs"), path.join(FIXTURES, "run-unbundled.mjs"), path.join(dir, "sites.yaml")],
-      { cwd: dir, env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" }, stdio: "ignore" },
-    );
+    const child = spawn(process.execPath, ["--import", path.join(FIXTURES, "record-loads.mjs"), ...entry, path.join(dir, "sites.yaml")], {
+      cwd: dir,
+      env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" },
+      stdio: "ignore",
+    });
     const exited = new Promise((resolve) => child.once("exit", resolve));
     try {
-      const lines = await waitFor(
-        "the supervisor spawned its first site process",
-        () => {
-          const text = fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "";
-          const end = text.indexOf("SPAWN\n");
-          return end === -1 ? undefined : text.slice(0, end).split("\n");
-        },
-        { timeoutMs: 30_000 },
-      );
-      const loaded = [...new Set(lines.map(packageOf).filter((name): name is string => name !== undefined))].sort();
-      // Only additions fail: a package some dependency loads lazily may come just after the spawn.
-      // koffi's prebuilt binary comes in a package named for the platform (`@koromix/koffi-linux-x64`).
-      const extra = loaded.filter((name) => !START_PATH_PACKAGES.includes(name) && !name.startsWith("@koromix/koffi-"));
-      assert.deepEqual(extra, [], "new packages on the start path: add them to START_PATH_PACKAGES only if start-up needs them");
-      for (const needed of ["execa", "winston", "yaml"])
-        assert.ok(loaded.includes(needed), `the record saw ${needed}, which the run path needs`);
-      assert.ok(!loaded.includes("chokidar"), "chokidar is loaded only when something is watched");
-    } finally {
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-
-  it("the bundled build starts from entry.cjs: before the first spawn no ES module of the project, no package", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-start-path-"));
-    dirs.push(dir);
-    const record = path.join(dir, "loaded.txt");
-    fs.writeFileSync(
-      path.join(dir, "sites.yaml"),
-      `version: 1\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"]\n`,
-    );
-    const child = spawn(
-      process.execPath,
-      ["--import", path.join(FIXTURES, "record-loads.mjs"), path.join(ROOT, "bin/tsgi-supervise.js"), "run", path.join(dir, "sites.yaml")],
-      { cwd: dir, env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" }, stdio: "ignore" },
-    );
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    try {
-      const lines = await waitFor(
+      return await waitFor(
         "the supervisor spawned its first process",
         () => {
           const text = fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "";
@@ -144,21 +110,37 @@ describe("start path", () => {
         },
         { timeoutMs: 30_000 },
       );
-      const files = [...new Set(lines.map((line) => (line.startsWith("file:") ? fileURLToPath(line) : line)))];
-      // run.cjs is compiled through the code cache (vm.Script), not by a loader: it is not in the record.
-      assert.deepEqual(
-        files.map((file) => path.relative(ROOT, file)),
-        ["bin/tsgi-supervise.js", "dist/bundle/entry.cjs"],
-        "what bin/ loads before the first spawn: run must start from entry.cjs, without main.js and its chunks",
-      );
-      // The one ES module URL is bin/ itself: --import (the recording) hands the entry to the ESM loader.
-      assert.deepEqual(
-        lines.filter((line) => line.startsWith("file:")),
-        [pathToFileURL(path.join(ROOT, "bin/tsgi-supervise.js")).href],
-      );
     } finally {
       child.kill("SIGTERM");
       await exited;
     }
+  }
+
+  it("loads only the pinned packages before the first site process is spawned", async () => {
+    const lines = await loadedBeforeFirstSpawn([path.join(FIXTURES, "run-unbundled.mjs")]);
+    const loaded = [...new Set(lines.map(packageOf).filter((name): name is string => name !== undefined))].sort();
+    // Only additions fail: a package some dependency loads lazily may come just after the spawn.
+    // koffi's prebuilt binary comes in a package named for the platform (`@koromix/koffi-linux-x64`).
+    const extra = loaded.filter((name) => !START_PATH_PACKAGES.includes(name) && !name.startsWith("@koromix/koffi-"));
+    assert.deepEqual(extra, [], "new packages on the start path: add them to START_PATH_PACKAGES only if start-up needs them");
+    for (const needed of ["execa", "winston", "yaml"])
+      assert.ok(loaded.includes(needed), `the record saw ${needed}, which the run path needs`);
+    assert.ok(!loaded.includes("chokidar"), "chokidar is loaded only when something is watched");
+  });
+
+  it("the bundled build starts from entry.cjs: before the first spawn no ES module of the project, no package", async () => {
+    const lines = await loadedBeforeFirstSpawn([path.join(ROOT, "bin/tsgi-supervise.js"), "run"]);
+    const files = [...new Set(lines.map((line) => (line.startsWith("file:") ? fileURLToPath(line) : line)))];
+    // run.cjs is compiled through the code cache (vm.Script), not by a loader: it is not in the record.
+    assert.deepEqual(
+      files.map((file) => path.relative(ROOT, file)),
+      ["bin/tsgi-supervise.js", "dist/bundle/entry.cjs"],
+      "what bin/ loads before the first spawn: run must start from entry.cjs, without main.js and its chunks",
+    );
+    // The one ES module URL is bin/ itself: --import (the recording) hands the entry to the ESM loader.
+    assert.deepEqual(
+      lines.filter((line) => line.startsWith("file:")),
+      [pathToFileURL(path.join(ROOT, "bin/tsgi-supervise.js")).href],
+    );
   });
 });
