@@ -7,7 +7,8 @@
  *   (uvicorn's own `--fd 3` wraps the fd as AF_UNIX whatever it is: on Linux a TCP socket is
  *   still served, since accept() works on the fd, but the client address in the ASGI scope is
  *   lost — so tsgi hands uvicorn a correctly typed socket instead.) WebSockets use wsproto when
- *   installed: uvicorn's wsproto protocol closes them with 1012 on shutdown.
+ *   installed: uvicorn's wsproto protocol closes them with 1012 on shutdown. On the stop signal a
+ *   connection accepted just before it keeps its request (`python-uvicorn-settle.ts`).
  * - hypercorn: `bind = ["fd://3"]`, hypercorn's own way (it detects the family).
  * - daphne: Twisted's `systemd:domain=INET|INET6|UNIX:index=0` endpoint (daphne's `--fd 3` makes
  *   an `fd:` endpoint string that Debian's Twisted has no parser for); on the stop signal the boot stops listening, closes WebSockets with
@@ -20,6 +21,7 @@
  */
 import { PY_MIDDLEWARE } from "./python-middleware.js";
 import { PYTHON_NOTIFY } from "./python-notify.js";
+import { PY_UVICORN_SETTLE } from "./python-uvicorn-settle.js";
 
 export const ASGI_BOOT = `
 import json, os, signal, socket, stat, sys
@@ -29,6 +31,7 @@ def _give_up(message):
     sys.stderr.write("tsgi: %s\\n" % message)
     sys.exit(3)
 ${PY_MIDDLEWARE}
+${PY_UVICORN_SETTLE}
 _SERVER, _TARGET = sys.argv[1], sys.argv[2]
 _STOP_SECONDS = float(os.environ.get("TSGI_STOP_SECONDS", "10"))
 sys.path.insert(0, os.getcwd())
@@ -54,6 +57,7 @@ def _uvicorn():
         ws = "wsproto"
     except ImportError:
         ws = "auto"
+    _tsgi_settle_uvicorn()
     config = uvicorn.Config(_app, lifespan="off", ws=ws, log_level="info", access_log=False)
     uvicorn.Server(config).run(sockets=[_sock])
 def _hypercorn():

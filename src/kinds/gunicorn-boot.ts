@@ -17,10 +17,14 @@
  *
  * When the supervisor dies, gunicorn goes too: the master watches its parent pid (a thread),
  * and each worker asks for PR_SET_PDEATHSIG from the master through ctypes.
+ *
+ * Under uvicorn's worker class (`asgiServer: gunicorn`) each worker's shutdown keeps a request
+ * on a connection accepted just before the stop signal (`python-uvicorn-settle.ts`).
  */
 import type { ResolvedSite, SiteKind } from "../config/types.js";
 import { PY_MIDDLEWARE } from "./python-middleware.js";
 import { PYTHON_NOTIFY } from "./python-notify.js";
+import { PY_UVICORN_SETTLE } from "./python-uvicorn-settle.js";
 
 export const GUNICORN_BOOT = `
 import json, os, signal, stat, sys, threading, time
@@ -50,8 +54,11 @@ def _end_with_parent():
         return
     if os.getppid() != parent:
         os.kill(os.getpid(), signal.SIGTERM)
+${PY_UVICORN_SETTLE}
 def _ready(worker, user_hook):
     _end_with_parent()
+    if type(worker).__module__.startswith("uvicorn."):
+        _tsgi_settle_uvicorn()
     try:
         user_hook(worker)
         _warm_up()
