@@ -12,7 +12,8 @@
  * - hypercorn: `bind = ["fd://3"]`, hypercorn's own way (it detects the family).
  * - daphne: Twisted's `systemd:domain=INET|INET6|UNIX:index=0` endpoint (daphne's `--fd 3` makes
  *   an `fd:` endpoint string that Debian's Twisted has no parser for); on the stop signal the boot stops listening, closes WebSockets with
- *   1012 and waits for the open requests before stopping the reactor (daphne alone stops at once).
+ *   1012 and waits for the open requests — and up to 1 s for the request of a connection that has
+ *   sent none yet — before stopping the reactor (daphne alone stops at once).
  * - gunicorn: not here — the gunicorn boot with `-k uvicorn.workers.UvicornWorker`.
  *
  * Readiness is an HTTP probe of the new generation (Django implements no ASGI lifespan, so
@@ -79,16 +80,57 @@ def _daphne():
     # tsgi binds without listening (the first process's listen() starts the queue); Twisted
     # adopts a socket as it is, and accept() on a bound-only socket fails with EINVAL.
     _sock.listen(socket.SOMAXCONN)
+    # Connections (Twisted channels) are tracked from the start: daphne's own table has only
+    # requests, so one accepted just before the stop signal, its request still on its way,
+    # would be cut at the reactor's stop (ECONNRESET) instead of answered.
+    import weakref
+    from daphne.http_protocol import HTTPFactory
+    channels = weakref.WeakSet()
+    build = HTTPFactory.buildProtocol
+    def build_tracked(factory, addr):
+        channel = build(factory, addr)
+        if channel is not None:
+            channels.add(channel)
+        return channel
+    HTTPFactory.buildProtocol = build_tracked
     server = Server(application=_app, endpoints=["systemd:domain=%s:index=0" % domain], signal_handlers=False)
+    connected = server.protocol_connected
+    def protocol_connected(protocol):
+        channel = getattr(protocol, "channel", None)
+        if channel is not None:
+            channel._tsgi_asked = True
+        connected(protocol)
+    server.protocol_connected = protocol_connected
+    # server.listeners holds the endpoints' Deferreds, not the ports: each port is caught as
+    # daphne's listen_success is handed it.
+    ports = []
+    listened = server.listen_success
+    def listen_success(port):
+        ports.append(port)
+        return listened(port)
+    server.listen_success = listen_success
+    grace = min(1.0, _STOP_SECONDS)
+    def fresh(channel):
+        # Twisted wraps each HTTPChannel in a protocol proxy; the request knows the inner one.
+        inner = getattr(channel, "_channel", channel)
+        connected = getattr(getattr(inner, "transport", None), "connected", False)
+        return connected and not getattr(inner, "_tsgi_asked", False)
     def drain():
-        for listener in server.listeners:
-            listener.stopListening()
+        for port in ports:
+            port.stopListening()
         for protocol in list(server.connections):
-            if hasattr(protocol, "sendClose"):
-                protocol.sendClose(code=1012)
+            # autobahn's sendClose refuses 1012 (it takes 1000 and 3000-4999 from applications);
+            # its close frame call is the one daphne itself uses for 1011.
+            if hasattr(protocol, "sendCloseFrame"):
+                try:
+                    protocol.sendCloseFrame(code=1012)
+                except Exception as error:
+                    sys.stderr.write("tsgi: closing a WebSocket: %s\\n" % error)
         def check(left):
+            # A connection with no request yet gets up to \`grace\` to send it.
+            waiting = _STOP_SECONDS - left < grace and any(fresh(c) for c in channels)
             # daphne keeps a closed connection in the table (marked disconnected) for a while.
-            if all(d.get("disconnected") for d in server.connections.values()) or left <= 0:
+            if (not waiting and all(d.get("disconnected") for d in server.connections.values())) or left <= 0:
                 reactor.stop()
             else:
                 reactor.callLater(0.05, check, left - 0.05)

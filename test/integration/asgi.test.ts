@@ -186,8 +186,8 @@ ${sites
     }
   });
 
-  it("reload under load → 0 failed, under uvicorn and hypercorn", async () => {
-    for (const name of ["shop", "shop-h"]) {
+  it("reload under load → 0 failed, under uvicorn, hypercorn and daphne, each old process stopping by itself", async () => {
+    for (const name of ["shop", "shop-h", "blog-d"]) {
       const port = ports[name] ?? 0;
       const before = await supervisor.site(name);
       const load = loadLoop(port, { rate: 40, maxMs: 30_000, path: "/async" });
@@ -202,11 +202,12 @@ ${sites
         false,
         `${name}: new processes serve`,
       );
+      assertStoppedByThemselves(supervisor, name, before.pids);
     }
   });
 
-  it("a connection the old generation accepted before its stop signal gets its request answered (uvicorn, gunicorn+uvicorn)", async () => {
-    for (const name of ["shop", "blog-g"]) {
+  it("a connection the old generation accepted before its stop signal gets its request answered (every ASGI server)", async () => {
+    for (const name of ["shop", "blog-g", "blog-d", "shop-h"]) {
       const port = ports[name] ?? 0;
       const old = await supervisor.site(name);
       const family = old.pids.flatMap(withDescendants);
@@ -239,9 +240,21 @@ ${sites
         const done = await reload;
         assert.equal(done.code, 0, done.stdout + done.stderr);
       }
+      assertStoppedByThemselves(supervisor, name, old.pids);
     }
   });
 });
+
+/** Each of `pids` stopped within stopTimeout after its stop signal, not killed at its end. */
+function assertStoppedByThemselves(supervisor: SupervisorUnderTest, name: string, pids: readonly number[]): void {
+  const stops = supervisor.events.filter((e) => e.site === name && e.event === "process-stopped" && pids.includes(Number(e.pid)));
+  assert.equal(stops.length, pids.length, `${name}: every old process reported stopped`);
+  assert.deepEqual(
+    stops.filter((e) => e.killed === true).map((e) => e.message),
+    [],
+    `${name}: the old generation drained and exited within stopTimeout`,
+  );
+}
 
 /** The inode of 127.0.0.1:PORT's socket listening (peer port 0) or connected to 127.0.0.1:PEER. */
 function inodeOf(port: number, peer: number): string {
@@ -403,32 +416,46 @@ async def application(scope, receive, send):
 `;
 
 describe("asgi: stop and preflight", () => {
-  it("a stop closes open WebSockets with 1012 (service restart)", async () => {
-    const port = await freePort();
+  it("a stop closes open WebSockets with 1012 (service restart), under uvicorn and daphne", async () => {
+    const servers = ["uvicorn", "daphne"];
+    const wsPorts = await Promise.all(servers.map(() => freePort()));
     const dir = scratch();
     fs.writeFileSync(path.join(dir, "wsapp.py"), WS_APP);
     const supervisor = start(`version: 1
 supervisor: {logs: false}
 sites:
-  ws:
+${servers
+  .map(
+    (server, i) => `  ws-${server}:
     asgi: wsapp:application
+    asgiServer: ${server}
     python: ${JSON.stringify(python)}
     cwd: ${JSON.stringify(dir)}
-    listen: 127.0.0.1:${port}
+    listen: 127.0.0.1:${wsPorts[i]}
     stopTimeout: 5s
-`);
-    await supervisor.waitRunning(["ws"], 60_000);
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
-    const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      socket.once("open", () => resolve());
-      socket.once("error", reject);
-    });
-    socket.send("ping");
-    await new Promise<void>((resolve) => socket.once("message", () => resolve()));
-    const stopped = await supervisor.cli(["stop", "ws"]);
-    assert.equal(stopped.code, 0, stopped.stderr);
-    assert.equal(await closed, 1012);
+`,
+  )
+  .join("")}`);
+    await supervisor.waitRunning(
+      servers.map((server) => `ws-${server}`),
+      60_000,
+    );
+    for (const [i, server] of servers.entries()) {
+      const name = `ws-${server}`;
+      const pids = (await supervisor.site(name)).pids;
+      const socket = new WebSocket(`ws://127.0.0.1:${wsPorts[i]}/`);
+      const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        socket.once("open", () => resolve());
+        socket.once("error", reject);
+      });
+      socket.send("ping");
+      await new Promise<void>((resolve) => socket.once("message", () => resolve()));
+      const stopped = await supervisor.cli(["stop", name]);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.equal(await closed, 1012, name);
+      assertStoppedByThemselves(supervisor, name, pids);
+    }
   });
 
   it("a wrapper that raises fails the first start with one sentence naming it, no crash loop", async () => {
