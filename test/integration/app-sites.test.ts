@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { requestAfterStopBegan } from "../../kit/early-connection.js";
 import { freePort } from "../../kit/free-port.js";
 import { get } from "../../kit/http.js";
 import { loadLoop } from "../../kit/load.js";
@@ -70,5 +71,30 @@ sites:
     assert.equal(report.failed, 0, `failed: ${report.errors.slice(0, 3).join("; ")}`);
     assert.notDeepEqual((await supervisor.site("web")).pids, site?.pids);
     assert.equal(await supervisor.stop(), 0);
+  });
+
+  it("a connection the old worker accepted before its stop signal gets its request answered, and the worker exits by itself", async () => {
+    const port = await freePort();
+    const dir = tempDir("tsgi-app-early-");
+    fs.writeFileSync(path.join(dir, "app.mjs"), "export default () => new Response(JSON.stringify({ pid: process.pid }));\n");
+    const supervisor = SupervisorUnderTest.start(
+      `version: 1
+sites:
+  web:
+    app: ./app.mjs
+    cwd: ${JSON.stringify(dir)}
+    listen: 127.0.0.1:${port}
+    stopTimeout: 5s
+`,
+      { dir },
+    );
+    running.push(supervisor);
+    await supervisor.waitRunning(["web"]);
+    const { answer, acceptedBy, reload } = await requestAfterStopBegan(supervisor, "web", port, "/");
+    assert.equal(reload.code, 0, reload.stderr);
+    assert.match(answer, /^HTTP\/1\.1 200/, answer.slice(0, 200) || "(closed without an answer)");
+    assert.equal(Number(/"pid":(\d+)/.exec(answer)?.[1]), acceptedBy);
+    const stopped = supervisor.events.find((e) => e.event === "process-stopped" && e.pid === acceptedBy);
+    assert.equal(stopped?.killed, false, String(stopped?.message));
   });
 });

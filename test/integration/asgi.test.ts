@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
+import { requestAfterStopBegan } from "../../kit/early-connection.js";
 import { freePort } from "../../kit/free-port.js";
 import { get, getJson } from "../../kit/http.js";
 import { loadLoop } from "../../kit/load.js";
@@ -208,38 +208,11 @@ ${sites
 
   it("a connection the old generation accepted before its stop signal gets its request answered (every ASGI server)", async () => {
     for (const name of ["shop", "blog-g", "blog-d", "shop-h"]) {
-      const port = ports[name] ?? 0;
       const old = await supervisor.site(name);
-      const family = old.pids.flatMap(withDescendants);
-      const listener = inodeOf(port, 0);
-      // Connected, the request not sent yet.
-      const socket = net.connect(port, "127.0.0.1");
-      const closed = new Promise<string>((resolve) => socket.on("close", () => resolve(answer)));
-      let answer = "";
-      socket.setEncoding("latin1").on("data", (chunk: string) => (answer += chunk));
-      socket.on("error", (error) => (answer += `[${error.message}]`));
-      await new Promise((resolve) => socket.once("connect", resolve));
-      // The old process that accepted it (a gunicorn worker, under gunicorn).
-      const server = await waitFor(`${name}: an old process accepts the connection`, () => {
-        const accepted = inodeOf(port, socket.localPort ?? 0);
-        return family.find((pid) => holds(pid, accepted));
-      });
-      assert.ok(holds(server, listener), `${name}: ${server} holds the listening socket`);
-      const reload = supervisor.cli(["reload", name]);
-      try {
-        // That process closed its listening socket: its shutdown has begun. Only now does the
-        // request go out.
-        await waitFor(`${name}: ${server} stops listening`, () => !holds(server, listener), { timeoutMs: 20_000, intervalMs: 5 });
-        socket.write(`GET /async HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-        const text = await closed;
-        assert.match(text, /^HTTP\/1\.1 200/, `${name}: ${text.slice(0, 200) || "(closed without an answer)"}`);
-        const pid = Number(/"pid": ?(\d+)/.exec(text)?.[1]);
-        assert.equal(pid, server, `${name}: answered by the process that accepted it`);
-      } finally {
-        socket.destroy();
-        const done = await reload;
-        assert.equal(done.code, 0, done.stdout + done.stderr);
-      }
+      const { answer, acceptedBy, reload } = await requestAfterStopBegan(supervisor, name, ports[name] ?? 0, "/async");
+      assert.equal(reload.code, 0, reload.stdout + reload.stderr);
+      assert.match(answer, /^HTTP\/1\.1 200/, `${name}: ${answer.slice(0, 200) || "(closed without an answer)"}`);
+      assert.equal(Number(/"pid": ?(\d+)/.exec(answer)?.[1]), acceptedBy, `${name}: answered by the process that accepted it`);
       assertStoppedByThemselves(supervisor, name, old.pids);
     }
   });
@@ -254,44 +227,6 @@ function assertStoppedByThemselves(supervisor: SupervisorUnderTest, name: string
     [],
     `${name}: the old generation drained and exited within stopTimeout`,
   );
-}
-
-/** The inode of 127.0.0.1:PORT's socket listening (peer port 0) or connected to 127.0.0.1:PEER. */
-function inodeOf(port: number, peer: number): string {
-  const hex = (n: number): string => `0100007F:${n.toString(16).toUpperCase().padStart(4, "0")}`;
-  for (const line of fs.readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[1] === hex(port) && fields[2] === (peer === 0 ? "00000000:0000" : hex(peer))) return fields[9] ?? "";
-  }
-  throw new Error(`no socket 127.0.0.1:${port} ↔ ${peer} in /proc/net/tcp`);
-}
-
-function withDescendants(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    children = fs
-      .readdirSync(`/proc/${pid}/task`)
-      .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim().split(/\s+/))
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // gone
-  }
-  return [pid, ...children.flatMap(withDescendants)];
-}
-
-function holds(pid: number, inode: string): boolean {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
 }
 
 describe("middleware and before", () => {
