@@ -35,7 +35,7 @@ class Window {
   push(batch: Batch): void {
     this.#batches.push(batch);
     this.#lines += batch.chunk.count;
-    this.#bytes += batch.chunk.bytes.length;
+    this.#bytes += batch.chunk.byteLength;
     for (;;) {
       const first = this.#batches[0];
       if (first === undefined || first === batch) break;
@@ -43,7 +43,7 @@ class Window {
       if (!enoughWithout && this.#bytes <= RECENT_BYTES) break;
       this.#batches.shift();
       this.#lines -= first.chunk.count;
-      this.#bytes -= first.chunk.bytes.length;
+      this.#bytes -= first.chunk.byteLength;
     }
   }
   last(n: number): RecentLine[] {
