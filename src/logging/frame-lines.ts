@@ -10,8 +10,6 @@
  * call — unless `release()` says a stream kept it.
  */
 
-import { countLines } from "../process/line-reader.js";
-
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
@@ -71,11 +69,4 @@ export class LineFramer {
     if (buffer.length <= KEEP_SCRATCH_BYTES) this.#scratch = buffer;
     return buffer;
   }
-}
-
-/** `LineFramer.frame` into a buffer of its own. */
-export function frameLines(parts: readonly Buffer[], prefix: Buffer, suffix: Buffer = EMPTY): Buffer {
-  let count = 0;
-  for (const part of parts) count += countLines(part);
-  return Buffer.from(new LineFramer().frame(parts, prefix, suffix, count));
 }

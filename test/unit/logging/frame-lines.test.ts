@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { frameLines, LineFramer } from "../../../src/logging/frame-lines.js";
-import { countLines } from "../../../src/process/line-reader.js";
 import { ConsoleOutput, jsonPlain } from "../../../src/logging/console-output.js";
-import { OutputLines } from "../../../src/process/line-reader.js";
+import { LineFramer } from "../../../src/logging/frame-lines.js";
+import { countLines, OutputLines } from "../../../src/process/line-reader.js";
 
 const b = (text: string): Buffer => Buffer.from(text);
+
+/** `LineFramer.frame` into a buffer of its own. */
+function frameLines(parts: readonly Buffer[], prefix: Buffer, suffix: Buffer = Buffer.alloc(0)): Buffer {
+  let count = 0;
+  for (const part of parts) count += countLines(part);
+  return Buffer.from(new LineFramer().frame(parts, prefix, suffix, count));
+}
 
 describe("frame lines", () => {
   it("puts the prefix and suffix around every line, a \\r\\n end becoming \\n", () => {
