@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import os from "node:os";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const bin = (pkg, file) => path.join(root, "node_modules", pkg, file);
@@ -96,11 +96,9 @@ const runSource = fs.readFileSync(runCjs, "latin1");
 if (/\bimport\(/.test(runSource))
   throw new Error("build: run.cjs has an import(): bundle that package, or leave it external only if it is CommonJS");
 // Wrapped as Node wraps a CommonJS file, so that the loader compiles the file's text as it is.
-fs.writeFileSync(
-  runCjs,
-  `// tsgi-build ${createHash("sha256").update(runSource).digest("hex").slice(0, 32)}\n` +
-    `(function (exports, require, module, __filename, __dirname) {${runSource}\n})`,
-);
+// The build line and the wrapper are the loader's own (dist/cli/code-cache.js, compiled above).
+const { BUILD_LINE, wrapModule } = await import(pathToFileURL(path.join(root, "dist", "cli", "code-cache.js")).href);
+fs.writeFileSync(runCjs, `${BUILD_LINE}${createHash("sha256").update(runSource).digest("hex").slice(0, 32)}\n${wrapModule(runSource)}`);
 
 // The worker, bundled into one file of its own in place (scripts/bundle-worker.ts says why).
 execFileSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "bundle-worker.ts")], { cwd: root, stdio: "inherit" });
