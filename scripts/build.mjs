@@ -109,8 +109,9 @@ await warmCodeCache();
 
 /**
  * One real start of a one-site supervisor, so the build ships the run path's code cache
- * (`run.cjs.cache`, made by the start itself): the first start after a build is as quick as
- * the next. Without it (this fails, another Node) the first start makes the cache instead.
+ * (`run.cjs.cache`, made by the start itself once its site has started, with all that start-up
+ * compiled): the first start after a build is as quick as the next. Without it (this fails,
+ * another Node) the first start makes the cache instead.
  */
 async function warmCodeCache() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-build-warm-"));
@@ -127,8 +128,9 @@ async function warmCodeCache() {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
     const deadline = Date.now() + 20_000;
-    while (!fs.existsSync(cache) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (!fs.existsSync(cache)) console.warn("build: no code cache for the run path (the first start makes one)");
+    const startedUp = () => fs.existsSync(cache) && firstLine(cache).endsWith(" start-up");
+    while (!startedUp() && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!startedUp()) console.warn("build: no code cache of a whole start-up for the run path (the first start makes one)");
   } finally {
     child.kill("SIGTERM");
     const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -148,8 +150,14 @@ async function warmCodeCache() {
  */
 function nodeModuleImports(source) {
   const rewritten = source.replace(/__toESM\(require\("(node:[a-z0-9_/]+)"\)(?:,1)?\)/g, '__tsgiNodeModule(require("$1"))');
-  if (/__toESM\(require\("node:/.test(rewritten)) throw new Error("build: an import of a Node module in run.cjs has a form nodeModuleImports does not know");
+  if (/__toESM\(require\("node:/.test(rewritten))
+    throw new Error("build: an import of a Node module in run.cjs has a form nodeModuleImports does not know");
   return rewritten;
+}
+
+function firstLine(file) {
+  const text = fs.readFileSync(file).subarray(0, 200).toString("latin1");
+  return text.slice(0, text.indexOf("\n"));
 }
 
 /** In the bundle, main's `import("./run.js")` loads run-bundled.js instead (the CommonJS run path). */

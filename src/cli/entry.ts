@@ -32,5 +32,6 @@ export function entryMain(argv: readonly string[], bundleDir: string): Promise<n
   if (!fs.existsSync(file)) return undefined;
   // Before the run path loads: loading it alone would grow V8's young generation for good.
   holdDuringStartUp();
-  return (requireCaching(file) as typeof Run).runCommand(parsed.command, process.stderr);
+  const loaded = requireCaching(file);
+  return (loaded.exports as typeof Run).runCommand(parsed.command, process.stderr, { startedUp: loaded.startedUp });
 }

@@ -16,6 +16,7 @@ import { colorWanted, createLog } from "../logging/logger.js";
 import { tapLog } from "../logging/tap.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
+import { turbofanIsOn } from "../runtime/v8-controls.js";
 import { realClock } from "../time/clock.js";
 import { startHotReload } from "../watch/hot-reload.js";
 import type { ResolvedConfig } from "../config/types.js";
@@ -25,7 +26,15 @@ import type { Command } from "./args.js";
 
 type RunCommand = Extract<Command, { name: "run" }>;
 
-export async function runCommand(command: RunCommand, err: NodeJS.WritableStream): Promise<number> {
+export interface RunHooks {
+  /**
+   * Every site has started, V8's flags still as they were when the run path loaded (the code
+   * cache's moment to take in all that start-up compiled: `code-cache.ts`).
+   */
+  readonly startedUp?: () => void;
+}
+
+export async function runCommand(command: RunCommand, err: NodeJS.WritableStream, hooks: RunHooks = {}): Promise<number> {
   const loaded = await loadConfig(command.file, { watchAll: command.watch });
   if (!loaded.ok) {
     err.write(`${formatIssues(loaded.errors)}\n`);
@@ -255,6 +264,9 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   }
   await supervisor.startAll();
   systemd.ready(summary());
+  // Before the heap budget changes V8's flags; and not if a log flood during start-up has
+  // already turned TurboFan on (`logging/young-gc.ts`).
+  if (!turbofanIsOn()) hooks.startedUp?.();
   // Start-up's garbage given back now, and the heap kept near its live size from here on.
   // Loaded now, not with the run path: perf_hooks is eleven of Node's modules.
   const heap = (await import("../supervisor/heap-budget.js")).startHeapBudget();

@@ -1,7 +1,8 @@
 /**
  * The bundled build's run path (`dist/bundle/run.cjs`) comes with a code cache that a fresh
  * Node process takes, under the V8 flags `run` sets before loading it: the build made it with a
- * real start (`scripts/build.mjs`). Needs `npm run build`.
+ * real start (`scripts/build.mjs`), and it holds that whole start-up (written once the site had
+ * started: `run.ts` calls the loader's `startedUp`). Needs `npm run build`.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -21,10 +22,10 @@ it("a fresh process loads the bundled run path through the build's code cache", 
   const script = `(await import(${JSON.stringify(controls)})).holdDuringStartUp();
 const { requireWithCodeCache } = await import(${JSON.stringify(loader)});
 const loaded = requireWithCodeCache(${JSON.stringify(RUN_CJS)});
-console.log(JSON.stringify({ cache: loaded.cache, exports: Object.keys(loaded.exports) }));`;
+console.log(JSON.stringify({ cache: loaded.cache, extent: loaded.extent, exports: Object.keys(loaded.exports) }));`;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
     encoding: "utf8",
     env: { ...process.env, NODE_OPTIONS: "" },
   });
-  assert.deepEqual(JSON.parse(out), { cache: "accepted", exports: ["runCommand"] });
+  assert.deepEqual(JSON.parse(out), { cache: "accepted", extent: "start-up", exports: ["runCommand"] });
 });

@@ -43,7 +43,12 @@ async function once(peer: Peer, count: number, trial: number): Promise<number> {
   const since = performance.now();
   const running = await peer.start(nodeSites(count, ports, FIXTURE, `s${count}-`), dir);
   try {
-    const waited = await waitAllServing(ports, { since, timeoutMs: 120_000, intervalMs: Number(process.env["POLL_MS"] ?? (count > 20 ? 50 : 20)), path: "/" });
+    const waited = await waitAllServing(ports, {
+      since,
+      timeoutMs: 120_000,
+      intervalMs: Number(process.env["POLL_MS"] ?? (count > 20 ? 50 : 20)),
+      path: "/",
+    });
     if (waited.ms === undefined) throw new Error(`${peer.name}: ${waited.serving} of ${count} serving (see ${dir})`);
     return waited.ms;
   } finally {
