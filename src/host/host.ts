@@ -14,7 +14,7 @@ import { processEnv } from "./children.js";
 import { trackOwnChildren } from "./own-children.js";
 import { startReaper, type Reaper } from "./reaper.js";
 import { becomeSubreaper } from "./subreaper.js";
-import { describeMode, startTracking, type ProcessTracker, type Tracking } from "./tracking.js";
+import { describeMode, leaveServiceCgroup, startTracking, type ProcessTracker, type Tracking } from "./tracking.js";
 import type { ProcessMark } from "./escapees.js";
 import type { SiteLimits } from "../config/types.js";
 
@@ -46,7 +46,10 @@ export class SubreaperUnavailable extends Error {}
 
 /** Throws SubreaperUnavailable only under `requireSubreaper`. */
 export function startHost(options: HostOptions): Host {
-  // Before the first spawn (the death watch's included): the reaper must know Node's own children.
+  // Before the first spawn (the death watch's included): out of a systemd unit's own cgroup, so
+  // nothing is left behind in it, and the reaper must know Node's own children.
+  const systemdService = options.env["INVOCATION_ID"] !== undefined;
+  leaveServiceCgroup({ cgroupSetting: options.env["TSGI_CGROUP"], systemdService });
   trackOwnChildren();
   const watch: DeathWatch | undefined = startDeathWatch();
   const subreaper = becomeSubreaper();
@@ -72,7 +75,6 @@ export function startHost(options: HostOptions): Host {
     subreaper: subreaper.ok,
     cgroupSetting: options.env["TSGI_CGROUP"],
     subtree: `tsgi-${process.pid}`,
-    systemdService: options.env["INVOCATION_ID"] !== undefined,
   });
   const setpriv = findSetpriv();
   if (setpriv === undefined)

@@ -70,8 +70,6 @@ export interface TrackingOptions {
   readonly cgroupSetting: string | undefined;
   /** Name of the supervisor's own subtree under the parent. */
   readonly subtree: string;
-  /** Run by systemd as a service (INVOCATION_ID set): its unit's cgroup is delegated to it with `Delegate=yes`. */
-  readonly systemdService?: boolean;
 }
 
 /** Decides the mode and, for cgroups, creates the supervisor's subtree. */
@@ -84,29 +82,49 @@ export function probeTracking(options: TrackingOptions): TrackingMode {
   return chooseMode(options, false);
 }
 
+/** The cgroup the supervisor's subtree goes under, or why there is none. */
+function parentCgroup(
+  options: Pick<TrackingOptions, "cgroupSetting">,
+): { readonly ok: true; readonly mount: string; readonly parent: string } | { readonly ok: false; readonly why: string } {
+  if (options.cgroupSetting === "off") return { ok: false, why: "cgroups turned off by TSGI_CGROUP=off" };
+  const mount = cgroup2Mount();
+  if (mount === undefined) return { ok: false, why: "no cgroup v2 hierarchy is mounted" };
+  if (options.cgroupSetting !== undefined && options.cgroupSetting !== "") {
+    const parent = path.resolve(options.cgroupSetting);
+    if (!parent.startsWith(mount + path.sep) && parent !== mount)
+      return { ok: false, why: `TSGI_CGROUP=${parent} is not under the cgroup v2 mount ${mount}` };
+    return { ok: true, mount, parent };
+  }
+  const own = ownCgroup();
+  if (own === undefined) return { ok: false, why: "the supervisor's own cgroup v2 path is unknown" };
+  return { ok: true, mount, parent: path.join(mount, own) };
+}
+
+/**
+ * Under systemd with Delegate=yes the supervisor starts in its unit's own cgroup, and a cgroup
+ * with processes of its own cannot hand controllers down to the sites' cgroups: the supervisor
+ * moves to a leaf of it (`supervisor`) — before it starts any process of its own, which would
+ * stay behind in the unit's cgroup and keep every controller from being enabled there (the
+ * death watch did). Elsewhere (a login session's scope) it leaves its own cgroup as it is.
+ */
+export function leaveServiceCgroup(options: {
+  readonly cgroupSetting: string | undefined;
+  /** Run by systemd as a service (INVOCATION_ID set): its unit's cgroup is delegated to it with `Delegate=yes`. */
+  readonly systemdService: boolean;
+}): void {
+  if (!options.systemdService) return;
+  const found = parentCgroup(options);
+  if (!found.ok || found.parent === found.mount || !cgroupProcs(found.parent).includes(process.pid)) return;
+  const leaf = makeCgroup(path.join(found.parent, "supervisor"));
+  if (leaf.ok) joinCgroup(leaf.value, process.pid);
+}
+
 function chooseMode(options: TrackingOptions, keep: boolean): TrackingMode {
   const fallback = (why: string): TrackingMode =>
     options.subreaper ? { kind: "subreaper", why } : { kind: "group", why: `${why}; and the supervisor could not become a subreaper` };
-  if (options.cgroupSetting === "off") return fallback("cgroups turned off by TSGI_CGROUP=off");
-  const mount = cgroup2Mount();
-  if (mount === undefined) return fallback("no cgroup v2 hierarchy is mounted");
-  let parent: string;
-  if (options.cgroupSetting !== undefined && options.cgroupSetting !== "") {
-    parent = path.resolve(options.cgroupSetting);
-    if (!parent.startsWith(mount + path.sep) && parent !== mount)
-      return fallback(`TSGI_CGROUP=${parent} is not under the cgroup v2 mount ${mount}`);
-  } else {
-    const own = ownCgroup();
-    if (own === undefined) return fallback("the supervisor's own cgroup v2 path is unknown");
-    parent = path.join(mount, own);
-  }
-  if (keep && options.systemdService === true && parent !== mount && cgroupProcs(parent).includes(process.pid)) {
-    // Under systemd with Delegate=yes the supervisor starts in the unit's own cgroup, and a
-    // cgroup with processes of its own cannot hand controllers down: it moves to a leaf first.
-    // Elsewhere (a login session's scope) it leaves its own cgroup as it is.
-    const leaf = makeCgroup(path.join(parent, "supervisor"));
-    if (leaf.ok) joinCgroup(leaf.value, process.pid);
-  }
+  const found = parentCgroup(options);
+  if (!found.ok) return fallback(found.why);
+  const parent = found.parent;
   const root = path.join(parent, options.subtree);
   const made = makeCgroup(root);
   if (!made.ok) return fallback(`${made.reason}: run as root, or under systemd with Delegate=yes`);
