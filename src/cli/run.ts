@@ -16,7 +16,7 @@ import { colorWanted, createLog } from "../logging/logger.js";
 import { tapLog } from "../logging/tap.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
-import { turbofanIsOn } from "../runtime/v8-controls.js";
+import { jitIsOn } from "../runtime/v8-controls.js";
 import { realClock } from "../time/clock.js";
 import { startHotReload } from "../watch/hot-reload.js";
 import type { ResolvedConfig } from "../config/types.js";
@@ -265,8 +265,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   await supervisor.startAll();
   systemd.ready(summary());
   // Before the heap budget changes V8's flags; and not if a log flood during start-up has
-  // already turned TurboFan on (`logging/young-gc.ts`).
-  if (!turbofanIsOn()) hooks.startedUp?.();
+  // already turned the JIT on (`logging/young-gc.ts`).
+  if (!jitIsOn()) hooks.startedUp?.();
   // Start-up's garbage given back now, and the heap kept near its live size from here on.
   // Loaded now, not with the run path: perf_hooks is eleven of Node's modules.
   const heap = (await import("../supervisor/heap-budget.js")).startHeapBudget();

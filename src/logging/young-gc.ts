@@ -7,15 +7,15 @@
  * would see no reason to collect for tens of megabytes of a flood — the supervisor's memory would
  * grow with it. A young collection takes tens of µs (the young generation holds little else).
  *
- * A flood is also when the supervisor is CPU-bound, the one time TurboFan pays
+ * A flood is also when the supervisor is CPU-bound, the one time the JIT pays
  * (`supervisor/heap-budget.ts` keeps it off until then): the framing loops run ~2.5 × slower on
- * V8's baseline code (supervisor CPU for a 500 000-line flood: 920–960 ns a line without it, 460–500 with it turned on here). The
+ * V8's baseline code than with TurboFan (supervisor CPU for a 500 000-line flood: 920–960 ns a line without it, 460–500 with it turned on here). The
  * budget's own gate counts young collections, which this path, allocating so little, makes too
- * few of; so `BUSY_BYTES` of output within `BUSY_WINDOW_MS` (4 MiB/s) turns TurboFan on here —
+ * few of; so `BUSY_BYTES` of output within `BUSY_WINDOW_MS` (4 MiB/s) turns the JIT on here —
  * soon enough to matter for a short flood (500 000 lines: 620–710 k lines/s with 4 MiB in 1 s,
  * 690–820 k with 1 MiB in 250 ms, 780–870 k with TurboFan never off; full bench runs).
  */
-import { turbofanIsOn, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
+import { jitIsOn, jitOn, v8Collector } from "../runtime/v8-controls.js";
 
 export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 /** Output within `BUSY_WINDOW_MS` that makes the supervisor CPU-bound. */
@@ -28,7 +28,7 @@ let inWindow = 0;
 
 /** `bytes` of buffers became garbage (or soon will). */
 export function dropped(bytes: number): void {
-  if (!turbofanIsOn()) busy(bytes);
+  if (!jitIsOn()) busy(bytes);
   sinceCollect += bytes;
   if (sinceCollect < COLLECT_EVERY_BYTES) return;
   sinceCollect = 0;
@@ -43,5 +43,5 @@ function busy(bytes: number): void {
   }
   inWindow += bytes;
   if (inWindow < BUSY_BYTES) return;
-  turbofanOn();
+  jitOn();
 }

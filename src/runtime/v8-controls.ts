@@ -1,8 +1,9 @@
 /**
  * The two V8 controls the supervisor uses at run time, in one place: its garbage collector and
- * TurboFan. `supervisor/heap-budget.ts` (the heap kept near its live size, TurboFan only once
- * the supervisor is CPU-bound) and `logging/young-gc.ts` (collections over the log path's
- * off-heap buffers, TurboFan for a flood) both come here, so a flag is set by one module.
+ * its JIT (Sparkplug and TurboFan). `supervisor/heap-budget.ts` (the heap kept near its live
+ * size, the JIT only once the supervisor is CPU-bound) and `logging/young-gc.ts` (collections
+ * over the log path's off-heap buffers, the JIT for a flood) both come here, so a flag is set by
+ * one module.
  *
  * V8 reads each of these flags when it acts (a collection, an optimisation), so setting them
  * with `v8.setFlagsFromString` after start is effective; the code cache's flag hash is taken
@@ -38,38 +39,46 @@ export function v8Collector(): Collect | undefined {
 }
 
 /**
- * Whether TurboFan is on, kept on the global object: the flag is the process's, and this module
- * has more than one copy in a bundled build (`main.js` turns TurboFan off before the run path,
- * `run.cjs`, loads with its own copy), so a module variable would tell each copy a different story.
+ * Whether V8's compilers to machine code are on, kept on the global object: the flags are the
+ * process's, and this module has more than one copy in a bundled build (`main.js` turns them off
+ * before the run path, `run.cjs`, loads with its own copy), so a module variable would tell each
+ * copy a different story.
  */
-const state = ((globalThis as { [STATE]?: { turbofan: boolean } })[STATE] ??= { turbofan: true });
+const state = ((globalThis as { [STATE]?: { jit: boolean } })[STATE] ??= { jit: true });
 
-/** TurboFan off (start-up, an idle supervisor: see heap-budget.ts for the measure). */
-export function turbofanOff(): void {
-  state.turbofan = false;
+/**
+ * V8's two compilers to machine code off — TurboFan (optimising) and Sparkplug (baseline) — so
+ * the supervisor runs on the interpreter (start-up, an idle supervisor: see heap-budget.ts for
+ * the measure). Measured at 20 idle sites, Sparkplug off too: supervisor RSS −0.6 to −0.7 MiB
+ * (its code in the node binary and its code objects), the first spawn 1–5 ms sooner.
+ */
+export function jitOff(): void {
+  state.jit = false;
   v8.setFlagsFromString("--no-turbofan");
+  v8.setFlagsFromString("--no-sparkplug");
 }
 
 /**
  * Called before the run path's modules load: the young generation keeps its initial size
  * (start-up allocates a lot that lives briefly, and without this grows it to 8–32 MiB for good)
- * and TurboFan waits; `startHeapBudget` (`supervisor/heap-budget.ts`) lets both go. Here, not in
+ * and the JIT waits; `startHeapBudget` (`supervisor/heap-budget.ts`) lets both go. Here, not in
  * the heap budget, so the CommonJS entry (`cli/entry.ts`) can call it without loading that.
  */
 export function holdDuringStartUp(): void {
   v8.setFlagsFromString("--semi-space-growth-factor=1");
-  turbofanOff();
+  jitOff();
 }
 
-/** TurboFan on again; a no-op when it is on. */
-export function turbofanOn(): void {
-  if (state.turbofan) return;
-  state.turbofan = true;
+/** Sparkplug and TurboFan on again; a no-op when they are on. */
+export function jitOn(): void {
+  if (state.jit) return;
+  state.jit = true;
+  v8.setFlagsFromString("--sparkplug");
   v8.setFlagsFromString("--turbofan");
 }
 
-export function turbofanIsOn(): boolean {
-  return state.turbofan;
+export function jitIsOn(): boolean {
+  return state.jit;
 }
 
 /** A "gc" performance entry's kind (minor, major…): its `detail` is not in this version's types. */

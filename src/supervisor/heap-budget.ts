@@ -10,9 +10,10 @@
  *   compacting collection, which V8 does not start on its own either;
  * - TurboFan, which start-up's loops (YAML, validation, 200 spawns) wake, touches ~3.7 MiB more
  *   of the node binary that stays resident (measured, 20 sites: RssFile 44.9 → 41.2 MiB
- *   without it; at 200 sites it wakes again just after start-up unless gated); 200 sites start as fast on V8's baseline compiler (1.4–2.2 s either way).
- * So the young generation is held at its initial size and TurboFan is off until every site
- * has started, and TurboFan stays off until the supervisor is CPU-bound (`TurbofanGate`; the
+ *   without it; at 200 sites it wakes again just after start-up unless gated); 200 sites start as fast on V8's baseline compiler (1.4–2.2 s either way);
+ *   Sparkplug, that baseline compiler, ~0.7 MiB more (`runtime/v8-controls.ts`).
+ * So the young generation is held at its initial size and the JIT (both compilers) is off until
+ * every site has started, and stays off until the supervisor is CPU-bound (`JitGate`; the
  * log path measured about the same without it: 620–630 vs 590–620 ms of CPU for 1 M lines, its
  * work being in native code). The young generation may then grow to `YOUNG_CAP_BYTES` (the log
  * path needs that much: supervisor CPU for a 1 M-line flood 530–560 ms with 4 MiB semi-spaces,
@@ -25,7 +26,7 @@
  */
 import { constants, PerformanceObserver, performance, type EventLoopUtilization } from "node:perf_hooks";
 import v8 from "node:v8";
-import { gcEntryKind, turbofanOn, v8Collector } from "../runtime/v8-controls.js";
+import { gcEntryKind, jitOn, v8Collector } from "../runtime/v8-controls.js";
 import { libc } from "../native/libc.js";
 import { afterTrim, heapVerdict, startWatch, type HeapWatch } from "./heap-policy.js";
 
@@ -90,14 +91,14 @@ export const BUSY_WINDOW_MS = 1000;
 export const BUSY_UTILIZATION = 0.5;
 
 /**
- * TurboFan back once the supervisor is CPU-bound, the only time it pays: a supervisor that
+ * The JIT back once the supervisor is CPU-bound, the only time it pays: a supervisor that
  * restarts and reloads sites, answers status and writes logs at a normal rate runs as well on
- * V8's baseline code, and TurboFan costs it for good ~3.6 MiB of node-binary pages and ~2.5 MiB
+ * V8's interpreter, and TurboFan costs it for good ~3.6 MiB of node-binary pages and ~2.5 MiB
  * of its own memory (measured: after a 20 s chaos run and 15 s quiet, 1.13 × the RSS before with
  * TurboFan, 1.01 × without). Not right after start-up either: it would optimise on their next
  * call the functions start-up made hot, for nothing.
  */
-class TurbofanGate {
+class JitGate {
   #observer: PerformanceObserver | undefined;
 
   constructor() {
@@ -118,13 +119,13 @@ class TurbofanGate {
     if (this.#observer === undefined) return;
     this.#observer.disconnect();
     this.#observer = undefined;
-    turbofanOn();
+    jitOn();
   }
 }
 
-/** After start-up: TurboFan back once busy, one trim now, the young generation's cap, a trim after each quiet burst. */
+/** After start-up: the JIT back once busy, one trim now, the young generation's cap, a trim after each quiet burst. */
 export function startHeapBudget(): HeapBudget {
-  const turbofan = new TurbofanGate();
+  const jit = new JitGate();
   const collect = v8Collector();
   const young = new YoungCap();
   const trim = (): { beforeBytes: number; afterBytes: number } => {
@@ -159,7 +160,7 @@ export function startHeapBudget(): HeapBudget {
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, last).utilization;
     last = now;
-    if (utilization >= BUSY_UTILIZATION) turbofan.open();
+    if (utilization >= BUSY_UTILIZATION) jit.open();
     const verdict = heapVerdict(watch, { physicalBytes: physicalBytes(), utilization });
     watch = verdict.kind === "trim" ? afterTrim(verdict.next, trim().afterBytes) : verdict.next;
   }, SAMPLE_MS);
@@ -168,7 +169,7 @@ export function startHeapBudget(): HeapBudget {
     trim,
     close: () => {
       clearInterval(timer);
-      turbofan.open();
+      jit.open();
       young.close();
     },
   };

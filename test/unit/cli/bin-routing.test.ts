@@ -6,7 +6,7 @@ import v8 from "node:v8";
 import { test } from "node:test";
 import { controlMain } from "../../../src/cli/control-main.js";
 import { entryMain, RUN_BUNDLE } from "../../../src/cli/entry.js";
-import { turbofanOn } from "../../../src/runtime/v8-controls.js";
+import { jitOn } from "../../../src/runtime/v8-controls.js";
 
 test("control-main.ts declines every command but the control commands, which entry.ts then looks at", () => {
   for (const argv of [["run", "sites.yaml"], ["sites.yaml"], ["check"], ["dashboard"], ["--version"], ["help"], ["status", "--bogus"]])
@@ -36,7 +36,7 @@ test("entry.ts declines what main.ts runs, and `run` when the run path's bundle 
     fs.rmSync(empty, { recursive: true, force: true });
     // Taking `run` held V8 as for a start-up (v8-controls.ts holdDuringStartUp); the tests after
     // this one in the same process get V8 as it was.
-    turbofanOn();
+    jitOn();
     v8.setFlagsFromString("--semi-space-growth-factor=2");
   }
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { BUSY_BYTES, COLLECT_EVERY_BYTES, dropped } from "../../../src/logging/young-gc.js";
-import { gcEntryKind, turbofanIsOn, turbofanOff, turbofanOn, v8Collector } from "../../../src/runtime/v8-controls.js";
+import { gcEntryKind, jitIsOn, jitOff, jitOn, v8Collector } from "../../../src/runtime/v8-controls.js";
 
 /** Young collections seen while `act` runs (performance entries arrive on a later turn). */
 async function minorCollectionsDuring(act: () => void): Promise<number> {
@@ -33,14 +33,14 @@ describe("young-gc", () => {
   });
 
   it("BUSY_BYTES of output within a second turns TurboFan on when it was off", () => {
-    turbofanOff();
+    jitOff();
     try {
       dropped(BUSY_BYTES / 2);
-      assert.equal(turbofanIsOn(), false, "half the busy threshold leaves it off");
+      assert.equal(jitIsOn(), false, "half the busy threshold leaves it off");
       dropped(BUSY_BYTES / 2);
-      assert.equal(turbofanIsOn(), true);
+      assert.equal(jitIsOn(), true);
     } finally {
-      turbofanOn();
+      jitOn();
     }
   });
 
@@ -48,14 +48,14 @@ describe("young-gc", () => {
     const copy = (await import(
       `../../../src/runtime/v8-controls.js?copy=${Date.now()}`
     )) as typeof import("../../../src/runtime/v8-controls.js");
-    assert.notEqual(copy.turbofanOn, turbofanOn, "a second instance of the module");
-    turbofanOff();
+    assert.notEqual(copy.jitOn, jitOn, "a second instance of the module");
+    jitOff();
     try {
-      assert.equal(copy.turbofanIsOn(), false);
-      copy.turbofanOn();
-      assert.equal(turbofanIsOn(), true);
+      assert.equal(copy.jitIsOn(), false);
+      copy.jitOn();
+      assert.equal(jitIsOn(), true);
     } finally {
-      turbofanOn();
+      jitOn();
     }
   });
 });
