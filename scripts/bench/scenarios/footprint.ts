@@ -91,7 +91,7 @@ export const footprint: Scenario = {
       rss[count] = {};
       cpu[count] = {};
       status[count] = {};
-      const trials = ctx.quick ? 1 : count === 20 ? 3 : count === 200 ? 1 : 2;
+      const trials = ctx.quick ? 1 : count === 1 ? 5 : count === 20 ? 3 : count === 200 ? 1 : 2;
       for (const peer of ctx.peers) {
         if (ctx.quick && !QUICK_COUNTS.includes(count)) {
           const cell: Cell = { kind: "lacks", why: `${count} sites: full run only (\`npm run bench\`), left out of \`--quick\`` };
@@ -216,7 +216,7 @@ export const footprint: Scenario = {
           `${STATUS_RUNS} runs.`,
         ctx.quick
           ? "Trials: 1 per count (`--quick`); memory and CPU from it."
-          : "Trials: 2 with 1 site, 3 with 20, 2 with 100, 1 with 200; memory, CPU and status from the last.",
+          : "Trials: 5 with 1 site (the smallest row, the most sensitive to a disturbance), 3 with 20, 2 with 100, 1 with 200; memory, CPU and status from the last.",
         "Memory per extra site: (resident memory with 200 sites − with 1 site) / 199, per peer.",
       ],
     };
