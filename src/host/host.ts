@@ -49,7 +49,7 @@ export function startHost(options: HostOptions): Host {
   // Before the first spawn (the death watch's included): out of a systemd unit's own cgroup, so
   // nothing is left behind in it, and the reaper must know Node's own children.
   const systemdService = options.env["INVOCATION_ID"] !== undefined;
-  leaveServiceCgroup({ cgroupSetting: options.env["TSGI_CGROUP"], systemdService });
+  const unitCgroup = leaveServiceCgroup({ cgroupSetting: options.env["TSGI_CGROUP"], systemdService });
   trackOwnChildren();
   const watch: DeathWatch | undefined = startDeathWatch();
   const subreaper = becomeSubreaper();
@@ -73,7 +73,7 @@ export function startHost(options: HostOptions): Host {
     );
   const tracking = startTracking({
     subreaper: subreaper.ok,
-    cgroupSetting: options.env["TSGI_CGROUP"],
+    cgroupSetting: unitCgroup ?? options.env["TSGI_CGROUP"],
     subtree: `tsgi-${process.pid}`,
   });
   const setpriv = findSetpriv();

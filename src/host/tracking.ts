@@ -106,17 +106,20 @@ function parentCgroup(
  * moves to a leaf of it (`supervisor`) — before it starts any process of its own, which would
  * stay behind in the unit's cgroup and keep every controller from being enabled there (the
  * death watch did). Elsewhere (a login session's scope) it leaves its own cgroup as it is.
+ * Answers the unit's cgroup when it moved: the parent of the supervisor's subtree still.
  */
 export function leaveServiceCgroup(options: {
   readonly cgroupSetting: string | undefined;
   /** Run by systemd as a service (INVOCATION_ID set): its unit's cgroup is delegated to it with `Delegate=yes`. */
   readonly systemdService: boolean;
-}): void {
-  if (!options.systemdService) return;
+}): string | undefined {
+  if (!options.systemdService) return undefined;
   const found = parentCgroup(options);
-  if (!found.ok || found.parent === found.mount || !cgroupProcs(found.parent).includes(process.pid)) return;
+  if (!found.ok || found.parent === found.mount || !cgroupProcs(found.parent).includes(process.pid)) return undefined;
   const leaf = makeCgroup(path.join(found.parent, "supervisor"));
-  if (leaf.ok) joinCgroup(leaf.value, process.pid);
+  if (!leaf.ok || !joinCgroup(leaf.value, process.pid)) return undefined;
+  // Still the sites' parent: the supervisor's own cgroup is now the leaf.
+  return found.parent;
 }
 
 function chooseMode(options: TrackingOptions, keep: boolean): TrackingMode {
