@@ -22,6 +22,8 @@ export interface Host {
   readonly tracking: Tracking;
   /** The tracker of one site process, made before it is spawned. */
   tracker(mark: ProcessMark): ProcessTracker;
+  /** Processes about to start together: whatever tracks them set up now, before any starts (`Tracking.prepare`). */
+  prepare(marks: readonly ProcessMark[]): void;
   /** How to spawn it. */
   wrap(request: Omit<LaunchRequest, "setpriv">): Launch;
   /** Before a site's process starts: its limits set, or the one sentence about them said once. */
@@ -85,6 +87,7 @@ export function startHost(options: HostOptions): Host {
   const host: Host = {
     tracking,
     tracker: (mark) => tracking.forProcess(mark),
+    prepare: (marks) => tracking.prepare(marks),
     wrap: (request) => wrapLaunch({ ...request, setpriv }),
     limits(site, limits) {
       const sentence = tracking.applyLimits(site, limits);
@@ -117,6 +120,7 @@ const defaultHost: Host = (() => {
   return {
     tracking,
     tracker: (mark) => tracking.forProcess(mark),
+    prepare: () => undefined,
     wrap: (request) => wrapLaunch({ ...request, setpriv: findSetpriv() }),
     limits: () => undefined,
     started: () => undefined,

@@ -32,6 +32,7 @@ import { siteSnapshot, type SiteSnapshot } from "./site-snapshot.js";
 import { deriveSiteState, type FatalCause, type Operation, type SiteState } from "./site-state.js";
 import { Scaler, type ScalerProcess, type SocketLoad } from "./scaler.js";
 import { generationSize, socketLoad, waitingAnswer } from "./site-scaling.js";
+import type { ProcessMark } from "../host/escapees.js";
 import { spawnSiteProcess, type SpawnSiteProcess } from "./spawn-site-process.js";
 
 export type { SiteState, SiteStateName } from "./site-state.js";
@@ -118,6 +119,13 @@ export class Site {
 
   processes(): ProcessHandle[] {
     return (this.#current?.slots ?? []).flatMap((slot) => (slot.proc === undefined ? [] : [slot.proc]));
+  }
+
+  /** The processes a start spawns first, its next generation's (for `Host.prepare`); none when it starts idle. */
+  nextStartMarks(): ProcessMark[] {
+    const generation = this.#generationCount + 1;
+    const count = this.#config.scaling?.min ?? this.#config.processes;
+    return Array.from({ length: count }, (_, i) => ({ site: this.name, index: i + 1, generation }));
   }
 
   /** Every live process of the site, a reload's new generation included. */

@@ -6,6 +6,7 @@
 import { diffConfigs } from "../config/diff.js";
 import type { ResolvedConfig, ResolvedSite } from "../config/types.js";
 import { onlySites } from "../config/only.js";
+import { currentHost } from "../host/host.js";
 import type { Log } from "../logging/logger.js";
 import type { Clock } from "../time/clock.js";
 import { SupervisorEvents } from "./events.js";
@@ -76,6 +77,11 @@ export class Supervisor {
   async startAll(): Promise<Record<string, OpResult>> {
     this.#options.log.setFiles(this.#config.logs);
     for (const config of this.#config.sites) this.#add(config);
+    // Every autostart site's cgroups made now, before the first of its processes moves into one
+    // (`Tracking.prepare` says why).
+    currentHost().prepare(
+      this.#config.sites.filter((config) => config.autostart).flatMap((config) => this.#sites.get(config.name)?.nextStartMarks() ?? []),
+    );
     // Each site as soon as what it depends on is ready; independent sites in parallel.
     const graph = dependencyGraph(this.#config.sites);
     const order = await inDependencyOrder(

@@ -1,0 +1,57 @@
+/**
+ * At start-up every site's cgroup is made before the first site process moves into its own
+ * (`Tracking.prepare`): a move holds the kernel's cgroup_mutex through an RCU grace period, and
+ * a cgroup made at each spawn waited for the previous site's move. Each site's shell lists, as
+ * it starts, the first-process cgroups of its supervisor: all of them are there already.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, it } from "node:test";
+import { SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
+import { cgroup2Mount } from "../../src/host/cgroup.js";
+import { removeTestCgroup, testCgroupParent } from "./helpers.js";
+
+const running: SupervisorUnderTest[] = [];
+const parent = testCgroupParent("prepare");
+after(async () => {
+  await Promise.all(running.map((s) => s.cleanup()));
+  removeTestCgroup(parent);
+});
+
+const SITES = ["a", "b", "c", "d", "e"];
+
+it(
+  "every site's cgroup exists before the first site process starts",
+  { skip: parent === undefined ? "no writable cgroup v2" : false },
+  async () => {
+    const mount = cgroup2Mount() ?? "";
+    const dir = tempDir();
+    // The shell's own cgroup is SUBTREE/SITE/p1-g1: the subtree is two levels up.
+    const list = `own=$(sed -n 's/^0:://p' /proc/self/cgroup); ls -d ${mount}$(dirname $(dirname $own))/*/p1-g1 > $TSGI_SITE.seen; exec sleep 300`;
+    const yaml = [
+      "version: 1",
+      "supervisor:",
+      "  logs: false",
+      "sites:",
+      ...SITES.flatMap((name) => [`  ${name}:`, `    command: [sh, -c, ${JSON.stringify(list)}]`, "    ready: { delay: 10ms }"]),
+      "",
+    ].join("\n");
+    const supervisor = SupervisorUnderTest.start(yaml, {
+      dir,
+      env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: parent ?? "" },
+    });
+    running.push(supervisor);
+    await supervisor.waitRunning(SITES);
+    for (const name of SITES) {
+      const seen = fs
+        .readFileSync(path.join(dir, `${name}.seen`), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((leaf) => path.basename(path.dirname(leaf)))
+        .sort();
+      assert.deepEqual(seen, SITES, `what site ${name} saw as it started`);
+    }
+    assert.equal(await supervisor.stop(), 0);
+  },
+);
