@@ -152,6 +152,11 @@ export async function quietTrial<T>(ctx: Context, what: string, fn: () => Promis
   }
 }
 
+/**
+ * An error's message as the results keep it: without the run's work folder, a path of this
+ * machine that would end up in BENCHMARKS.md (the run's log names the folder as it starts, and
+ * `--keep` keeps it).
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return (error instanceof Error ? error.message : String(error)).replace(/ \(work dir [^)]*\)/g, "");
 }
