@@ -9,11 +9,13 @@
  * has begun); only then send the request. The answer is whatever came back before the
  * connection closed — empty, or an error in brackets, when the server dropped it.
  *
- * Sockets are found in `/proc/net/tcp` and `/proc/PID/fd`, so this works for any server on
- * 127.0.0.1 without its cooperation.
+ * Sockets are found in `/proc/net/tcp` and, through the scaler's own reads of `/proc/PID/fd` and
+ * the process tree (`src/supervisor/process-connections.ts`), in the processes, so this works for
+ * any server on 127.0.0.1 without its cooperation.
  */
 import fs from "node:fs";
 import net from "node:net";
+import { family, heldBy } from "../src/supervisor/process-connections.js";
 import type { CliResult, SupervisorUnderTest } from "./supervisor.js";
 import { waitFor } from "./wait-for.js";
 
@@ -32,7 +34,7 @@ export async function requestAfterStopBegan(
   port: number,
   urlPath: string,
 ): Promise<EarlyConnection> {
-  const family = (await supervisor.site(name)).pids.flatMap(withDescendants);
+  const members = (await Promise.all((await supervisor.site(name)).pids.map(family))).flat();
   const listener = inodeOf(port, 0);
   const socket = net.connect(port, "127.0.0.1");
   let answer = "";
@@ -42,13 +44,17 @@ export async function requestAfterStopBegan(
   let reload: Promise<CliResult> | undefined;
   try {
     await new Promise((resolve) => socket.once("connect", resolve));
-    const acceptedBy = await waitFor(`${name}: an old process accepts the connection`, () => {
+    const acceptedBy = await waitFor(`${name}: an old process accepts the connection`, async () => {
       const accepted = inodeOf(port, socket.localPort ?? 0);
-      return family.find((pid) => holds(pid, accepted));
+      for (const pid of members) if (await holds(pid, accepted)) return pid;
+      return undefined;
     });
-    if (!holds(acceptedBy, listener)) throw new Error(`${name}: ${acceptedBy} does not hold the listening socket`);
+    if (!(await holds(acceptedBy, listener))) throw new Error(`${name}: ${acceptedBy} does not hold the listening socket`);
     reload = supervisor.cli(["reload", name]);
-    await waitFor(`${name}: ${acceptedBy} stops listening`, () => !holds(acceptedBy, listener), { timeoutMs: 20_000, intervalMs: 5 });
+    await waitFor(`${name}: ${acceptedBy} stops listening`, async () => !(await holds(acceptedBy, listener)), {
+      timeoutMs: 20_000,
+      intervalMs: 5,
+    });
     socket.write(`GET ${urlPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
     await closed;
     return { answer, acceptedBy, reload: await reload };
@@ -59,39 +65,15 @@ export async function requestAfterStopBegan(
 }
 
 /** The inode of 127.0.0.1:PORT's socket listening (peer 0) or connected to 127.0.0.1:PEER. */
-function inodeOf(port: number, peer: number): string {
+function inodeOf(port: number, peer: number): number {
   const hex = (n: number): string => `0100007F:${n.toString(16).toUpperCase().padStart(4, "0")}`;
   for (const line of fs.readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields[1] === hex(port) && fields[2] === (peer === 0 ? "00000000:0000" : hex(peer))) return fields[9] ?? "";
+    if (fields[1] === hex(port) && fields[2] === (peer === 0 ? "00000000:0000" : hex(peer))) return Number(fields[9]);
   }
   throw new Error(`no socket 127.0.0.1:${port} ↔ ${peer} in /proc/net/tcp`);
 }
 
-function withDescendants(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    children = fs
-      .readdirSync(`/proc/${pid}/task`)
-      .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim().split(/\s+/))
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // gone
-  }
-  return [pid, ...children.flatMap(withDescendants)];
-}
-
-function holds(pid: number, inode: string): boolean {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
+async function holds(pid: number, inode: number): Promise<boolean> {
+  return (await heldBy(pid, new Set([inode]))) > 0;
 }

@@ -23,7 +23,8 @@ export async function connectionsByProcess(pids: readonly number[], inodes: Read
   return counts;
 }
 
-async function family(pid: number): Promise<number[]> {
+/** `pid` and its descendants (up to 1024), breadth first. */
+export async function family(pid: number): Promise<number[]> {
   const out: number[] = [];
   const queue = [pid];
   while (queue.length > 0 && out.length < 1024) {
@@ -47,7 +48,8 @@ async function family(pid: number): Promise<number[]> {
   return out;
 }
 
-async function heldBy(pid: number, inodes: ReadonlySet<number>): Promise<number> {
+/** How many of the sockets `inodes` the process has open. */
+export async function heldBy(pid: number, inodes: ReadonlySet<number>): Promise<number> {
   let fds: string[];
   try {
     fds = await fs.readdir(`/proc/${pid}/fd`);
