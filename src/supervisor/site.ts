@@ -124,8 +124,12 @@ export class Site {
   /** The processes a start spawns first, its next generation's (for `Host.prepare`); none when it starts idle. */
   nextStartMarks(): ProcessMark[] {
     const generation = this.#generationCount + 1;
-    const count = this.#config.scaling?.min ?? this.#config.processes;
-    return Array.from({ length: count }, (_, i) => ({ site: this.name, index: i + 1, generation }));
+    return Array.from({ length: this.#startSize() }, (_, i) => ({ site: this.name, index: i + 1, generation }));
+  }
+
+  /** Processes a start begins with: a scaled site its minimum (0: idle on its socket). */
+  #startSize(): number {
+    return this.#config.scaling?.min ?? this.#config.processes;
   }
 
   /** Every live process of the site, a reload's new generation included. */
@@ -335,7 +339,7 @@ export class Site {
       this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms: this.#now() - started, error: before.message });
       return { ok: false, message: `${this.name}: ${before.message}` };
     }
-    const gen = this.#newGeneration(false, this.#config.scaling?.min ?? this.#config.processes);
+    const gen = this.#newGeneration(false, this.#startSize());
     this.#current = gen;
     this.#syncScaler();
     if (gen.slots.length === 0) {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import { SupervisorUnderTest } from "../../kit/supervisor.js";
-import { cgroupProcs } from "../../src/host/cgroup.js";
+import { cgroupProcs, ownCgroup } from "../../src/host/cgroup.js";
 import { descendants, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const JOIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/host/join-cgroup.cjs");
@@ -24,13 +24,7 @@ after(async () => {
 
 /** The cgroup v2 path of a process, relative to the mount. */
 function cgroupOf(pid: number): string {
-  return (
-    fs
-      .readFileSync(`/proc/${pid}/cgroup`, "utf8")
-      .split("\n")
-      .find((line) => line.startsWith("0::"))
-      ?.slice(3) ?? ""
-  );
+  return ownCgroup(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8")) ?? "";
 }
 
 async function startAsService(unitName: string, cgroupSetting: (unit: string) => string): Promise<void> {
