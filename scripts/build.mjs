@@ -99,7 +99,7 @@ if (/\bimport\(/.test(runSource))
   throw new Error("build: run.cjs has an import(): bundle that package, or leave it external only if it is CommonJS");
 // Wrapped as Node wraps a CommonJS file, so that the loader compiles the file's text as it is.
 // The build line and the wrapper are the loader's own (dist/cli/code-cache.js, compiled above).
-const { BUILD_LINE, wrapModule } = await import(pathToFileURL(path.join(root, "dist", "cli", "code-cache.js")).href);
+const { BUILD_LINE, wrapModule, cacheExtentOf } = await import(pathToFileURL(path.join(root, "dist", "cli", "code-cache.js")).href);
 fs.writeFileSync(runCjs, `${BUILD_LINE}${createHash("sha256").update(runSource).digest("hex").slice(0, 32)}\n${wrapModule(runSource)}`);
 
 // The worker, bundled into one file of its own in place (scripts/bundle-worker.ts says why).
@@ -128,7 +128,7 @@ async function warmCodeCache() {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   try {
     const deadline = Date.now() + 20_000;
-    const startedUp = () => fs.existsSync(cache) && firstLine(cache).endsWith(" start-up");
+    const startedUp = () => fs.existsSync(cache) && cacheExtentOf(runCjs) === "start-up";
     while (!startedUp() && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (!startedUp()) console.warn("build: no code cache of a whole start-up for the run path (the first start makes one)");
   } finally {
@@ -153,11 +153,6 @@ function nodeModuleImports(source) {
   if (/__toESM\(require\("node:/.test(rewritten))
     throw new Error("build: an import of a Node module in run.cjs has a form nodeModuleImports does not know");
   return rewritten;
-}
-
-function firstLine(file) {
-  const text = fs.readFileSync(file).subarray(0, 200).toString("latin1");
-  return text.slice(0, text.indexOf("\n"));
 }
 
 /** In the bundle, main's `import("./run.js")` loads run-bundled.js instead (the CommonJS run path). */

@@ -73,12 +73,13 @@ export function requireWithCodeCache(file: string): CachedModule {
   const module = { exports: {} as unknown };
   const compiled = script.runInThisContext() as (...args: unknown[]) => void;
   compiled.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  const taken = cache === "accepted" ? found.extent : undefined;
   // What the cache file holds now, as far as this process knows.
-  let held = cache === "accepted" ? found.extent : undefined;
+  let held = taken;
   return {
     exports: module.exports,
     cache,
-    extent: cache === "accepted" ? found.extent : undefined,
+    extent: taken,
     save(extent) {
       if (stamp === undefined || (held !== undefined && EXTENTS.indexOf(held) >= EXTENTS.indexOf(extent))) return false;
       // Checked first: serialising the cache is ~10 ms of CPU, for nothing in a read-only install.
@@ -116,6 +117,15 @@ export function requireCaching(file: string): CachingLoad {
       loaded = undefined;
     },
   };
+}
+
+/**
+ * How much the cache beside `file` holds, if it is one made from this build of it under this
+ * Node (whether V8 takes it is known only when it loads); for the build's check of its own.
+ */
+export function cacheExtentOf(file: string): CacheExtent | undefined {
+  const stamp = stampOf(readSource(file));
+  return stamp === undefined ? undefined : readCache(cacheFileOf(file), stamp).extent;
 }
 
 /**
