@@ -29,6 +29,7 @@ import type { SiteLimits } from "../config/types.js";
 import { procInfo } from "./children.js";
 import { limitFiles, limitsSentence } from "./limits.js";
 import { findEscapees, type ProcessMark } from "./escapees.js";
+import { migrationWarmup, type MigrationWarmup } from "./migration-warmup.js";
 
 export type TrackingMode =
   | { readonly kind: "cgroup"; readonly root: string; readonly controllers: ReadonlySet<string> }
@@ -205,16 +206,29 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracki
     return dir;
   };
   const leafOf = (mark: ProcessMark): string => path.join(siteDir(mark.site), `p${mark.index}-g${mark.generation}`);
+  // The supervisor's own cgroup, where the lock-warming no-op move goes (`migration-warmup.ts`).
+  let warmup: MigrationWarmup | null | undefined;
+  const warm = (): void => {
+    if (warmup === undefined) {
+      const mount = cgroup2Mount();
+      const own = ownCgroup();
+      warmup = mount === undefined || own === undefined ? null : migrationWarmup(path.join(mount, own));
+    }
+    void warmup?.warm();
+  };
   return {
     mode,
     describe: () => describeMode(mode),
     prepare(marks) {
       for (const mark of marks) makeCgroup(leafOf(mark));
+      if (marks.length > 0) warm();
     },
     forProcess(mark) {
       const dir = leafOf(mark);
       const made = makeCgroup(dir);
       const cgroup = made.ok ? dir : undefined;
+      // Its cgroup made, the process is spawned next: the lock its move takes, warmed meanwhile.
+      if (cgroup !== undefined) warm();
       return {
         cgroup,
         attach(pid) {
