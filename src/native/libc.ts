@@ -88,7 +88,7 @@ function load(): LibcLoad {
   if (process.platform !== "linux") return { ok: false, reason: `libc calls are Linux-only (this is ${process.platform})` };
   let koffi: typeof import("koffi");
   try {
-    koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+    koffi = requireKoffi(createRequire(import.meta.url));
   } catch (error) {
     return { ok: false, reason: `the koffi package cannot be loaded (${describe(error)})` };
   }
@@ -149,6 +149,37 @@ function load(): LibcLoad {
   } catch (error) {
     return { ok: false, reason: `libc.so.6 cannot be loaded through koffi (${describe(error)})` };
   }
+}
+
+/**
+ * koffi's prebuilt binary for the platforms whose layout was checked, in the package koffi
+ * depends on for it (`@koromix/koffi-PLATFORM`, the same version).
+ */
+const PREBUILT: Readonly<Record<string, string>> = {
+  "linux-x64": "@koromix/koffi-linux-x64/linux_x64/koffi.node",
+};
+
+/**
+ * koffi itself, its prebuilt binary required directly where its place is known: koffi's entry
+ * finds that binary at run time — its own JavaScript, compiled from source at every start (it is
+ * not in the run path's bundle nor its code cache), and a read of node's ELF header to tell glibc
+ * from musl — which was 6–9 ms of the 8–12 that `require("koffi")` took before the supervisor's
+ * first spawn, the binary alone loading in ~2 (measured, cold `node` processes). The binary is
+ * what koffi's entry exports, less its shims for deprecated names, none of which is used here;
+ * it is built for glibc, the only libc `libc.so.6` (what this module loads) names. Elsewhere, or
+ * if a release moved the file, koffi's entry as before.
+ */
+function requireKoffi(load: NodeJS.Require): typeof import("koffi") {
+  const prebuilt = PREBUILT[`${process.platform}-${process.arch}`];
+  if (prebuilt !== undefined) {
+    try {
+      const native = load(prebuilt) as Partial<typeof import("koffi")> | undefined;
+      if (typeof native?.load === "function" && typeof native.errno === "function") return native as typeof import("koffi");
+    } catch {
+      // koffi's entry below says what is wrong, if anything is
+    }
+  }
+  return load("koffi") as typeof import("koffi");
 }
 
 function describe(error: unknown): string {

@@ -20,11 +20,13 @@ const FIXTURES = path.join(ROOT, "test/fixtures/start-path");
 
 /**
  * Packages of the run path before the first spawn: the config (yaml), logs (winston), spawning
- * (execa), and libc through koffi — the subreaper bit must be set before a site can orphan a
- * process, or that process is re-parented to init, out of reach.
+ * (execa), and libc through koffi's prebuilt binary — the subreaper bit must be set before a site
+ * can orphan a process, or that process is re-parented to init, out of reach. On linux-x64 the
+ * binary is required directly (`src/native/libc.ts`), without koffi's own entry, which finds it
+ * at run time in 6–9 ms of uncached JavaScript; elsewhere through that entry.
  */
 const START_PATH_PACKAGES = [
-  "koffi",
+  ...(`${process.platform}-${process.arch}` === "linux-x64" ? [] : ["koffi"]),
   "@colors/colors",
   "@dabh/diagnostics",
   "@sec-ant/readable-stream",
