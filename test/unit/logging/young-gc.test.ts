@@ -7,18 +7,26 @@ import { constants, PerformanceObserver } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { BUSY_BYTES, COLLECT_EVERY_BYTES, dropped } from "../../../src/logging/young-gc.js";
 import { gcEntryKind, jitIsOn, jitOff, jitOn, v8Collector } from "../../../src/runtime/v8-controls.js";
+import { waitFor } from "../../../kit/wait-for.js";
 
-/** Young collections seen while `act` runs (performance entries arrive on a later turn). */
-async function minorCollectionsDuring(act: () => void): Promise<number> {
+/**
+ * Young collections seen after `act` runs: performance entries arrive on a later turn (later
+ * still on a loaded machine), so this waits until one has come, for 2 s at most — an idle test
+ * process allocates far too little in that time to collect on its own.
+ */
+async function minorCollectionsAfter(act: () => void): Promise<number> {
   let minors = 0;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) if (gcEntryKind(entry) === constants.NODE_PERFORMANCE_GC_MINOR) minors += 1;
   });
   observer.observe({ entryTypes: ["gc"] });
-  act();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  observer.disconnect();
-  return minors;
+  try {
+    act();
+    await waitFor("a minor collection's performance entry", () => minors >= 1, { timeoutMs: 2000, intervalMs: 5 }).catch(() => undefined);
+    return minors;
+  } finally {
+    observer.disconnect();
+  }
 }
 
 describe("young-gc", () => {
@@ -28,7 +36,7 @@ describe("young-gc", () => {
   });
 
   it("a young collection runs once COLLECT_EVERY_BYTES of buffers were dropped", async () => {
-    const at = await minorCollectionsDuring(() => dropped(COLLECT_EVERY_BYTES));
+    const at = await minorCollectionsAfter(() => dropped(COLLECT_EVERY_BYTES));
     assert.ok(at >= 1, `a minor collection after ${COLLECT_EVERY_BYTES} bytes (saw ${at})`);
   });
 
