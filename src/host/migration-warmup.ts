@@ -9,8 +9,8 @@
  * spawned, after its cgroup is made, the supervisor moves itself into the cgroup it is already in
  * — a move that changes nothing but takes the lock — from libuv's thread pool: the grace period
  * then runs while the site's shell is being forked and exec'd, and the shell's own move finds the
- * lock warm (measured, one site: the shell's move 20–23 → 7 ms, start-up → serving ~20 ms
- * sooner; `scripts/bench/profile/startup.ts`).
+ * lock warm (measured with ftrace, one site, 15 interleaved trials: the shell's exec → its move
+ * 11–16 → 3–4 ms, the supervisor's exec → the site's `listen` 237 → 224 ms, medians).
  *
  * After the cgroups are made, never before: the write holds `cgroup_mutex` through its grace
  * period, and a `mkdir` of a cgroup waits for that mutex on the supervisor's only thread. One

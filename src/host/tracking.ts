@@ -29,7 +29,7 @@ import type { SiteLimits } from "../config/types.js";
 import { procInfo } from "./children.js";
 import { limitFiles, limitsSentence } from "./limits.js";
 import { findEscapees, type ProcessMark } from "./escapees.js";
-import { migrationWarmup, type MigrationWarmup } from "./migration-warmup.js";
+import { migrationWarmup } from "./migration-warmup.js";
 
 export type TrackingMode =
   | { readonly kind: "cgroup"; readonly root: string; readonly controllers: ReadonlySet<string> }
@@ -84,12 +84,13 @@ export interface TrackingOptions {
 
 /** Decides the mode and, for cgroups, creates the supervisor's subtree. */
 export function startTracking(options: TrackingOptions): Tracking {
-  return trackingFor(chooseMode(options, true));
+  const chosen = chooseMode(options, true);
+  return trackingFor(chosen.mode, chosen.ownDir);
 }
 
 /** What `startTracking` would choose, without keeping anything (`check`). */
 export function probeTracking(options: TrackingOptions): TrackingMode {
-  return chooseMode(options, false);
+  return chooseMode(options, false).mode;
 }
 
 /** The cgroup the supervisor's subtree goes under, or why there is none. */
@@ -132,9 +133,18 @@ export function leaveServiceCgroup(options: {
   return found.parent;
 }
 
-function chooseMode(options: TrackingOptions, keep: boolean): TrackingMode {
-  const fallback = (why: string): TrackingMode =>
-    options.subreaper ? { kind: "subreaper", why } : { kind: "group", why: `${why}; and the supervisor could not become a subreaper` };
+interface Chosen {
+  readonly mode: TrackingMode;
+  /** The supervisor's own cgroup, when the mode is cgroup and it is kept (`migration-warmup.ts`). */
+  readonly ownDir?: string;
+}
+
+function chooseMode(options: TrackingOptions, keep: boolean): Chosen {
+  const fallback = (why: string): Chosen => ({
+    mode: options.subreaper
+      ? { kind: "subreaper", why }
+      : { kind: "group", why: `${why}; and the supervisor could not become a subreaper` },
+  });
   const found = parentCgroup(options);
   if (!found.ok) return fallback(found.why);
   const parent = found.parent;
@@ -143,9 +153,13 @@ function chooseMode(options: TrackingOptions, keep: boolean): TrackingMode {
   if (!made.ok) return fallback(`${made.reason}: run as root, or under systemd with Delegate=yes`);
   if (!keep) {
     removeCgroup(root);
-    return { kind: "cgroup", root, controllers: new Set(controllersFor(parent, false)) };
+    return { mode: { kind: "cgroup", root, controllers: new Set(controllersFor(parent, false)) } };
   }
-  return { kind: "cgroup", root, controllers: controllersFor(parent, true, root) };
+  const own = ownCgroup();
+  return {
+    mode: { kind: "cgroup", root, controllers: controllersFor(parent, true, root) },
+    ownDir: own === undefined ? undefined : path.join(found.mount, own),
+  };
 }
 
 function controllersFor(parent: string, enable: boolean, root?: string): Set<string> {
@@ -155,10 +169,10 @@ function controllersFor(parent: string, enable: boolean, root?: string): Set<str
   return enableControllers(root, WANTED_CONTROLLERS);
 }
 
-function trackingFor(mode: TrackingMode): Tracking {
+function trackingFor(mode: TrackingMode, ownDir: string | undefined): Tracking {
   switch (mode.kind) {
     case "cgroup":
-      return cgroupTracking(mode);
+      return cgroupTracking(mode, ownDir);
     case "subreaper":
     case "group":
       return {
@@ -193,7 +207,7 @@ export function describeMode(mode: TrackingMode): string {
   }
 }
 
-function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracking {
+function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>, ownDir: string | undefined): Tracking {
   const sites = new Set<string>();
   const siteDir = (site: string): string => {
     const dir = path.join(mode.root, site);
@@ -206,16 +220,9 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>): Tracki
     return dir;
   };
   const leafOf = (mark: ProcessMark): string => path.join(siteDir(mark.site), `p${mark.index}-g${mark.generation}`);
-  // The supervisor's own cgroup, where the lock-warming no-op move goes (`migration-warmup.ts`).
-  let warmup: MigrationWarmup | null | undefined;
-  const warm = (): void => {
-    if (warmup === undefined) {
-      const mount = cgroup2Mount();
-      const own = ownCgroup();
-      warmup = mount === undefined || own === undefined ? null : migrationWarmup(path.join(mount, own));
-    }
-    void warmup?.warm();
-  };
+  // The lock-warming no-op move goes to the supervisor's own cgroup (`migration-warmup.ts`).
+  const warmup = ownDir === undefined ? undefined : migrationWarmup(ownDir);
+  const warm = (): void => void warmup?.warm();
   return {
     mode,
     describe: () => describeMode(mode),

@@ -155,7 +155,7 @@ function load(): LibcLoad {
  * koffi's prebuilt binary for the platforms whose layout was checked, in the package koffi
  * depends on for it (`@koromix/koffi-PLATFORM`, the same version).
  */
-const PREBUILT: Readonly<Record<string, string>> = {
+export const PREBUILT: Readonly<Record<string, string>> = {
   "linux-x64": "@koromix/koffi-linux-x64/linux_x64/koffi.node",
 };
 

@@ -14,6 +14,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { waitFor } from "../../kit/wait-for.js";
+import { PREBUILT } from "../../src/native/libc.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = path.join(ROOT, "test/fixtures/start-path");
@@ -21,12 +22,12 @@ const FIXTURES = path.join(ROOT, "test/fixtures/start-path");
 /**
  * Packages of the run path before the first spawn: the config (yaml), logs (winston), spawning
  * (execa), and libc through koffi's prebuilt binary — the subreaper bit must be set before a site
- * can orphan a process, or that process is re-parented to init, out of reach. On linux-x64 the
- * binary is required directly (`src/native/libc.ts`), without koffi's own entry, which finds it
+ * can orphan a process, or that process is re-parented to init, out of reach. Where libc.ts
+ * knows the binary's place (`PREBUILT`) it is required directly (`src/native/libc.ts`), without koffi's own entry, which finds it
  * at run time in 6–9 ms of uncached JavaScript; elsewhere through that entry.
  */
 const START_PATH_PACKAGES = [
-  ...(`${process.platform}-${process.arch}` === "linux-x64" ? [] : ["koffi"]),
+  ...(PREBUILT[`${process.platform}-${process.arch}`] === undefined ? ["koffi"] : []),
   "@colors/colors",
   "@dabh/diagnostics",
   "@sec-ant/readable-stream",
