@@ -21,11 +21,15 @@ let CLI = path.join(REPO, "bin", "tsgi-supervise.js");
  * rebuild of dist/ in the checkout during a long run cannot change what is measured halfway.
  */
 export function useSnapshotOf(repo: string, into: string): void {
+  CLI = snapshot(repo, into);
+}
+
+function snapshot(repo: string, into: string): string {
   fs.mkdirSync(into, { recursive: true });
   for (const part of ["bin", "dist"]) fs.cpSync(path.join(repo, part), path.join(into, part), { recursive: true });
   fs.copyFileSync(path.join(repo, "package.json"), path.join(into, "package.json"));
   fs.symlinkSync(path.join(repo, "node_modules"), path.join(into, "node_modules"), "dir");
-  CLI = path.join(into, "bin", "tsgi-supervise.js");
+  return path.join(into, "bin", "tsgi-supervise.js");
 }
 
 /** The tsgi command line the run measures (the snapshot once `useSnapshotOf` made it). */
@@ -33,55 +37,69 @@ export function tsgiCli(): string {
   return CLI;
 }
 
-export const tsgi: Peer = {
-  name: "tsgi",
-  label: `tsgi ${version}`,
-  lacks: () => undefined,
-  start(sites, workDir) {
-    const file = path.join(workDir, "sites.yaml");
-    fs.writeFileSync(file, sitesYaml(sites));
-    const env = { ...baseEnv(), NO_COLOR: "1" };
+export const tsgi: Peer = peerRunning(() => CLI);
 
-    // Detached: a group of its own, so the terminal's Ctrl-C reaches the harness only, which
-    // then stops tsgi the documented way (SIGTERM).
-    const daemon = startDaemon(process.execPath, [CLI, "run", file], {
-      env,
-      cwd: workDir,
-      logFile: path.join(workDir, "tsgi.out"),
-      detached: true,
-    });
-    const untrack = track(
-      "tsgi",
-      () => running.stop(),
-      () => treeOf(daemon.pid),
-    );
-    const control = async (action: string, site: SiteSpec): Promise<void> => {
-      await run(process.execPath, [CLI, action, site.name, "-c", file], { env, cwd: workDir, timeoutMs: 60_000 });
-    };
-    let stopped: Promise<void> | undefined;
-    const running: Running = {
-      reload: (site) => control("reload", site),
-      restart: (site) => control("restart", site),
-      status: async () => {
-        await run(process.execPath, [CLI, "status", "--json", "-c", file], { env, cwd: workDir, timeoutMs: 60_000 });
-      },
-      daemonPids: () => [daemon.pid],
-      // `alpha.log` with winston-style (`alpha1.log`) or logrotate-style (`alpha.log.1`) rotations.
-      logFiles: (site) => matchingFiles(path.join(workDir, "logs"), new RegExp(`^${site.name}\\d*\\.log(\\.\\d+)?$`)),
-      stop() {
-        stopped ??= (async () => {
-          const tree = treeOf(daemon.pid);
-          signal(daemon.pid, "SIGTERM");
-          await within(daemon.exited, 15_000);
-          await reap(tree, 5000);
-          untrack();
-        })();
-        return stopped;
-      },
-    };
-    return running;
-  },
-};
+/**
+ * tsgi from another built checkout (`useSnapshotOf`'s copy of it), for a run that measures two
+ * builds side by side (`profile/startup.ts --against DIR`).
+ */
+export function tsgiSnapshotOf(repo: string, into: string): Peer {
+  const cli = snapshot(repo, into);
+  return peerRunning(() => cli);
+}
+
+function peerRunning(cliOf: () => string): Peer {
+  return {
+    name: "tsgi",
+    label: `tsgi ${version}`,
+    lacks: () => undefined,
+    start(sites, workDir) {
+      const cli = cliOf();
+      const file = path.join(workDir, "sites.yaml");
+      fs.writeFileSync(file, sitesYaml(sites));
+      const env = { ...baseEnv(), NO_COLOR: "1" };
+
+      // Detached: a group of its own, so the terminal's Ctrl-C reaches the harness only, which
+      // then stops tsgi the documented way (SIGTERM).
+      const daemon = startDaemon(process.execPath, [cli, "run", file], {
+        env,
+        cwd: workDir,
+        logFile: path.join(workDir, "tsgi.out"),
+        detached: true,
+      });
+      const untrack = track(
+        "tsgi",
+        () => running.stop(),
+        () => treeOf(daemon.pid),
+      );
+      const control = async (action: string, site: SiteSpec): Promise<void> => {
+        await run(process.execPath, [cli, action, site.name, "-c", file], { env, cwd: workDir, timeoutMs: 60_000 });
+      };
+      let stopped: Promise<void> | undefined;
+      const running: Running = {
+        reload: (site) => control("reload", site),
+        restart: (site) => control("restart", site),
+        status: async () => {
+          await run(process.execPath, [cli, "status", "--json", "-c", file], { env, cwd: workDir, timeoutMs: 60_000 });
+        },
+        daemonPids: () => [daemon.pid],
+        // `alpha.log` with winston-style (`alpha1.log`) or logrotate-style (`alpha.log.1`) rotations.
+        logFiles: (site) => matchingFiles(path.join(workDir, "logs"), new RegExp(`^${site.name}\\d*\\.log(\\.\\d+)?$`)),
+        stop() {
+          stopped ??= (async () => {
+            const tree = treeOf(daemon.pid);
+            signal(daemon.pid, "SIGTERM");
+            await within(daemon.exited, 15_000);
+            await reap(tree, 5000);
+            untrack();
+          })();
+          return stopped;
+        },
+      };
+      return running;
+    },
+  };
+}
 
 function sitesYaml(sites: readonly SiteSpec[]): string {
   const lines = [

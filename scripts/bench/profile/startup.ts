@@ -3,10 +3,12 @@
  * tsgi, bare, tsgi…) so both see the same load. The footprint scenario's start-up rows without
  * the rest of it, for measuring one change at a time; prints each trial and the medians.
  *
- *   npm run build && node --import tsx scripts/bench/profile/startup.ts [--repo DIR] [TRIALS [COUNT…]]
+ *   npm run build && node --import tsx scripts/bench/profile/startup.ts [--repo DIR] [--against DIR] [TRIALS [COUNT…]]
  *
  * `--repo DIR` measures the build of another checkout (built there), e.g. the commit before a
- * change, against the same bare spawner. `POLL_MS=2` polls for "serving" every 2 ms instead of
+ * change, against the same bare spawner. `--against DIR` measures both, this one's and DIR's,
+ * in turn with the bare spawner (bare, tsgi, DIR's tsgi, bare…): an A/B of one change under the
+ * same load. `POLL_MS=2` polls for "serving" every 2 ms instead of
  * the bench's 20 (50 above 20 sites), for differences smaller than one poll.
  */
 import fs from "node:fs";
@@ -16,18 +18,25 @@ import { waitAllServing } from "../../../kit/http.js";
 import { stopEverything } from "../lib/cleanup.js";
 import { FIXTURE } from "../lib/paths.js";
 import { bare } from "../peers/bare.js";
-import { tsgi, useSnapshotOf } from "../peers/tsgi.js";
+import { tsgi, tsgiSnapshotOf, useSnapshotOf } from "../peers/tsgi.js";
 import type { Peer } from "../peers/types.js";
 import { nodeSites, portAllocator } from "../scenarios/context.js";
 
 const argv = process.argv.slice(2);
 const repoAt = argv.indexOf("--repo");
 const repo = repoAt === -1 ? undefined : argv.splice(repoAt, 2)[1];
+const againstAt = argv.indexOf("--against");
+const against = againstAt === -1 ? undefined : argv.splice(againstAt, 2)[1];
 const TRIALS = Number(argv[0] ?? 5);
 const COUNTS = argv.length > 1 ? argv.slice(1).map(Number) : [1, 20];
 const port = portAllocator();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-startup-"));
 if (repo !== undefined) useSnapshotOf(path.resolve(repo), path.join(work, "build"));
+const peers: { readonly key: string; readonly peer: Peer }[] = [
+  { key: "bare", peer: bare },
+  { key: "tsgi", peer: tsgi },
+  ...(against === undefined ? [] : [{ key: "against", peer: tsgiSnapshotOf(path.resolve(against), path.join(work, "against")) }]),
+];
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -35,10 +44,10 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
-async function once(peer: Peer, count: number, trial: number): Promise<number> {
+async function once(key: string, peer: Peer, count: number, trial: number): Promise<number> {
   const ports: number[] = [];
   for (let i = 0; i < count; i++) ports.push(await port());
-  const dir = path.join(work, `${count}-${trial}-${peer.name}`);
+  const dir = path.join(work, `${count}-${trial}-${key}`);
   fs.mkdirSync(dir, { recursive: true });
   const since = performance.now();
   const running = await peer.start(nodeSites(count, ports, FIXTURE, `s${count}-`), dir);
@@ -58,17 +67,22 @@ async function once(peer: Peer, count: number, trial: number): Promise<number> {
 
 try {
   for (const count of COUNTS) {
-    const times: Record<string, number[]> = { bare: [], tsgi: [] };
+    const times = new Map<string, number[]>(peers.map(({ key }) => [key, []]));
     for (let t = 0; t < TRIALS; t++) {
-      for (const peer of [bare, tsgi]) {
-        const ms = await once(peer, count, t);
-        times[peer.name]?.push(ms);
-        console.log(`${count} sites, ${peer.name}: ${Math.round(ms)} ms (load ${os.loadavg()[0]?.toFixed(2)})`);
+      for (const { key, peer } of peers) {
+        const ms = await once(key, peer, count, t);
+        times.get(key)?.push(ms);
+        console.log(`${count} sites, ${key}: ${Math.round(ms)} ms (load ${os.loadavg()[0]?.toFixed(2)})`);
       }
     }
-    const b = median(times["bare"] ?? []);
-    const s = median(times["tsgi"] ?? []);
-    console.log(`== ${count} sites: bare ${Math.round(b)} ms, tsgi ${Math.round(s)} ms, ${(s / b).toFixed(2)} × (medians of ${TRIALS})`);
+    const b = median(times.get("bare") ?? []);
+    const others = peers
+      .filter(({ key }) => key !== "bare")
+      .map(({ key }) => {
+        const s = median(times.get(key) ?? []);
+        return `${key} ${Math.round(s)} ms, ${(s / b).toFixed(2)} ×`;
+      });
+    console.log(`== ${count} sites: bare ${Math.round(b)} ms, ${others.join("; ")} (medians of ${TRIALS})`);
   }
 } finally {
   await stopEverything(() => undefined);
