@@ -22,7 +22,7 @@ import type { Clock } from "../time/clock.js";
 import { Debouncer } from "./debounce.js";
 import { createFileWatcher, NO_WATCHER, type FileWatcher } from "./file-watcher.js";
 import { ReloadQueue } from "./reload-queue.js";
-import { TempFiles } from "./temp-files.js";
+import { TempFiles, type FileKind } from "./temp-files.js";
 import { watchPlan, type SiteWatchPlan } from "./watch-plan.js";
 
 /**
@@ -70,7 +70,16 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     const extra = new Set<string>();
     const temp = new TempFiles();
     const queue = new ReloadQueue((paths) => reload(site, paths));
-    const debouncer = new Debouncer(debounceMs(), (paths) => queue.push(temp.settle(paths, fs.existsSync)), clock);
+    const debouncer = new Debouncer(
+      debounceMs(),
+      (paths) => {
+        const { changed, held } = temp.settle(paths, fileKind);
+        queue.push(changed);
+        // Looked at again with the next batch: renamed over its real file by then, or still there.
+        for (const file of held) debouncer.push(file);
+      },
+      clock,
+    );
     const watcher = createFileWatcher({
       roots: plan.roots,
       ignored: (file) => plan.ignored(file),
@@ -233,4 +242,9 @@ function relative(cwd: string, file: string): string {
 function describeFiles(cwd: string, files: readonly string[]): string {
   const names = files.map((file) => relative(cwd, file));
   return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} and ${names.length - 3} more`;
+}
+
+function fileKind(file: string): FileKind {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat === undefined ? undefined : stat.isFile() ? "file" : "other";
 }

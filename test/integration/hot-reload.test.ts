@@ -185,11 +185,12 @@ sites:
         reloads.map((r) => r.changed),
         ["message.ts"],
       );
-      // A temp file renamed after a moment (an editor that fsyncs first) is not named either.
+      // A temp file renamed after a moment (an editor that fsyncs first, or a loaded machine) is
+      // no reload of its own and not named either, though it outlasts the 100 ms debounce.
       const slow = `${message}.tmp-slow`;
       fs.writeFileSync(slow, moduleText("atomic-2"));
       await waitFor("the temp file is on disk for a moment", () => fs.existsSync(slow), { timeoutMs: 1000 });
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the editor's fsync
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the editor's fsync
       fs.renameSync(slow, message);
       await waitServed(port, "atomic-2", (s) => s.message === "atomic-2");
       const after = await waitReloads(supervisor, "web", mark, 2);
