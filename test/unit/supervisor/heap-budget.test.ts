@@ -4,6 +4,7 @@ import fs from "node:fs";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { waitFor } from "../../../kit/wait-for.js";
 import { v8Collector } from "../../../src/runtime/v8-controls.js";
 import { startHeapBudget } from "../../../src/supervisor/heap-budget.js";
 
@@ -43,9 +44,20 @@ describe("heap budget", () => {
       v8Collector()?.();
       await nextTurn();
       const before = rssAnonKiB();
-      budget.trim();
-      const after = rssAnonKiB();
-      assert.ok(before - after > 8 * 1024, `RssAnon ${before} -> ${after} KiB: at least 8 MiB given back`);
+      // V8 frees a dead buffer's memory on a thread of its own after the collection: on a loaded
+      // machine some are still in malloc's hands at the first trim (6 MiB given back once under a
+      // loaded test run), so each trim gives back what has been freed by then, until 8 MiB.
+      let after = before;
+      const enough = await waitFor(
+        "8 MiB given back",
+        () => {
+          budget.trim();
+          after = rssAnonKiB();
+          return before - after > 8 * 1024;
+        },
+        { timeoutMs: 3000, intervalMs: 20 },
+      ).catch(() => false);
+      assert.ok(enough, `RssAnon ${before} -> ${after} KiB: at least 8 MiB given back`);
       assert.equal(kept.length, 48);
     } finally {
       budget.close();
