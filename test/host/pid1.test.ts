@@ -67,13 +67,14 @@ sites:
       timeoutMs: 20_000,
     });
 
-    // Without reaping, each orphan stays a zombie for good (59 after 6 s). A zombie only just
-    // made may still wait for the supervisor's next turn on a loaded machine, so a sample counts
-    // the zombies that were already zombies at the sample before (200 ms earlier): the leak.
+    // Without reaping, each orphan stays a zombie for good (59 after 6 s; ~10 a second, so 4 s
+    // of samples tell a leak from reaping many times over). A zombie only just made may still
+    // wait for the supervisor's next turn on a loaded machine, so a sample counts the zombies
+    // that were already zombies at the sample before (200 ms earlier): the leak.
     let worst = 0;
     let fresh = 0;
     let previous = new Set<number>();
-    const until = Date.now() + 10_000;
+    const until = Date.now() + 4_000;
     while (Date.now() < until) {
       const zombies = new Set(
         descendants(pid1)
