@@ -9,7 +9,8 @@
  * change, against the same bare spawner. `--against DIR` measures both, this one's and DIR's,
  * in turn with the bare spawner (bare, tsgi, DIR's tsgi, bare…): an A/B of one change under the
  * same load. `POLL_MS=2` polls for "serving" every 2 ms instead of
- * the bench's 20 (50 above 20 sites), for differences smaller than one poll.
+ * the bench's (`servingPollMs`: 2 ms for one site, 20 up to 20, 50 above), for differences
+ * smaller than one poll.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -20,7 +21,7 @@ import { FIXTURE } from "../lib/paths.js";
 import { bare } from "../peers/bare.js";
 import { tsgi, tsgiSnapshotOf, useSnapshotOf } from "../peers/tsgi.js";
 import type { Peer } from "../peers/types.js";
-import { nodeSites, portAllocator } from "../scenarios/context.js";
+import { nodeSites, portAllocator, servingPollMs } from "../scenarios/context.js";
 
 const argv = process.argv.slice(2);
 const repoAt = argv.indexOf("--repo");
@@ -55,7 +56,7 @@ async function once(key: string, peer: Peer, count: number, trial: number): Prom
     const waited = await waitAllServing(ports, {
       since,
       timeoutMs: 120_000,
-      intervalMs: Number(process.env["POLL_MS"] ?? (count > 20 ? 50 : 20)),
+      intervalMs: Number(process.env["POLL_MS"] ?? servingPollMs(count)),
       path: "/",
     });
     if (waited.ms === undefined) throw new Error(`${peer.name}: ${waited.serving} of ${count} serving (see ${dir})`);

@@ -210,7 +210,7 @@ export const footprint: Scenario = {
         ),
       ],
       notes: [
-        "Cold start: from launching the supervisor (`tsgi-supervise run`, `pm2 start ecosystem.config.cjs` which also spawns the daemon, `supervisord -n`, one `nodemon` per site, the bare spawner) until every port answered 200 (each port probed every 20 ms, 50 ms with 100 sites).",
+        "Cold start: from launching the supervisor (`tsgi-supervise run`, `pm2 start ecosystem.config.cjs` which also spawns the daemon, `supervisord -n`, one `nodemon` per site, the bare spawner) until every port answered 200 (each port probed every 2 ms with 1 site, 20 ms with 20, 50 ms with 100 and 200; `servingPollMs` in `scenarios/context.ts`).",
         `Memory: VmRSS of the supervisor's own processes after ${settleMs / 1000} s idle — tsgi's supervisor, PM2's God daemon, supervisord, the bare spawner, and for nodemon the sum of its one-per-site processes. CPU: their CPU time (every thread, /proc/PID/task/*/schedstat) over the quieter half of ${idleMs / 1000} s idle, in % of one core — V8's memory reducer runs one full GC 8–20 s after a Node process starts.`,
         "Status: wall time of `tsgi-supervise status --json`, `pm2 jlist`, `supervisorctl status` (each tool's own start-up included), " +
           `${STATUS_RUNS} runs.`,
