@@ -40,8 +40,8 @@ export function tsgiCli(): string {
 export const tsgi: Peer = peerRunning(() => CLI);
 
 /**
- * tsgi from another built checkout (`useSnapshotOf`'s copy of it), for a run that measures two
- * builds side by side (`profile/startup.ts --against DIR`).
+ * tsgi from another built checkout (a snapshot of it, as `useSnapshotOf` makes), for a profile
+ * that measures another build, or two builds side by side (`profile/startup.ts --repo/--against`).
  */
 export function tsgiSnapshotOf(repo: string, into: string): Peer {
   const cli = snapshot(repo, into);

@@ -19,7 +19,7 @@ import { waitAllServing } from "../../../kit/http.js";
 import { stopEverything } from "../lib/cleanup.js";
 import { FIXTURE } from "../lib/paths.js";
 import { bare } from "../peers/bare.js";
-import { tsgi, tsgiSnapshotOf, useSnapshotOf } from "../peers/tsgi.js";
+import { tsgi, tsgiSnapshotOf } from "../peers/tsgi.js";
 import type { Peer } from "../peers/types.js";
 import { nodeSites, portAllocator, servingPollMs } from "../scenarios/context.js";
 
@@ -32,10 +32,9 @@ const TRIALS = Number(argv[0] ?? 5);
 const COUNTS = argv.length > 1 ? argv.slice(1).map(Number) : [1, 20];
 const port = portAllocator();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-startup-"));
-if (repo !== undefined) useSnapshotOf(path.resolve(repo), path.join(work, "build"));
 const peers: { readonly key: string; readonly peer: Peer }[] = [
   { key: "bare", peer: bare },
-  { key: "tsgi", peer: tsgi },
+  { key: "tsgi", peer: repo === undefined ? tsgi : tsgiSnapshotOf(path.resolve(repo), path.join(work, "build")) },
   ...(against === undefined ? [] : [{ key: "against", peer: tsgiSnapshotOf(path.resolve(against), path.join(work, "against")) }]),
 ];
 
