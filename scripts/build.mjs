@@ -131,6 +131,7 @@ function inputsHash() {
       .readdirSync(path.join(root, "src"), { recursive: true })
       .map((name) => path.join("src", String(name)))
       .filter((name) => fs.statSync(path.join(root, name)).isFile()),
+    "bin/tsgi-supervise.js",
     "scripts/build.mjs",
     "scripts/bundle-worker.ts",
     "tsconfig.json",

@@ -9,7 +9,10 @@
  *     supervisor:
  *       control: ./control.sock   # plain, "double" or 'single' quoted
  *
- * and answers `undefined` for anything else it cannot be sure of (flow maps, anchors, aliases,
+ * or the one-line flow map many tests and examples write (`supervisor: {logs: false}`: the
+ * loader would cost such a `status` ~150 ms of CPU against ~25, measured), with plain keys and
+ * values and no quotes, and answers `undefined` for anything else it cannot be sure of (other
+ * flow maps, anchors, aliases,
  * merge keys, tags, tabs, directives, several documents, repeated keys, escapes, values YAML
  * would read as numbers, booleans or null), so the caller falls back to `controlSocketOf` in
  * `load.ts`, which stays the one reader that parses YAML. A test checks both agree on every
@@ -41,6 +44,7 @@ function controlValue(text: string): string | undefined {
   let indent: number | undefined;
   let control: string | undefined;
   let afterControl = false;
+  let inFlowMap = false;
   for (const line of lines) {
     if (COMMENT.test(line)) continue;
     if (line.includes("\t")) return undefined;
@@ -51,11 +55,18 @@ function controlValue(text: string): string | undefined {
       afterControl = false;
       inSupervisor = top[1] === "supervisor";
       if (!inSupervisor) continue;
-      if (seenSupervisor || !COMMENT.test(top[2] ?? "")) return undefined;
+      if (seenSupervisor) return undefined;
       seenSupervisor = true;
+      if (COMMENT.test(top[2] ?? "")) continue;
+      const flow = flowMapControl(top[2] ?? "");
+      if (flow === undefined) return undefined;
+      control = flow.control;
+      inFlowMap = true;
       continue;
     }
     if (!inSupervisor) continue;
+    // A flow map is whole on its line: an indented line after it is not the plain form.
+    if (inFlowMap) return undefined;
     const nested = NESTED_KEY.exec(line);
     const depth = line.length - line.trimStart().length;
     indent ??= depth;
@@ -86,6 +97,33 @@ const SINGLE = /^'([^']*)'(?:\s+#.*|\s*)$/;
  */
 const NOT_A_STRING =
   /^(?:[-+]?\.?\d|[-+]?\.(?:inf|Inf|INF)$|\.(?:nan|NaN|NAN)$|~$|(?:null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$)/;
+
+/**
+ * `{key: value, …}` on one line, maybe a comment after it: no nested collections, quotes, anchors,
+ * aliases, tags, comments or escapes inside, each entry `key: value` (a space after the colon: in
+ * a flow map `a:b` is one plain scalar) or `key:`, no key twice.
+ */
+const FLOW_MAP = /^\{([^{}[\]"'#&*!|>%@`\\?]*)\}(?:\s+#.*|\s*)$/;
+const FLOW_ENTRY = /^([A-Za-z_][\w-]*):(?:\s+(\S.*))?$/;
+
+/** The flow map's `control` (undefined when it has none), or `undefined` itself when unsure. */
+function flowMapControl(source: string): { readonly control: string | undefined } | undefined {
+  const inner = FLOW_MAP.exec(source)?.[1];
+  if (inner === undefined) return undefined;
+  if (inner.trim() === "") return { control: undefined };
+  const keys = new Set<string>();
+  let control: string | undefined;
+  for (const part of inner.split(",")) {
+    const entry = FLOW_ENTRY.exec(part.trim());
+    const key = entry?.[1];
+    if (entry === null || key === undefined || keys.has(key)) return undefined;
+    keys.add(key);
+    if (key !== "control") continue;
+    control = scalar(entry[2] ?? "");
+    if (control === undefined) return undefined;
+  }
+  return { control };
+}
 
 function scalar(source: string): string | undefined {
   const plain = PLAIN.exec(source)?.[1];

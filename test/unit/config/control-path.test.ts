@@ -57,6 +57,10 @@ const PLAIN_FORMS: readonly (readonly [string, string])[] = [
   [`supervisor:\n  control: run/x:y.sock   # a comment\n${SITES}version: 1\n`, "run/x:y.sock"],
   [`\uFEFFversion: 1\nsupervisor:\n  http:\n    control: nested-is-not-it\n    listen: 9900\n  control: ~/x.sock\n${SITES}`, "~/x.sock"],
   [`version: 1\nsupervisor:\n  control: ./ctl.sock\n\n  # a comment\n  logs: |\n    control: not-this\n${SITES}`, "ctl.sock"],
+  [`version: 1\nsupervisor: {control: flow.sock}\n${SITES}`, "flow.sock"],
+  [`version: 1\nsupervisor: { logs: false }   # quiet\n${SITES}`, ".tsgi/control.sock"],
+  [`version: 1\nsupervisor: {logs: ./logs, control: ./c.sock, logKeep: 3}\n${SITES}`, "c.sock"],
+  [`version: 1\nsupervisor: {}\n${SITES}`, ".tsgi/control.sock"],
   [`# top comment\nsites:\n  web:\n    command: [python3, app.py]\n    control: a-site-key\nversion: 1\n`, ".tsgi/control.sock"],
 ];
 
@@ -72,7 +76,19 @@ test("the plain forms are read, and agree with the config loader", async () => {
 
 /** Texts where only the YAML reader can tell: the quick read must say it does not know. */
 const UNSURE: readonly string[] = [
-  `supervisor: {control: flow.sock}\n${SITES}`,
+  `supervisor: {control: "q.sock"}\n${SITES}`,
+  `supervisor: {control: a.sock, control: b.sock}\n${SITES}`,
+  `supervisor: {control: a.sock,\n  logs: false}\n${SITES}`,
+  `supervisor: {logs: false}\n  control: a.sock\n${SITES}`,
+  `supervisor: {control: [a.sock]}\n${SITES}`,
+  `supervisor: {control: {path: a.sock}}\n${SITES}`,
+  `supervisor: {control:a.sock}\n${SITES}`,
+  `supervisor: {control: 12}\n${SITES}`,
+  `supervisor: {control: }\n${SITES}`,
+  `supervisor: {control: *sock}\n${SITES}`,
+  `supervisor: {? control : a.sock}\n${SITES}`,
+  `supervisor: {control: a.sock} trailing\n${SITES}`,
+  `supervisor: {control: a.sock}\nsupervisor: {control: b.sock}\n${SITES}`,
   `supervisor: &base\n  control: a.sock\n${SITES}`,
   `supervisor:\n  <<: *base\n  control: a.sock\n${SITES}`,
   `supervisor:\n  control: *sock\n${SITES}`,
