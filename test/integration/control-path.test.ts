@@ -114,7 +114,7 @@ describe("control path", () => {
     dirs.push(dir);
     fs.writeFileSync(
       path.join(dir, "sites.yaml"),
-      `version: 1\nsupervisor: { control: ./flow.sock }\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "0"]\n`,
+      `version: 1\nsupervisor: { control: "./flow.sock" }\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "0"]\n`,
     );
     const loads = await loadsOf(["status", "-c", "sites.yaml"], dir);
     assert.match(loads.stderr, /no supervisor is running on .*flow\.sock/);
