@@ -92,16 +92,22 @@ export const footprint: Scenario = {
       cpu[count] = {};
       status[count] = {};
       const trials = ctx.quick ? 1 : count === 1 ? 5 : count === 20 ? 3 : count === 200 ? 1 : 2;
-      for (const peer of ctx.peers) {
-        if (ctx.quick && !QUICK_COUNTS.includes(count)) {
-          const cell: Cell = { kind: "lacks", why: `${count} sites: full run only (\`npm run bench\`), left out of \`--quick\`` };
-          for (const cells of [startup, rss, cpu, status]) (cells[count] ?? {})[peer.name] = cell;
-          continue;
-        }
-        const times: number[] = [];
-        try {
-          for (let t = 0; t < trials; t++) {
-            const last = t === trials - 1;
+      if (ctx.quick && !QUICK_COUNTS.includes(count)) {
+        const cell: Cell = { kind: "lacks", why: `${count} sites: full run only (\`npm run bench\`), left out of \`--quick\`` };
+        for (const peer of ctx.peers) for (const cells of [startup, rss, cpu, status]) (cells[count] ?? {})[peer.name] = cell;
+        continue;
+      }
+      const times = new Map<PeerName, number[]>(ctx.peers.map((peer) => [peer.name, []]));
+      const failed = new Set<PeerName>();
+      // Round by round: every peer's trial t before any peer's trial t + 1, so the ratios to the
+      // bare floor compare trials taken under the same conditions (the host's load drifts over a
+      // run: one peer's trials back to back read the bare floor's one-site start-up 83 ms where
+      // an interleaved profile the same hour read 68).
+      for (let t = 0; t < trials; t++) {
+        const last = t === trials - 1;
+        for (const peer of ctx.peers) {
+          if (failed.has(peer.name)) continue;
+          try {
             await quietTrial(ctx, `footprint ${count} ${peer.name}`, async () =>
               withPeer(
                 ctx,
@@ -109,7 +115,7 @@ export const footprint: Scenario = {
                 nodeSites(count, await ports(ctx, count), dir, `m${count}-`),
                 async (running, startMs) => {
                   // A redone trial replaces the disturbed one.
-                  if (startMs !== undefined) times[t] = startMs;
+                  if (startMs !== undefined) (times.get(peer.name) ?? [])[t] = startMs;
                   ctx.log(`  footprint ${count} ${peer.name}: all serving after ${startMs === undefined ? "?" : Math.round(startMs)} ms`);
                   if (!last) return;
                   await sleep(settleMs);
@@ -137,14 +143,16 @@ export const footprint: Scenario = {
                 { workName: `footprint-${count}-${t}-${Date.now()}`, timeoutMs: 180_000 },
               ),
             );
+          } catch (error) {
+            ctx.log(`  footprint ${count} ${peer.name}: ${errorMessage(error)}`);
+            failed.add(peer.name);
+            const cell: Cell = { kind: "never", why: `${peer.label}, ${count} sites: ${errorMessage(error).slice(0, 200)}` };
+            for (const cells of [startup, rss, cpu, status]) (cells[count] ?? {})[peer.name] ??= cell;
           }
-          startup[count][peer.name] = { kind: "values", values: times };
-        } catch (error) {
-          ctx.log(`  footprint ${count} ${peer.name}: ${errorMessage(error)}`);
-          const cell: Cell = { kind: "never", why: `${peer.label}, ${count} sites: ${errorMessage(error).slice(0, 200)}` };
-          for (const cells of [startup, rss, cpu, status]) (cells[count] ?? {})[peer.name] ??= cell;
         }
       }
+      for (const peer of ctx.peers)
+        if (!failed.has(peer.name)) startup[count][peer.name] = { kind: "values", values: times.get(peer.name) ?? [] };
     }
     const command = ctx.command("footprint");
     const sites = (n: number): string => `${n} site${n === 1 ? "" : "s"}`;
@@ -216,7 +224,7 @@ export const footprint: Scenario = {
           `${STATUS_RUNS} runs.`,
         ctx.quick
           ? "Trials: 1 per count (`--quick`); memory and CPU from it."
-          : "Trials: 5 with 1 site (the smallest row, the most sensitive to a disturbance), 3 with 20, 2 with 100, 1 with 200; memory, CPU and status from the last.",
+          : "Trials: 5 with 1 site (the smallest row, the most sensitive to a disturbance), 3 with 20, 2 with 100, 1 with 200, taken round by round (every peer's first trial, then every peer's second…); memory, CPU and status from each peer's last.",
         "Memory per extra site: (resident memory with 200 sites − with 1 site) / 199, per peer.",
       ],
     };
