@@ -116,7 +116,8 @@ function flowMapControl(source: string): { readonly control: string | undefined 
   for (const part of inner.split(",")) {
     const entry = FLOW_ENTRY.exec(part.trim());
     const key = entry?.[1];
-    if (entry === null || key === undefined || keys.has(key)) return undefined;
+    // `{logs: a: b}` is not YAML: a value with a mapping's `: ` in it is left to the reader.
+    if (entry === null || key === undefined || keys.has(key) || /:(?:\s|$)/.test(entry[2] ?? "")) return undefined;
     keys.add(key);
     if (key !== "control") continue;
     control = scalar(entry[2] ?? "");

@@ -84,6 +84,8 @@ const UNSURE: readonly string[] = [
   `supervisor: {control: {path: a.sock}}\n${SITES}`,
   `supervisor: {control:a.sock}\n${SITES}`,
   `supervisor: {control: 12}\n${SITES}`,
+  `supervisor: {logs: a: b}\n${SITES}`,
+  `supervisor: {logs: a:}\n${SITES}`,
   `supervisor: {control: }\n${SITES}`,
   `supervisor: {control: *sock}\n${SITES}`,
   `supervisor: {? control : a.sock}\n${SITES}`,
