@@ -51,6 +51,8 @@ export class SupervisorUnderTest {
   readonly file: string;
   readonly dir: string;
   readonly exited: Promise<number | null>;
+  /** Each site's latest `state` event's `to`. */
+  readonly #states = new Map<string, unknown>();
   /** Site process pids seen in the log, with their start times. */
   readonly #sitePids = new Map<number, string>();
   #exitCode: number | null | undefined;
@@ -107,6 +109,7 @@ export class SupervisorUnderTest {
       return;
     }
     this.events.push(event);
+    if (event["event"] === "state" && event.site !== undefined) this.#states.set(event.site, event["to"]);
     // The structured event, not its wording: every process the supervisor spawned.
     if (event["event"] === "process-started" && typeof event["pid"] === "number") {
       const pid = event["pid"];
@@ -135,18 +138,30 @@ export class SupervisorUnderTest {
     );
   }
 
-  /** Waits until every named site is `running` (from `status --json`). */
+  /**
+   * Waits until every named site is `running` (from `status --json`). `status` is a process of
+   * its own each time, so it is asked once the JSON log's latest state of each named site is
+   * `running`, and otherwise only once a second (should the log ever say less than status does).
+   */
   async waitRunning(names: readonly string[], timeoutMs = 20_000): Promise<SiteStatus[]> {
+    let asked = 0;
     return waitFor(
       `sites ${names.join(", ")} running`,
       async () => {
         if (this.#exitCode !== undefined) throw new Error(`supervisor exited with ${this.#exitCode}: ${this.stderr.join("")}`);
+        if (!names.every((name) => this.#loggedState(name) === "running") && performance.now() - asked < 1000) return undefined;
+        asked = performance.now();
         const sites = await this.status();
         const wanted = sites.filter((s) => names.includes(s.name));
         return wanted.length === names.length && wanted.every((s) => s.state === "running") ? sites : undefined;
       },
-      { timeoutMs, intervalMs: 100 },
+      { timeoutMs, intervalMs: 20 },
     );
+  }
+
+  /** The site's state as its last `state` event in the log says. */
+  #loggedState(site: string): unknown {
+    return this.#states.get(site);
   }
 
   cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
