@@ -59,7 +59,11 @@ function typeCheck() {
 async function lint(program) {
   const t0 = performance.now();
   const { ESLint } = await import("eslint");
-  const eslint = new ESLint({ fix, overrideConfig: { files: ["**/*.ts"], languageOptions: { parserOptions: { programs: [program] } } } });
+  // Not with --fix: ESLint re-parses each file after applying fixes, and the shared program still
+  // holds the file's old text, so a second pass would apply old ranges to new text (seen: a fixed
+  // `s as string;` lost its semicolon). Fixing, ESLint builds its own program from the project.
+  const overrideConfig = fix ? {} : { files: ["**/*.ts"], languageOptions: { parserOptions: { programs: [program] } } };
+  const eslint = new ESLint({ fix, overrideConfig });
   const results = await eslint.lintFiles(["."]);
   if (fix) await ESLint.outputFixes(results);
   const errors = results.reduce((sum, result) => sum + result.errorCount, 0);
