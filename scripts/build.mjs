@@ -24,7 +24,10 @@ const bin = (pkg, file) => path.join(root, "node_modules", pkg, file);
 // so a build that failed half-way is never taken for a finished one.
 const stamp = path.join(root, "dist", ".build-inputs");
 const inputs = inputsHash();
-if (!process.argv.includes("--force") && readOr(stamp) === inputs && fs.existsSync(path.join(root, "dist", "bundle", "run.cjs"))) {
+const outputs = ["cli/main.js", "bundle/entry.cjs", "bundle/main.js", "bundle/run.cjs", "worker/main.js"].map((file) =>
+  path.join(root, "dist", file),
+);
+if (!process.argv.includes("--force") && readOr(stamp) === inputs && outputs.every((file) => fs.existsSync(file))) {
   console.log("build: dist/ is up to date with its inputs (npm run build -- --force builds anyway)");
   process.exit(0);
 }
