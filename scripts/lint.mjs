@@ -39,9 +39,14 @@ const results = await Promise.all(
         child.stderr.on("data", (chunk) => (errors += chunk));
         const done = (code, more = "") => {
           const ms = performance.now() - t0;
-          if (command === process.execPath && code === 0) resolve(JSON.parse(output));
-          else if (command === process.execPath) resolve([{ name, code: 1, output: `${errors}${more}`, ms }]);
-          else resolve([{ name, code, output: `${output}${errors}${more}`, ms }]);
+          const own = [{ name, code: code === 0 ? 0 : 1, output: `${output}${errors}${more}`, ms }];
+          // scripts/lint-typed.mjs reports its checks as JSON; anything else is its own failure.
+          if (command !== process.execPath || code !== 0) return resolve(own);
+          try {
+            resolve(JSON.parse(output));
+          } catch {
+            resolve([{ ...own[0], code: 1 }]);
+          }
         };
         child.on("error", (error) => done(1, `${error.message}\n`));
         child.on("close", (code) => done(code ?? 1));
