@@ -149,7 +149,7 @@ export class SupervisorUnderTest {
       `sites ${names.join(", ")} running`,
       async () => {
         if (this.#exitCode !== undefined) throw new Error(`supervisor exited with ${this.#exitCode}: ${this.stderr.join("")}`);
-        if (!names.every((name) => this.#loggedState(name) === "running") && performance.now() - asked < 1000) return undefined;
+        if (!names.every((name) => this.#states.get(name) === "running") && performance.now() - asked < 1000) return undefined;
         asked = performance.now();
         const sites = await this.status();
         const wanted = sites.filter((s) => names.includes(s.name));
@@ -157,11 +157,6 @@ export class SupervisorUnderTest {
       },
       { timeoutMs, intervalMs: 20 },
     );
-  }
-
-  /** The site's state as its last `state` event in the log says. */
-  #loggedState(site: string): unknown {
-    return this.#states.get(site);
   }
 
   cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {

@@ -12,8 +12,8 @@ const fix = process.argv.includes("--fix");
 const noCache = process.argv.includes("--no-cache");
 
 const { types, program } = typeCheck();
-const eslint = program === undefined ? [] : [await lint(program)];
-process.stdout.write(JSON.stringify([types, ...eslint]));
+const linted = program === undefined ? [] : [await lint(program)];
+process.stdout.write(JSON.stringify([types, ...linted]));
 
 /**
  * tsc's check of tsconfig.test.json. Incremental unless --no-cache: the build info remembers what

@@ -11,11 +11,12 @@ const fix = process.argv.includes("--fix");
 const noCache = process.argv.includes("--no-cache");
 const bin = (name) => path.join("node_modules", ".bin", name);
 const checks = [
-  // Reports two checks, "types" and "eslint", as JSON on its stdout.
+  // Reports two checks, "types" and "eslint", as JSON on its stdout (the fourth element says so).
   [
     "types and eslint",
     process.execPath,
     [path.join("scripts", "lint-typed.mjs"), ...(fix ? ["--fix"] : []), ...(noCache ? ["--no-cache"] : [])],
+    true,
   ],
   // --cache remembers files found formatted (by content); --no-cache checks them all.
   [
@@ -27,9 +28,9 @@ const checks = [
 ];
 
 const started = performance.now();
-const results = await Promise.all(
+const perCheck = await Promise.all(
   checks.map(
-    ([name, command, args]) =>
+    ([name, command, args, reportsJson = false]) =>
       new Promise((resolve) => {
         const t0 = performance.now();
         const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -40,8 +41,8 @@ const results = await Promise.all(
         const done = (code, more = "") => {
           const ms = performance.now() - t0;
           const own = [{ name, code: code === 0 ? 0 : 1, output: `${output}${errors}${more}`, ms }];
-          // scripts/lint-typed.mjs reports its checks as JSON; anything else is its own failure.
-          if (command !== process.execPath || code !== 0) return resolve(own);
+          // A JSON report that cannot be read is that check's own failure.
+          if (!reportsJson || code !== 0) return resolve(own);
           try {
             resolve(JSON.parse(output));
           } catch {
@@ -53,10 +54,11 @@ const results = await Promise.all(
       }),
   ),
 );
-for (const { name, code, output, ms } of results.flat()) {
+const results = perCheck.flat();
+for (const { name, code, output, ms } of results) {
   const verdict = code === 0 ? "ok" : "FAILED";
   process.stdout.write(`lint ${name}: ${verdict} (${(ms / 1000).toFixed(1)} s)\n`);
   if (code !== 0 && output.trim() !== "") process.stdout.write(`${output.trimEnd()}\n`);
 }
 process.stdout.write(`lint: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-process.exitCode = results.flat().every((r) => r.code === 0) ? 0 : 1;
+process.exitCode = results.every((r) => r.code === 0) ? 0 : 1;
