@@ -93,6 +93,16 @@ describe("control socket and reload-config", () => {
     assert.match(table.stdout, /^SITE\s+STATE\s+PIDS\s+UPTIME\s+RESTARTS\s+MEMORY\s+CPU\s+ADDRESS/);
     assert.match(table.stdout, /\na\s+running\s+\d+/);
     assert.match(table.stdout, /\nb\s+stopped\s+-/);
+    // --json prints the socket's answer as it is (the kit's status() reads that answer directly).
+    const json = await supervisor.cli(["status", "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const printed = JSON.parse(json.stdout) as { name: string; state: string; pids: number[] }[];
+    const asked = await supervisor.status();
+    assert.deepEqual(
+      printed.map(({ name, state, pids }) => ({ name, state, pids })),
+      asked.map(({ name, state, pids }) => ({ name, state, pids })),
+    );
+    assert.deepEqual(Object.keys(printed[0] ?? {}).sort(), Object.keys(asked[0] ?? {}).sort());
     const unknown = await supervisor.cli(["restart", "nope"]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no site named `nope`; sites: a, b/);
