@@ -12,7 +12,9 @@ import type { InProcessDashboard } from "../dashboard/in-process.js";
 import type { HttpListener } from "../http/listener.js";
 import { describeTracking, startHost, SubreaperUnavailable, uninstallHost } from "../host/host.js";
 import { startSystemdSession, summarize } from "../host/systemd-session.js";
-import { colorWanted, createLog } from "../logging/logger.js";
+import { colorWanted } from "../logging/color.js";
+import { deferLog } from "../logging/deferred-log.js";
+import { RecentLines } from "../logging/recent-lines.js";
 import { tapLog } from "../logging/tap.js";
 import { StateFile, stateFilePath, stopLeftovers } from "../supervisor/state-file.js";
 import { Supervisor } from "../supervisor/supervisor.js";
@@ -25,6 +27,9 @@ import type { Router } from "../router/router.js";
 import type { Command } from "./args.js";
 
 type RunCommand = Extract<Command, { name: "run" }>;
+
+/** The log is loaded once the first process is spawned, or after this long (`deferred-log.ts`). */
+const LOG_LOAD_AT_LATEST_MS = 100;
 
 export interface RunHooks {
   /**
@@ -47,8 +52,18 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return 2;
   }
 
-  // Tapped: /metrics counts each site's output lines (nothing listens without it).
-  const tapped = tapLog(createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout }));
+  // Tapped: /metrics counts each site's output lines (nothing listens without it). Loaded once the
+  // first process is spawned or writes, 100 ms after this at the latest, or when the supervisor
+  // ends first: what is logged before is kept and written then, in order (`logging/deferred-log.ts`).
+  const recent = new RecentLines();
+  const deferred = deferLog(
+    () =>
+      import("../logging/logger.js").then(({ createLog }) =>
+        createLog({ format: command.logFormat, color: colorWanted(process.stdout), stream: process.stdout, recent }),
+      ),
+    recent,
+  );
+  const tapped = tapLog(deferred.log);
   const log = tapped.log;
   // Real time enters here, and only here: everything below takes this clock.
   const clock = realClock;
@@ -69,6 +84,12 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   }
   const systemd = startSystemdSession(process.env, (message) => log.event("warn", message));
   const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
+  const firstSpawn = supervisor.events.on("process-started", () => {
+    firstSpawn();
+    void deferred.load();
+  });
+  // Not later than this when no process is spawned soon (preflights, `before:` tasks, idle sites).
+  clock.setTimeout(() => void deferred.load(), LOG_LOAD_AT_LATEST_MS).unref();
   const summary = (): string => summarize(supervisor.sites().map((site) => site.state.kind));
   // systemctl status shows the latest STATUS= line: keep it current as sites change state — under
   // systemd only, and once per burst of changes (the summary goes over every site).
@@ -263,6 +284,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     log.event("info", `router on ${live.indexUrl}: ${urls.join(", ")}`, undefined, { event: "router-listening", url: live.indexUrl });
   }
   await supervisor.startAll();
+  firstSpawn();
+  await deferred.load();
   systemd.ready(summary());
   // Before the heap budget changes V8's flags; and not if a log flood during start-up has
   // already turned the JIT on (`logging/young-gc.ts`).

@@ -13,6 +13,8 @@
  */
 import util from "node:util";
 import winston from "winston";
+import { BEFORE_PROC } from "./before-proc.js";
+import { colorWanted } from "./color.js";
 import { CONSOLE_WINDOW_BYTES, ConsoleWindow } from "./console-window.js";
 import { ConsoleOutput } from "./console-output.js";
 import { RecentLines } from "./recent-lines.js";
@@ -21,8 +23,8 @@ import { writeTransport } from "./write-transport.js";
 import type { LogPlan } from "../config/types.js";
 import { OutputLines } from "../process/line-reader.js";
 
-/** The process number of a site's `before:` tasks' output (its processes count from 1). */
-export const BEFORE_PROC = 0;
+// In modules of their own, so the run path names them without loading winston (`deferred-log.ts`).
+export { BEFORE_PROC, colorWanted };
 
 export type LogFormat = "pretty" | "json";
 export type Level = "info" | "warn" | "error";
@@ -31,6 +33,8 @@ export interface LogOptions {
   readonly format: LogFormat;
   readonly color: boolean;
   readonly stream: NodeJS.WritableStream;
+  /** The recent lines to keep them in, when made before the log (`deferred-log.ts`). */
+  readonly recent?: RecentLines;
 }
 
 export interface Log {
@@ -64,12 +68,6 @@ type ConsoleEntry =
       readonly lines: OutputLines;
     }
   | { readonly kind: "event"; readonly [MESSAGE]: unknown };
-
-export function colorWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
-  if (env["FORCE_COLOR"] !== undefined && env["FORCE_COLOR"] !== "0") return true;
-  return stream.isTTY === true;
-}
 
 /**
  * ANSI colouring decided here, not by `util.styleText` (which looks at the process's own
@@ -120,7 +118,7 @@ export function createLog(options: LogOptions): Log {
     else options.stream.write(`${String(info[MESSAGE])}\n`);
   };
   const logger = winston.createLogger({ level: "info", format, transports: [writeTransport(write)] });
-  const recent = new RecentLines();
+  const recent = options.recent ?? new RecentLines();
   const files = new SiteFiles((message) => logger.log({ level: "warn", message, kind: "event" }));
   const consoleWindow = new ConsoleWindow(options.stream, CONSOLE_WINDOW_BYTES);
 

@@ -8,7 +8,8 @@
  * lines: a failed migration then fails the start, and a reload keeps the old generation.
  */
 import type { BeforeTask, ResolvedSite } from "../config/types.js";
-import { BEFORE_PROC, type Log } from "../logging/logger.js";
+import { BEFORE_PROC } from "../logging/before-proc.js";
+import type { Log } from "../logging/logger.js";
 import { resolveAccounts } from "../process/accounts.js";
 import { stopGroup } from "../process/kill.js";
 import type { OutputLines } from "../process/line-reader.js";

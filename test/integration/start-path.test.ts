@@ -20,55 +20,39 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const FIXTURES = path.join(ROOT, "test/fixtures/start-path");
 
 /**
- * Packages of the run path before the first spawn: the config (yaml), logs (winston), spawning
- * (execa), and libc through koffi's prebuilt binary — the subreaper bit must be set before a site
- * can orphan a process, or that process is re-parented to init, out of reach. Where libc.ts
- * knows the binary's place (`PREBUILT`) it is required directly (`src/native/libc.ts`), without koffi's own entry, which finds it
- * at run time in 6–9 ms of uncached JavaScript; elsewhere through that entry.
+ * Packages of the run path before the first spawn: the config (yaml), spawning (execa), and libc
+ * through koffi's prebuilt binary — the subreaper bit must be set before a site can orphan a
+ * process, or that process is re-parented to init, out of reach. Where libc.ts knows the binary's
+ * place (`PREBUILT`) it is required directly (`src/native/libc.ts`), without koffi's own entry,
+ * which finds it at run time in 6–9 ms of uncached JavaScript; elsewhere through that entry. Not
+ * winston and its packages: the log is loaded once the first process is spawned
+ * (`src/logging/deferred-log.ts`).
  */
 const START_PATH_PACKAGES = [
   ...(PREBUILT[`${process.platform}-${process.arch}`] === undefined ? ["koffi"] : []),
-  "@colors/colors",
-  "@dabh/diagnostics",
   "@sec-ant/readable-stream",
   "@sindresorhus/merge-streams",
-  "@so-ric/colorspace",
-  "async",
   "cross-spawn",
-  "enabled",
   "execa",
-  "fecha",
   "figures",
-  "fn.name",
   "get-stream",
   "human-signals",
-  "inherits",
   "is-plain-obj",
   "is-stream",
   "is-unicode-supported",
   "isexe",
-  "kuler",
-  "logform",
   "npm-run-path",
-  "one-time",
   "parse-ms",
   "path-key",
   "picomatch",
   "pretty-ms",
-  "readable-stream",
-  "safe-stable-stringify",
   "shebang-command",
   "shebang-regex",
   "shell-quote",
   "signal-exit",
-  "stack-trace",
   "strip-final-newline",
-  "triple-beam",
   "unicorn-magic",
-  "util-deprecate",
   "which",
-  "winston",
-  "winston-transport",
   "yaml",
   "yoctocolors",
 ];
@@ -126,8 +110,8 @@ describe("start path", () => {
     // koffi's prebuilt binary comes in a package named for the platform (`@koromix/koffi-linux-x64`).
     const extra = loaded.filter((name) => !START_PATH_PACKAGES.includes(name) && !name.startsWith("@koromix/koffi-"));
     assert.deepEqual(extra, [], "new packages on the start path: add them to START_PATH_PACKAGES only if start-up needs them");
-    for (const needed of ["execa", "winston", "yaml"])
-      assert.ok(loaded.includes(needed), `the record saw ${needed}, which the run path needs`);
+    for (const needed of ["execa", "yaml"]) assert.ok(loaded.includes(needed), `the record saw ${needed}, which the run path needs`);
+    assert.ok(!loaded.includes("winston"), "winston is loaded once the first process is spawned, not before");
     assert.ok(!loaded.includes("chokidar"), "chokidar is loaded only when something is watched");
   });
 
