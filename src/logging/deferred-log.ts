@@ -21,15 +21,17 @@ export interface DeferredLog {
   readonly load: () => Promise<Log>;
 }
 
-/** `open` makes the real log (with `recent` as its recent lines); nothing is loaded until `load()`. */
+/** `open` makes the real log (with `recent` as its recent lines), called on `load()` or a site's first output. */
 export function deferLog(open: () => Promise<Log>, recent: RecentLines): DeferredLog {
   let real: Log | undefined;
   let loading: Promise<Log> | undefined;
   const kept: ((log: Log) => void)[] = [];
   const load = (): Promise<Log> =>
     (loading ??= open().then((log) => {
+      // Taken one at a time, and the log handed on directly only after: a call made while these
+      // are written waits its turn behind them.
+      for (let call = kept.shift(); call !== undefined; call = kept.shift()) call(log);
       real = log;
-      for (const call of kept.splice(0)) call(log);
       return log;
     }));
   const log: Log = {

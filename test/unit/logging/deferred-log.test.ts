@@ -70,6 +70,33 @@ describe("deferred log", () => {
     );
   });
 
+  it("a call made while the kept ones are written waits behind them, and none is lost", async () => {
+    const seen: string[] = [];
+    let nested = false;
+    const recent = new RecentLines();
+    const d = deferLog(() => {
+      const sink: Log = {
+        event(_level, message) {
+          seen.push(message);
+          if (!nested) {
+            nested = true;
+            d.log.event("info", "nested");
+          }
+        },
+        output: () => undefined,
+        setFiles: () => undefined,
+        recent,
+        close: () => Promise.resolve(),
+      };
+      return Promise.resolve(sink);
+    }, recent);
+    d.log.event("info", "one");
+    d.log.event("info", "two");
+    await d.load();
+    d.log.event("info", "three");
+    assert.deepEqual(seen, ["one", "two", "nested", "three"]);
+  });
+
   it("close loads the log if nothing did, so what was kept is written", async () => {
     const d = deferred();
     d.log.event("info", "said before any load");
