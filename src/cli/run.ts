@@ -84,8 +84,8 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   }
   const systemd = startSystemdSession(process.env, (message) => log.event("warn", message));
   const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
-  const firstSpawn = supervisor.events.on("process-started", () => {
-    firstSpawn();
+  const unlistenFirstSpawn = supervisor.events.on("process-started", () => {
+    unlistenFirstSpawn();
     void deferred.load();
   });
   // Not later than this when no process is spawned soon (preflights, `before:` tasks, idle sites).
@@ -284,7 +284,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     log.event("info", `router on ${live.indexUrl}: ${urls.join(", ")}`, undefined, { event: "router-listening", url: live.indexUrl });
   }
   await supervisor.startAll();
-  firstSpawn();
+  unlistenFirstSpawn();
   await deferred.load();
   systemd.ready(summary());
   // Before the heap budget changes V8's flags; and not if a log flood during start-up has

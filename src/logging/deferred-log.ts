@@ -8,9 +8,9 @@
  * Until then every call is kept, in order, and handed to the log once it is there: events and
  * site output come out as they would have, only later. Output loads the log at once (a process
  * is running by then) and answers a promise meanwhile, so the site's pipe waits (as when its log
- * file lags). `recent` is the log's own from the start (made
- * here and given to it), so `logs NAME` and the dashboard see the same lines. `close` loads the
- * log if nothing did, so whatever was kept is written before the supervisor exits.
+ * file lags). `recent` is the log's own from the start (made here and given to it), so
+ * `logs NAME` and the dashboard see the same lines. `close` loads the log if nothing did, so
+ * whatever was kept is written before the supervisor exits.
  */
 import type { Log } from "./logger.js";
 import type { RecentLines } from "./recent-lines.js";
