@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { quickControlPath } from "../src/config/control-path.js";
+import { controlSocketOfFile } from "../src/cli/control-commands.js";
 import { getSites, isError } from "../src/control/client.js";
 import type { SiteStatus } from "../src/control/protocol.js";
 import { readStat } from "../src/process/proc-stat.js";
@@ -39,16 +39,6 @@ export interface CliResult {
 
 export function tempDir(prefix = "tsgi-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-/** The control socket of the supervisor on `file`, found as the command line finds it. */
-async function controlSocketOfFile(file: string): Promise<string> {
-  const quick = quickControlPath(file, fs.readFileSync(file, "utf8"));
-  if (quick !== undefined) return quick;
-  const { controlSocketOf, formatIssues } = await import("../src/config/load.js");
-  const found = await controlSocketOf(file);
-  if (!found.ok) throw new Error(`status: ${formatIssues(found.errors)}`);
-  return found.path;
 }
 
 /** Zombies included: a group whose leader is a zombie may still have live members to kill. */
@@ -181,7 +171,9 @@ export class SupervisorUnderTest {
    * the suite asked ~400 times, ~12 s of CPU (measured). The tests of the command itself run it.
    */
   async status(): Promise<SiteStatus[]> {
-    const answer = await getSites(await controlSocketOfFile(this.file));
+    const socket = await controlSocketOfFile(this.file);
+    if (!socket.ok) throw new Error(`status: ${socket.problem}`);
+    const answer = await getSites(socket.path);
     if (isError(answer)) throw new Error(`status failed: ${answer.error}`);
     return [...answer.sites];
   }

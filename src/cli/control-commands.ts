@@ -18,16 +18,24 @@ type Io = { readonly out: NodeJS.WritableStream; readonly err: NodeJS.WritableSt
  */
 async function socketOf(target: ControlTarget, io: Io): Promise<string | number> {
   if (target.type === "socket") return target.path;
-  const text = readOrUndefined(target.file);
-  const quick = text === undefined ? undefined : quickControlPath(target.file, text);
-  if (quick !== undefined) return quick;
-  const { controlSocketOf, formatIssues } = await import("../config/load.js");
-  const found = await controlSocketOf(target.file);
+  const found = await controlSocketOfFile(target.file);
   if (!found.ok) {
-    io.err.write(`${formatIssues(found.errors)}\n`);
+    io.err.write(`${found.problem}\n`);
     return 2;
   }
   return found.path;
+}
+
+/** The control socket of the supervisor on `file` (the test kit asks the same way). */
+export async function controlSocketOfFile(
+  file: string,
+): Promise<{ readonly ok: true; readonly path: string } | { readonly ok: false; readonly problem: string }> {
+  const text = readOrUndefined(file);
+  const quick = text === undefined ? undefined : quickControlPath(file, text);
+  if (quick !== undefined) return { ok: true, path: quick };
+  const { controlSocketOf, formatIssues } = await import("../config/load.js");
+  const found = await controlSocketOf(file);
+  return found.ok ? found : { ok: false, problem: formatIssues(found.errors) };
 }
 
 function readOrUndefined(file: string): string | undefined {

@@ -14,7 +14,6 @@
 import util from "node:util";
 import winston from "winston";
 import { BEFORE_PROC } from "./before-proc.js";
-import { colorWanted } from "./color.js";
 import { CONSOLE_WINDOW_BYTES, ConsoleWindow } from "./console-window.js";
 import { ConsoleOutput } from "./console-output.js";
 import { RecentLines } from "./recent-lines.js";
@@ -22,9 +21,6 @@ import { SiteFiles } from "./site-files.js";
 import { writeTransport } from "./write-transport.js";
 import type { LogPlan } from "../config/types.js";
 import { OutputLines } from "../process/line-reader.js";
-
-// In modules of their own, so the run path names them without loading winston (`deferred-log.ts`).
-export { BEFORE_PROC, colorWanted };
 
 export type LogFormat = "pretty" | "json";
 export type Level = "info" | "warn" | "error";
@@ -71,7 +67,7 @@ type ConsoleEntry =
 
 /**
  * ANSI colouring decided here, not by `util.styleText` (which looks at the process's own
- * stdout): the log may go to another stream, and NO_COLOR / non-terminals are handled above.
+ * stdout): the log may go to another stream, and NO_COLOR / non-terminals are decided by `colorWanted` (`color.ts`).
  */
 function style(color: string, text: string): string {
   const codes = util.inspect.colors[color];

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { colorWanted, createLog } from "../../../src/logging/logger.js";
+import { colorWanted } from "../../../src/logging/color.js";
+import { createLog } from "../../../src/logging/logger.js";
 
 /** Output is handed on once per event-loop turn. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
