@@ -43,13 +43,8 @@ export function deferLog(open: () => Promise<Log>, recent: RecentLines): Deferre
       if (real !== undefined) return real.output(site, proc, stream, lines);
       // A process is running by now: nothing to wait for any longer.
       void load();
-      return new Promise<void>((resolve, reject) => {
-        kept.push((to) => {
-          const answer = to.output(site, proc, stream, lines);
-          if (answer === undefined) resolve();
-          else answer.then(resolve, reject);
-        });
-      });
+      // Settles as the real log's answer does (at once when it has none).
+      return new Promise<void>((resolve) => kept.push((to) => resolve(to.output(site, proc, stream, lines))));
     },
     setFiles(plan) {
       if (real !== undefined) real.setFiles(plan);
