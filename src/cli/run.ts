@@ -67,10 +67,13 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
   const log = tapped.log;
   // Real time enters here, and only here: everything below takes this clock.
   const clock = realClock;
-  // Before anything is spawned: the subreaper bit, the reaper and the tracking (`host/`).
+  const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
+  // Before anything is spawned: the subreaper bit, the reaper and the tracking (`host/`), and the
+  // first processes' cgroups.
   let host;
   try {
     host = startHost({
+      firstStart: supervisor.firstStartMarks(),
       warn: (message) => log.event("warn", message),
       env: process.env,
       requireSubreaper: command.subreaper === true,
@@ -83,7 +86,6 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     return 1;
   }
   const systemd = startSystemdSession(process.env, (message) => log.event("warn", message));
-  const supervisor = new Supervisor(config, { log, clock, only: command.only === undefined ? undefined : new Set(command.only) });
   const unlistenFirstSpawn = supervisor.events.on("process-started", () => {
     unlistenFirstSpawn();
     void deferred.load();
@@ -153,6 +155,7 @@ export async function runCommand(command: RunCommand, err: NodeJS.WritableStream
     reloadConfig,
     feed: () => dashboardOnce().then((d) => d.feed),
     routerUrl: (name) => router?.urlOf(name),
+    connected: () => host.warm(),
   };
   let control;
   try {

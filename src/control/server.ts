@@ -32,6 +32,8 @@ export interface ControlDeps {
   readonly feed?: () => Promise<SupervisorFeed>;
   /** The development router's URL of a site, when the router is on. */
   readonly routerUrl?: (name: string) => string | undefined;
+  /** A client connected: whatever may be asked next can be made ready (the host's migration lock). */
+  readonly connected?: () => void;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -49,6 +51,7 @@ export async function startControlServer(socketPath: string, deps: ControlDeps):
   let served: http.Server | undefined;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    deps.connected?.();
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     served ??= process.getBuiltinModule("node:http").createServer(controlHandler(deps));

@@ -9,7 +9,7 @@ import { describeMode, probeTracking } from "./tracking.js";
 
 export function hostReport(config: ResolvedConfig, env: NodeJS.ProcessEnv): string[] {
   const loaded = libc();
-  const mode = probeTracking({ subreaper: loaded.ok, cgroupSetting: env["TSGI_CGROUP"], subtree: `tsgi-check-${process.pid}` });
+  const mode = probeTracking({ subreaper: () => loaded.ok, cgroupSetting: env["TSGI_CGROUP"], subtree: `tsgi-check-${process.pid}` });
   const lines = [`  tracking   ${describeMode(mode)}`];
   for (const site of config.sites) {
     if (site.limits === undefined) continue;

@@ -13,7 +13,7 @@ import { findSetpriv, wrapLaunch, type Launch, type LaunchRequest } from "./laun
 import { processEnv } from "./children.js";
 import { trackOwnChildren } from "./own-children.js";
 import { startReaper, type Reaper } from "./reaper.js";
-import { becomeSubreaper } from "./subreaper.js";
+import { becomeSubreaper, type SubreaperResult } from "./subreaper.js";
 import { describeMode, leaveServiceCgroup, startTracking, type ProcessTracker, type Tracking } from "./tracking.js";
 import type { ProcessMark } from "./escapees.js";
 import type { SiteLimits } from "../config/types.js";
@@ -24,6 +24,8 @@ export interface Host {
   tracker(mark: ProcessMark): ProcessTracker;
   /** Processes about to start together: whatever tracks them set up now, before any starts (`Tracking.prepare`). */
   prepare(marks: readonly ProcessMark[]): void;
+  /** A spawn may follow soon (a control client connected): the tracking's lock warmed now (`Tracking.warm`). */
+  warm(): void;
   /** How to spawn it. */
   wrap(request: Omit<LaunchRequest, "setpriv">): Launch;
   /** Before a site's process starts: its limits set, or the one sentence about them said once. */
@@ -42,6 +44,8 @@ export interface HostOptions {
   /** `--subreaper`: fail instead of warning when the supervisor cannot become one. */
   readonly requireSubreaper?: boolean;
   readonly env: NodeJS.ProcessEnv;
+  /** The processes the supervisor starts first (every autostart site's first generation), prepared at once (`Host.prepare`). */
+  readonly firstStart?: readonly ProcessMark[];
 }
 
 export class SubreaperUnavailable extends Error {}
@@ -54,9 +58,23 @@ export function startHost(options: HostOptions): Host {
   const unitCgroup = leaveServiceCgroup({ cgroupSetting: options.env["TSGI_CGROUP"], systemdService });
   trackOwnChildren();
   const watch: DeathWatch | undefined = startDeathWatch();
-  const subreaper = becomeSubreaper();
-  if (!subreaper.ok && options.requireSubreaper === true)
-    throw new SubreaperUnavailable(`--subreaper: the supervisor cannot become its sites' subreaper (${subreaper.reason})`);
+  let became: SubreaperResult | undefined;
+  const subreaperNow = (): SubreaperResult => (became ??= becomeSubreaper());
+  if (options.requireSubreaper === true) {
+    const required = subreaperNow();
+    if (!required.ok) throw new SubreaperUnavailable(`--subreaper: the supervisor cannot become its sites' subreaper (${required.reason})`);
+  }
+  // The tracking before the rest, and with it the first processes' cgroups and the migration
+  // lock's warm-up (`Tracking.prepare`): the lock's grace period (~20 ms on a busy 2-core host,
+  // measured with ftrace) then runs while the rest of the host and the supervisor are set up, and
+  // the first site's launch shell finds it passed.
+  const tracking = startTracking({
+    subreaper: () => subreaperNow().ok,
+    cgroupSetting: unitCgroup ?? options.env["TSGI_CGROUP"],
+    subtree: `tsgi-${process.pid}`,
+  });
+  if (options.firstStart !== undefined) tracking.prepare(options.firstStart);
+  const subreaper = subreaperNow();
   let reaper: Reaper | undefined;
   if (subreaper.ok)
     reaper = startReaper({
@@ -73,11 +91,6 @@ export function startHost(options: HostOptions): Host {
       `cannot become the sites' subreaper (${subreaper.reason}): processes that leave a site's group are out of reach` +
         (process.pid === 1 ? ", and orphans are not reaped" : ""),
     );
-  const tracking = startTracking({
-    subreaper: subreaper.ok,
-    cgroupSetting: unitCgroup ?? options.env["TSGI_CGROUP"],
-    subtree: `tsgi-${process.pid}`,
-  });
   const setpriv = findSetpriv();
   if (setpriv === undefined)
     options.warn("setpriv (util-linux) is not installed: a site's first process is not signalled when the supervisor dies");
@@ -88,6 +101,7 @@ export function startHost(options: HostOptions): Host {
     tracking,
     tracker: (mark) => tracking.forProcess(mark),
     prepare: (marks) => tracking.prepare(marks),
+    warm: () => tracking.warm(),
     wrap: (request) => wrapLaunch({ ...request, setpriv }),
     limits(site, limits) {
       const sentence = tracking.applyLimits(site, limits);
@@ -116,11 +130,12 @@ export function describeTracking(host: Host): string {
 }
 
 const defaultHost: Host = (() => {
-  const tracking: Tracking = startTracking({ subreaper: false, cgroupSetting: "off", subtree: "" });
+  const tracking: Tracking = startTracking({ subreaper: () => false, cgroupSetting: "off", subtree: "" });
   return {
     tracking,
     tracker: (mark) => tracking.forProcess(mark),
     prepare: () => undefined,
+    warm: () => undefined,
     wrap: (request) => wrapLaunch({ ...request, setpriv: findSetpriv() }),
     limits: () => undefined,
     started: () => undefined,

@@ -9,6 +9,7 @@
  *
  * `TSGI_CGROUP=off` turns cgroups off; `TSGI_CGROUP=/sys/fs/cgroup/…` names the parent cgroup.
  */
+import fs from "node:fs";
 import path from "node:path";
 import {
   cgroup2Mount,
@@ -66,6 +67,8 @@ export interface Tracking {
    * sites: the second site's `mkdir` 15 ms after the first site's shell began its move).
    */
   prepare(marks: readonly ProcessMark[]): void;
+  /** The migration lock taken in the background now, ahead of a spawn that may follow (`migration-warmup.ts`). */
+  warm(): void;
   /** Sets the site's limits (or lifts them); the sentence to show when some cannot be applied. */
   applyLimits(site: string, limits: SiteLimits | undefined): string | undefined;
   /** The site's own cgroup (limits, usage), in cgroup mode. */
@@ -75,7 +78,8 @@ export interface Tracking {
 }
 
 export interface TrackingOptions {
-  readonly subreaper: boolean;
+  /** Whether the supervisor is (or now becomes) its sites' subreaper; asked only where there are no cgroups. */
+  readonly subreaper: () => boolean;
   /** `TSGI_CGROUP`. */
   readonly cgroupSetting: string | undefined;
   /** Name of the supervisor's own subtree under the parent. */
@@ -141,7 +145,7 @@ interface Chosen {
 
 function chooseMode(options: TrackingOptions, keep: boolean): Chosen {
   const fallback = (why: string): Chosen => ({
-    mode: options.subreaper
+    mode: options.subreaper()
       ? { kind: "subreaper", why }
       : { kind: "group", why: `${why}; and the supervisor could not become a subreaper` },
   });
@@ -180,6 +184,7 @@ function trackingFor(mode: TrackingMode, ownDir: string | undefined): Tracking {
         describe: () => describeMode(mode),
         forProcess: (mark) => (mode.kind === "subreaper" ? escapeeTracker(mark) : groupOnlyTracker),
         prepare: () => undefined,
+        warm: () => undefined,
         applyLimits: (site, limits) => (limits === undefined ? undefined : limitsSentence(site, limits, { cgroups: false, why: mode.why })),
         siteCgroup: () => undefined,
         close: () => Promise.resolve(),
@@ -223,6 +228,21 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>, ownDir:
   // The lock-warming no-op move goes to the supervisor's own cgroup (`migration-warmup.ts`).
   const warmup = ownDir === undefined ? undefined : migrationWarmup(ownDir);
   const warm = (): void => void warmup?.warm();
+  // Each process's successor in the next generation (a reload's) gets its cgroup a second after
+  // the process is spawned, out of the way of a start-up's moves: a reload then makes no cgroup,
+  // whose `mkdir` would wait for `cgroup_mutex` behind the warm-up a control client's connection
+  // starts (`Host.warm`), and its shell finds the lock warm.
+  const ahead = new Set<NodeJS.Timeout>();
+  let closed = false;
+  const makeAhead = (mark: ProcessMark): void => {
+    const timer = setTimeout(() => {
+      ahead.delete(timer);
+      // On libuv's pool: a mkdir that meets another's move waits there, not on the event loop.
+      if (!closed) fs.promises.mkdir(leafOf({ ...mark, generation: mark.generation + 1 })).catch(() => undefined);
+    }, AHEAD_MS);
+    timer.unref();
+    ahead.add(timer);
+  };
   return {
     mode,
     describe: () => describeMode(mode),
@@ -230,12 +250,16 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>, ownDir:
       for (const mark of marks) makeCgroup(leafOf(mark));
       if (marks.length > 0) warm();
     },
+    warm,
     forProcess(mark) {
       const dir = leafOf(mark);
       const made = makeCgroup(dir);
       const cgroup = made.ok ? dir : undefined;
       // Its cgroup made, the process is spawned next: the lock its move takes, warmed meanwhile.
-      if (cgroup !== undefined) warm();
+      if (cgroup !== undefined) {
+        warm();
+        makeAhead(mark);
+      }
       return {
         cgroup,
         attach(pid) {
@@ -276,11 +300,18 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>, ownDir:
     },
     siteCgroup: (site) => (sites.has(site) ? path.join(mode.root, site) : undefined),
     async close() {
+      closed = true;
+      for (const timer of ahead) clearTimeout(timer);
+      ahead.clear();
+      warmup?.close();
       killCgroup(mode.root);
       await removeCgroupWhenEmpty(mode.root, 3000);
     },
   };
 }
+
+/** How long after a spawn the next generation's cgroup of the same process is made. */
+const AHEAD_MS = 1000;
 
 function escapeeTracker(mark: ProcessMark): ProcessTracker {
   return {

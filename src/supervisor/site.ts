@@ -123,13 +123,7 @@ export class Site {
 
   /** The processes a start spawns first, its next generation's (for `Host.prepare`); none when it starts idle. */
   nextStartMarks(): ProcessMark[] {
-    const generation = this.#generationCount + 1;
-    return Array.from({ length: this.#startSize() }, (_, i) => ({ site: this.name, index: i + 1, generation }));
-  }
-
-  /** Processes a start begins with: a scaled site its minimum (0: idle on its socket). */
-  #startSize(): number {
-    return this.#config.scaling?.min ?? this.#config.processes;
+    return startMarks(this.#config, this.#generationCount + 1);
   }
 
   /** Every live process of the site, a reload's new generation included. */
@@ -339,7 +333,7 @@ export class Site {
       this.#deps.events.emit({ type: "start-finished", site: this.name, ok: false, ms: this.#now() - started, error: before.message });
       return { ok: false, message: `${this.name}: ${before.message}` };
     }
-    const gen = this.#newGeneration(false, this.#startSize());
+    const gen = this.#newGeneration(false, startSize(this.#config));
     this.#current = gen;
     this.#syncScaler();
     if (gen.slots.length === 0) {
@@ -752,4 +746,17 @@ export class Site {
 
 function list(pids: readonly number[]): string {
   return pids.length === 0 ? "none" : pids.join(",");
+}
+
+/**
+ * The processes a start of the site spawns first, as generation `generation`: a scaled site its
+ * minimum (none: idle on its socket), any other its `processes`.
+ */
+export function startMarks(config: ResolvedSite, generation: number): ProcessMark[] {
+  return Array.from({ length: startSize(config) }, (_, i) => ({ site: config.name, index: i + 1, generation }));
+}
+
+/** Processes a start begins with: a scaled site its minimum (0: idle on its socket). */
+function startSize(config: ResolvedSite): number {
+  return config.scaling?.min ?? config.processes;
 }

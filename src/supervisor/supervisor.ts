@@ -13,7 +13,8 @@ import { SupervisorEvents } from "./events.js";
 import { watchHealth, type HealthWatch } from "./health-watch.js";
 import { MEMORY_SAMPLE_MS, watchMemory, type MemoryWatch } from "./memory-watch.js";
 import { pollWatch, type ReadableWatch } from "../sockets/readable-watch.js";
-import { Site, type OpResult, type SiteDeps } from "./site.js";
+import { Site, startMarks, type OpResult, type SiteDeps } from "./site.js";
+import type { ProcessMark } from "../host/escapees.js";
 import { dependencyGraph, dependents, inDependencyOrder, withDependencies } from "./start-order.js";
 
 export interface ApplyReport {
@@ -73,12 +74,17 @@ export class Supervisor {
     return this.#sites.get(name);
   }
 
+  /** The processes `startAll` spawns first: every autostart site's first generation (`HostOptions.firstStart`). */
+  firstStartMarks(): ProcessMark[] {
+    return this.#config.sites.filter((config) => config.autostart).flatMap((config) => startMarks(config, 1));
+  }
+
   /** Creates every site and starts those with `autostart`, all in parallel. */
   async startAll(): Promise<Record<string, OpResult>> {
     this.#options.log.setFiles(this.#config.logs);
     for (const config of this.#config.sites) this.#add(config);
     // Every autostart site's cgroups made now, before the first of its processes moves into one
-    // (`Tracking.prepare` says why).
+    // (`Tracking.prepare` says why); already made where the host was given them (`HostOptions.firstStart`).
     currentHost().prepare(
       this.#config.sites.filter((config) => config.autostart).flatMap((config) => this.#sites.get(config.name)?.nextStartMarks() ?? []),
     );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResolvedConfig, ResolvedSite } from "../../../src/config/types.js";
+import { startMarks } from "../../../src/supervisor/site.js";
 import { Supervisor } from "../../../src/supervisor/supervisor.js";
 import { resolvedSite } from "../../../kit/resolved-site.js";
 import { FakeSpawner, silentLog, VirtualClock } from "./fakes.js";
@@ -52,5 +53,38 @@ describe("Supervisor.apply on virtual time", () => {
     const stopped = await supervisor.stopAll();
     assert.deepEqual(stopped.names, ["keep", "edit", "new"]);
     assert.equal(spawner.live().length, 0);
+  });
+});
+
+describe("the first start's processes, known before it (HostOptions.firstStart)", () => {
+  it("firstStartMarks names exactly the processes startAll spawns: autostart sites, their counts, generation 1", async () => {
+    const clock = new VirtualClock();
+    const spawner = new FakeSpawner(clock);
+    spawner.onSpawn = (proc) => proc.ready();
+    const spawned: string[] = [];
+    const supervisor = new Supervisor(config(site("web", { processes: 2 }), site("jobs"), site("manual", { autostart: false })), {
+      log: silentLog(),
+      only: undefined,
+      clock,
+      spawn: (request) => {
+        spawned.push(`${request.site.name} p${request.index}-g${request.generation}`);
+        return spawner.spawn(request);
+      },
+    });
+    const marks = supervisor.firstStartMarks().map((m) => `${m.site} p${m.index}-g${m.generation}`);
+    assert.deepEqual(marks, ["web p1-g1", "web p2-g1", "jobs p1-g1"]);
+    await supervisor.startAll();
+    assert.deepEqual(spawned.sort(), [...marks].sort());
+    await supervisor.stopAll();
+  });
+
+  it("a scaled site starts with its minimum: none when it waits idle on its socket", () => {
+    const scaled = (min: number): ResolvedSite => site("s", { processes: Math.max(min, 1), scaling: { min, max: 4, idleMs: 1000 } });
+    assert.deepEqual(startMarks(scaled(0), 1), []);
+    assert.deepEqual(startMarks(scaled(2), 3), [
+      { site: "s", index: 1, generation: 3 },
+      { site: "s", index: 2, generation: 3 },
+    ]);
+    assert.deepEqual(startMarks(site("fixed", { processes: 3 }), 1).length, 3);
   });
 });
