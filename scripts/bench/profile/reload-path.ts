@@ -87,7 +87,9 @@ try {
     { timeoutMs: 30_000 },
   );
   for (let i = 0; i < ROUNDS; i++) {
-    await sleep(300);
+    // The bench's pause between reload trials (scenarios/reload.ts): the next generation's cgroup
+    // is made a second after a spawn (host/tracking.ts), so a quicker cadence measures the mkdir.
+    await sleep(1500);
     const seen = entries().length;
     const launched = Date.now();
     spawnSync(process.execPath, [CLI, "reload", "web", "-c", file], { cwd: dir, env, stdio: "ignore" });
