@@ -225,6 +225,7 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>, ownDir:
     return dir;
   };
   const leafOf = (mark: ProcessMark): string => path.join(siteDir(mark.site), `p${mark.index}-g${mark.generation}`);
+  const prepared = new Set<string>();
   // The lock-warming no-op move goes to the supervisor's own cgroup (`migration-warmup.ts`).
   const warmup = ownDir === undefined ? undefined : migrationWarmup(ownDir);
   const warm = (): void => void warmup?.warm();
@@ -247,8 +248,13 @@ function cgroupTracking(mode: Extract<TrackingMode, { kind: "cgroup" }>, ownDir:
     mode,
     describe: () => describeMode(mode),
     prepare(marks) {
-      for (const mark of marks) makeCgroup(leafOf(mark));
-      if (marks.length > 0) warm();
+      // Once each: the host prepares the first start as it starts, and startAll asks again.
+      const fresh = marks.map(leafOf).filter((dir) => !prepared.has(dir));
+      for (const dir of fresh) {
+        prepared.add(dir);
+        makeCgroup(dir);
+      }
+      if (fresh.length > 0) warm();
     },
     warm,
     forProcess(mark) {

@@ -121,11 +121,6 @@ export class Site {
     return (this.#current?.slots ?? []).flatMap((slot) => (slot.proc === undefined ? [] : [slot.proc]));
   }
 
-  /** The processes a start spawns first, its next generation's (for `Host.prepare`); none when it starts idle. */
-  nextStartMarks(): ProcessMark[] {
-    return startMarks(this.#config, this.#generationCount + 1);
-  }
-
   /** Every live process of the site, a reload's new generation included. */
   allProcesses(): ProcessHandle[] {
     const slots = [...(this.#current?.slots ?? []), ...(this.#next?.slots ?? [])];

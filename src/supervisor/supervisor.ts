@@ -85,9 +85,7 @@ export class Supervisor {
     for (const config of this.#config.sites) this.#add(config);
     // Every autostart site's cgroups made now, before the first of its processes moves into one
     // (`Tracking.prepare` says why); already made where the host was given them (`HostOptions.firstStart`).
-    currentHost().prepare(
-      this.#config.sites.filter((config) => config.autostart).flatMap((config) => this.#sites.get(config.name)?.nextStartMarks() ?? []),
-    );
+    currentHost().prepare(this.firstStartMarks());
     // Each site as soon as what it depends on is ready; independent sites in parallel.
     const graph = dependencyGraph(this.#config.sites);
     const order = await inDependencyOrder(

@@ -26,6 +26,24 @@ after(async () => {
 
 const SITES = ["a", "b", "c", "d", "e"];
 
+/** A supervisor in `dir` under the test's cgroup parent, each of `names` a site running the shell `script`. */
+function startShellSites(dir: string, names: readonly string[], script: string): SupervisorUnderTest {
+  const yaml = [
+    "version: 1",
+    "supervisor:",
+    "  logs: false",
+    "sites:",
+    ...names.flatMap((name) => [`  ${name}:`, `    command: [sh, -c, ${JSON.stringify(script)}]`, "    ready: { delay: 10ms }"]),
+    "",
+  ].join("\n");
+  const supervisor = SupervisorUnderTest.start(yaml, {
+    dir,
+    env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: parent ?? "" },
+  });
+  running.push(supervisor);
+  return supervisor;
+}
+
 it(
   "every site's cgroup exists before the first site process starts",
   { skip: parent === undefined ? "no writable cgroup v2" : false },
@@ -34,19 +52,7 @@ it(
     const dir = tempDir();
     // The shell's own cgroup is SUBTREE/SITE/p1-g1: the subtree is two levels up.
     const list = `own=$(sed -n 's/^0:://p' /proc/self/cgroup); ls -d ${mount}$(dirname $(dirname $own))/*/p1-g1 > $TSGI_SITE.seen; exec sleep 300`;
-    const yaml = [
-      "version: 1",
-      "supervisor:",
-      "  logs: false",
-      "sites:",
-      ...SITES.flatMap((name) => [`  ${name}:`, `    command: [sh, -c, ${JSON.stringify(list)}]`, "    ready: { delay: 10ms }"]),
-      "",
-    ].join("\n");
-    const supervisor = SupervisorUnderTest.start(yaml, {
-      dir,
-      env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: parent ?? "" },
-    });
-    running.push(supervisor);
+    const supervisor = startShellSites(dir, SITES, list);
     await supervisor.waitRunning(SITES);
     for (const name of SITES) {
       const seen = fs
@@ -69,21 +75,7 @@ it(
     const dir = tempDir();
     // Each process appends the cgroup it started in.
     const record = `sed -n 's/^0:://p' /proc/self/cgroup >> own.seen; exec sleep 300`;
-    const yaml = [
-      "version: 1",
-      "supervisor:",
-      "  logs: false",
-      "sites:",
-      "  a:",
-      `    command: [sh, -c, ${JSON.stringify(record)}]`,
-      "    ready: { delay: 10ms }",
-      "",
-    ].join("\n");
-    const supervisor = SupervisorUnderTest.start(yaml, {
-      dir,
-      env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: parent ?? "" },
-    });
-    running.push(supervisor);
+    const supervisor = startShellSites(dir, ["a"], record);
     await supervisor.waitRunning(["a"]);
     const seen = (): string[] => fs.readFileSync(path.join(dir, "own.seen"), "utf8").split("\n").filter(Boolean);
     const first = await waitFor("the first process recorded its cgroup", () => seen()[0]);
