@@ -39,6 +39,28 @@ export type { SiteState, SiteStateName } from "./site-state.js";
 
 export type OpResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
 
+/** A reload's result, the moment its new generation served; `drained` ends with the old one's stop. */
+type Reloaded = OpResult & { readonly drained?: Promise<void> };
+
+/** One queued reload, as answered to those who wait for the old generation's stop and to those who do not. */
+interface QueuedReload {
+  readonly served: Promise<OpResult>;
+  readonly drained: Promise<OpResult>;
+}
+
+function resultOf(reloaded: Reloaded): OpResult {
+  return reloaded.ok ? { ok: true, message: reloaded.message } : { ok: false, message: reloaded.message };
+}
+
+export interface ReloadOptions {
+  /**
+   * Answer only once the old generation has stopped (the default): after the answer, no request
+   * reaches the old code. `false` answers as the new generation serves (hot reload): the old one
+   * finishes its requests meanwhile, and the site's next operation need not wait for that.
+   */
+  readonly untilDrained?: boolean;
+}
+
 export interface SiteDeps {
   readonly log: Log;
   readonly clock: Clock;
@@ -75,7 +97,7 @@ export class Site {
   #fatal: { cause: FatalCause; reason: string } | undefined;
   #lastState: SiteState = { kind: "stopped" };
   #queue: Promise<unknown> = Promise.resolve();
-  #queuedReload: Promise<OpResult> | undefined;
+  #queuedReload: QueuedReload | undefined;
   /** Aborts the wait of a start or reload under way (a stop must not queue behind it). */
   #waitAbort: AbortController | undefined;
   /** The last `before:` failure, for `status`, until a start or reload gets past the tasks. */
@@ -83,7 +105,7 @@ export class Site {
   /** Graceful replacements for `health:` (restarts with reason `unhealthy`). */
   #unhealthyRestarts = 0;
   #scaler: Scaler | undefined;
-  /** Processes scaled down, still finishing their requests (a stop waits for them). */
+  /** Processes scaled down or of a replaced generation, still finishing their requests (a stop waits for them). */
   readonly #draining = new Set<Promise<void>>();
   readonly #deps: SiteDeps;
 
@@ -163,14 +185,29 @@ export class Site {
     });
   }
 
-  /** Graceful: the new generation first, the old one stopped only once the new one serves. */
-  reload(reason?: string): Promise<OpResult> {
+  /**
+   * Graceful: the new generation first, the old one stopped only once the new one serves. The
+   * site's queue moves on as the new generation serves; the old one drains meanwhile, and a
+   * stop or restart waits for it.
+   */
+  reload(reason?: string, options: ReloadOptions = {}): Promise<OpResult> {
     // Joins a queued reload only: a running one may have read the old files (see the top).
-    if (this.#queuedReload !== undefined) return this.#queuedReload;
-    const queued = this.#enqueue(() => {
+    const queued = this.#queuedReload ?? this.#queueReload(reason);
+    return options.untilDrained === false ? queued.served : queued.drained;
+  }
+
+  #queueReload(reason: string | undefined): QueuedReload {
+    const outcome: Promise<Reloaded> = this.#enqueue(() => {
       this.#queuedReload = undefined;
       return this.#reload(reason);
     });
+    const queued = {
+      served: outcome.then(resultOf),
+      drained: outcome.then(async (reloaded) => {
+        await reloaded.drained;
+        return resultOf(reloaded);
+      }),
+    };
     this.#queuedReload = queued;
     return queued;
   }
@@ -193,7 +230,7 @@ export class Site {
       }
       this.#config = config;
       if (!wasUp) return { ok: true, message: `${this.name} updated` };
-      return this.#reload("its configuration changed");
+      return this.#reloadDrained("its configuration changed");
     });
   }
 
@@ -277,7 +314,7 @@ export class Site {
       });
       if (delayMs > 0) await sleep(this.#deps.clock, delayMs);
       if (this.#current !== gen) return { ok: false, message: `${this.name} changed meanwhile; not replaced` };
-      return this.#reload("unhealthy", false);
+      return this.#reloadDrained("unhealthy", false);
     });
   }
 
@@ -287,7 +324,7 @@ export class Site {
     return this.#enqueue(() => this.#stop(true));
   }
 
-  #enqueue(operation: () => Promise<OpResult>): Promise<OpResult> {
+  #enqueue<T extends OpResult>(operation: () => Promise<T>): Promise<T | OpResult> {
     const run = this.#queue.then(operation, operation).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       this.#deps.log.event("error", `internal error: ${message}`, this.name);
@@ -356,7 +393,7 @@ export class Site {
    * `beforeTasks: false` for a replacement of the same code (`health:`): `before:` tasks belong
    * to a new version, not to a hung process.
    */
-  async #reload(reason: string | undefined, beforeTasks = true): Promise<OpResult> {
+  async #reload(reason: string | undefined, beforeTasks = true): Promise<Reloaded> {
     const old = this.#current;
     const state = this.state;
     if (old === undefined || state.kind === "exited" || state.kind === "fatal") return this.#start();
@@ -424,8 +461,15 @@ export class Site {
     const ms = this.#now() - started;
     this.#deps.events.emit({ type: "reload-finished", site: this.name, generation: next.id, ok: true, ms, reason, error: undefined });
     this.#changed(`generation ${next.id} serving; stopping generation ${old.id}`);
-    await this.#stopGeneration(old);
-    return { ok: true, message: `${this.name} reloaded in ${ms} ms: pids ${list(before)} → ${list(this.pids())}` };
+    const drained = this.#drain(this.#stopGeneration(old));
+    return { ok: true, message: `${this.name} reloaded in ${ms} ms: pids ${list(before)} → ${list(this.pids())}`, drained };
+  }
+
+  /** A reload within an operation that ends only once the old generation has stopped. */
+  async #reloadDrained(reason: string, beforeTasks = true): Promise<OpResult> {
+    const reloaded = await this.#reload(reason, beforeTasks);
+    await reloaded.drained;
+    return resultOf(reloaded);
   }
 
   /** The site's `before:` tasks; a stop asked for meanwhile kills the one under way. */
@@ -700,13 +744,28 @@ export class Site {
     gen.slots.splice(gen.slots.indexOf(slot), 1);
     const pid = slot.proc?.pid;
     this.#changed(`stopping process ${index}${pid === undefined ? "" : ` (pid ${pid})`}: ${why}`);
-    const stopping: Promise<void> = slot.stop().finally(() => {
-      this.#draining.delete(stopping);
-      this.#deps.events.emit({ type: "processes-changed", site: this.name });
-    });
-    this.#draining.add(stopping);
+    void this.#drain(slot.stop());
     this.#scaler?.changed();
     return { ok: true, message: "" };
+  }
+
+  /** Processes that left the site and finish their requests meanwhile; a stop waits for them. */
+  #drain(stop: Promise<void>): Promise<void> {
+    // Never rejects: nobody may be waiting for it (a hot reload's answer does not).
+    const stopping: Promise<void> = stop
+      .catch((error: unknown) => {
+        this.#deps.log.event(
+          "error",
+          `internal error while stopping: ${error instanceof Error ? error.message : String(error)}`,
+          this.name,
+        );
+      })
+      .finally(() => {
+        this.#draining.delete(stopping);
+        this.#deps.events.emit({ type: "processes-changed", site: this.name });
+      });
+    this.#draining.add(stopping);
+    return stopping;
   }
 
   #changed(message?: string, level: "info" | "warn" | "error" = "info"): void {

@@ -164,7 +164,9 @@ export function startHotReload(options: HotReloadOptions): HotReload {
     let finished: EventOf<"reload-finished"> | undefined;
     const off = events.on("reload-finished", (event) => event.site === site.name && (finished = event));
     try {
-      const result = await site.reload(`changed ${what}`);
+      // Answered as the new generation serves: a save during a long request need not wait for
+      // the old generation to finish it (up to stopTimeout) before its own reload.
+      const result = await site.reload(`changed ${what}`, { untilDrained: false });
       if (!result.ok) {
         log.event("error", `${result.message} — changed ${what}; the next good save recovers`, site.name, {
           event: "hot-reload",

@@ -347,14 +347,25 @@ sites:
       );
       await supervisor.waitRunning(["slow"]);
       await supervisor.waitForEvent("slow's folder watched", (e) => isWatching(e, "slow"));
-      // A request in flight on the old generation: its drain must not count in the reload time.
-      // 7 s: far above a reload's ~1.3 s here and its 3.6 s seen on a loaded 2-core runner, so a
-      // reload timed to serving and one timed to the drain's end cannot meet.
+      // A request in flight on the old generation: its drain must not count in the reload time,
+      // nor hold back the reload queued behind it. 7 s: far above a reload's ~1.3 s here and its
+      // 3.6 s seen on a loaded 2-core runner, so the two outcomes cannot meet.
       const drainMs = 7000;
-      const inflight = get(port, `/slow?ms=${drainMs}`, drainMs + 10_000);
+      const inflight = get(port, `/slow?ms=${drainMs}`, drainMs + 10_000).then((answer) => ({ answer, at: performance.now() }));
       const mark = supervisor.events.length;
       plainSave(message, moduleText("first"));
-      await waitForEventSince(supervisor, mark, "the first reload started", (e) => e.site === "slow" && isReloadStart(e));
+      const firstStart = await waitForEventSince(
+        supervisor,
+        mark,
+        "the first reload started",
+        (e) => e.site === "slow" && isReloadStart(e),
+      );
+      const secondStartedAt = waitForEventSince(
+        supervisor,
+        supervisor.events.indexOf(firstStart) + 1,
+        "the queued reload started",
+        (e) => e.site === "slow" && isReloadStart(e),
+      ).then(() => performance.now());
       // Two more saves while the new generation takes its 1 s to start: one more reload, not two.
       plainSave(path.join(dir, "app/other.ts"), "export const other = 1;\n");
       await new Promise((resolve) => setTimeout(resolve, 250)); // further apart than the 100 ms debounce
@@ -364,8 +375,11 @@ sites:
       // Control: a later save gets its own reload, and nothing was stacked before it.
       plainSave(message, moduleText("third"));
       const all = await waitReloads(supervisor, "slow", mark, 3);
-      const answer = await inflight;
+      const { answer, at: answeredAt } = await inflight;
       assert.equal(answer.status, 200, "the in-flight request finished on the old generation");
+      // Queued behind the drain, it would start as the request is answered; it starts ~5 s before.
+      const queuedLead = answeredAt - (await secondStartedAt);
+      assert.ok(queuedLead > 1000, `the queued reload started ${Math.round(queuedLead)} ms before the drain ended: not held back by it`);
       assert.deepEqual(
         all.map((r) => r.changed),
         ["message.ts", "other.ts, message.ts", "message.ts"],

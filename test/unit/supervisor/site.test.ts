@@ -196,6 +196,49 @@ describe("Site on virtual time", () => {
     assert.equal(r.spawner.spawned.length, 3);
   });
 
+  it("a reload answers once the old generation stopped; with untilDrained: false as the new one serves, and the next operation does not wait for the drain, a stop does", async () => {
+    const r = rig({ processes: 1, stopTimeoutMs: 3000 });
+    const stopped = collect(r.events.on.bind(r.events), "process-stopped");
+    await started(r);
+    const [first] = r.spawner.spawned;
+    assert.ok(first !== undefined);
+    first.stopBehaviour = "hangs"; // a long request: it ends only at stopTimeout
+    const served = await r.site.reload("one", { untilDrained: false });
+    assert.equal(served.ok, true, served.message);
+    assert.deepEqual([first.alive, first.signals], [true, ["SIGTERM"]], "generation 1 still drains");
+    // The next reload runs at once, though generation 1 still drains; by default it answers
+    // once its old generation (2) has stopped.
+    const [second] = r.spawner.ofGeneration(2);
+    assert.ok(second !== undefined);
+    second.stopBehaviour = "hangs";
+    let answered = false;
+    const again = r.site.reload("two").then((result) => ((answered = true), result));
+    await r.clock.settle();
+    assert.equal(r.spawner.ofGeneration(3).length, 1, "generation 3 started while generation 1 drains");
+    assert.equal(r.site.state.kind, "running");
+    assert.equal(answered, false, "the default answer waits for generation 2 to stop");
+    await r.clock.advance(3000);
+    assert.equal((await again).ok, true);
+    assert.deepEqual(second.signals, ["SIGTERM", "SIGKILL"]);
+    assert.equal(first.alive, false, "generation 1 was killed at its own stopTimeout");
+    // A stop waits for whatever still drains.
+    const [third] = r.spawner.ofGeneration(3);
+    assert.ok(third !== undefined);
+    third.stopBehaviour = "hangs";
+    assert.equal((await r.site.reload("three", { untilDrained: false })).ok, true);
+    const stop = r.site.stop();
+    await r.clock.advance(2999);
+    assert.equal(r.site.state.kind, "stopping", "the stop waits for generation 3's drain");
+    await r.clock.advance(1);
+    assert.equal((await stop).ok, true);
+    assert.deepEqual(stopped.map((e) => [e.generation, e.killed]).sort(), [
+      [1, true],
+      [2, true],
+      [3, true],
+      [4, false],
+    ]);
+  });
+
   it("a stop that the process ignores escalates to SIGKILL at stopTimeout", async () => {
     const r = rig({ processes: 1, stopTimeoutMs: 3000 });
     const stopped = collect(r.events.on.bind(r.events), "process-stopped");
