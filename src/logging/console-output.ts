@@ -5,6 +5,7 @@
  * inside the same object; any other chunk is decoded and each line serialised on its own.
  */
 import { isUtf8 } from "node:buffer";
+import { isoTime } from "../format/iso-time.js";
 import { LineFramer } from "./frame-lines.js";
 import { dropped } from "./young-gc.js";
 import type { OutputLines } from "../process/line-reader.js";
@@ -59,7 +60,7 @@ export class ConsoleOutput {
 
   #frame(site: string, proc: number, level: string, stream: "out" | "err", chunk: OutputLines): Buffer {
     if (this.#format === "pretty") return this.#framer.frame(chunk.parts, Buffer.from(this.#label(site, proc)), NO_SUFFIX, chunk.count);
-    const timestamp = new Date().toISOString();
+    const timestamp = isoTime();
     // The same object for every line but its message: its JSON written once around each line's.
     const head = `{"kind":"output","level":${JSON.stringify(level)},"message":`;
     const tail = `,"proc":${JSON.stringify(proc)},"site":${JSON.stringify(site)},"stream":${JSON.stringify(stream)},"timestamp":${JSON.stringify(timestamp)}}`;

@@ -13,6 +13,7 @@
  */
 import util from "node:util";
 import winston from "winston";
+import { isoTime } from "../format/iso-time.js";
 import { BEFORE_PROC } from "./before-proc.js";
 import { CONSOLE_WINDOW_BYTES, ConsoleWindow } from "./console-window.js";
 import { ConsoleOutput } from "./console-output.js";
@@ -97,7 +98,7 @@ export function createLog(options: LogOptions): Log {
     const tag = site === undefined ? "tsgi" : site;
     return `${site === undefined ? dim(tag.padEnd(10)) : paint(site, tag.padEnd(10))} ${dim("»")} ${levelMark(info.level)}${String(info.message)}`;
   };
-  const jsonEvent = winston.format.combine(winston.format.timestamp(), winston.format.json());
+  const jsonEvent = winston.format.combine(winston.format.timestamp({ format: isoTime }), winston.format.json());
   // A site's output arrives framed as bytes (console-output.ts); events are formatted here.
   const format = winston.format((info) => {
     if (info["kind"] === "output") return info;

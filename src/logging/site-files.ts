@@ -19,6 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import winston from "winston";
+import { isoTime } from "../format/iso-time.js";
 import { LineFramer } from "./frame-lines.js";
 import { LogFile } from "./log-file.js";
 import { writeTransport } from "./write-transport.js";
@@ -104,7 +105,7 @@ export class SiteFiles {
   #write({ site, lines }: FileEntry): void {
     const file = this.#fileOf(site);
     if (file === null) return;
-    const stamp = Buffer.from(`${new Date().toISOString()} `);
+    const stamp = Buffer.from(`${isoTime()} `);
     file.append(this.#framer.frame(lines.parts, stamp, NO_SUFFIX, lines.count));
   }
 

@@ -115,6 +115,61 @@ describe("start path", () => {
     assert.ok(!loaded.includes("chokidar"), "chokidar is loaded only when something is watched");
   });
 
+  it("the bundled supervisor stamps its console and its site files without a local-time Date method (each sets up ICU's time zones)", async () => {
+    // Node 20's V8 works out the local zone even for toISOString: its first call costs ~5 ms and
+    // ~1 MiB of ICU resident for good (src/format/iso-time.ts). Both stamps run here: the JSON
+    // console's events and output, and the site's log file.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-start-path-"));
+    dirs.push(dir);
+    const record = path.join(dir, "loaded.txt");
+    fs.writeFileSync(
+      path.join(dir, "sites.yaml"),
+      `version: 1\nsupervisor:\n  logs: ./logs\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "console.log('hello'); setInterval(() => {}, 1000)"]\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        path.join(FIXTURES, "record-loads.mjs"),
+        path.join(ROOT, "bin/tsgi-supervise.js"),
+        "run",
+        path.join(dir, "sites.yaml"),
+        "--log-format",
+        "json",
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" },
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    let console = "";
+    child.stdout.on("data", (chunk: Buffer) => (console += chunk.toString()));
+    try {
+      const logFile = path.join(dir, "logs", "one.log");
+      await waitFor(
+        "the site's line in its log file and on the console, both stamped",
+        () => {
+          const file = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
+          return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hello$/m.test(file) && /"message":"hello".*"timestamp":"\d{4}-/.test(console)
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    assert.match(console, /"event":"state".*"timestamp":"\d{4}-\d\d-\d\dT[\d:.]+Z"/, "events are stamped too");
+    const calls = fs
+      .readFileSync(record, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("TIME "));
+    assert.deepEqual(calls, [], "a local-time Date method on the supervisor's path: stamp with isoTime() (src/format/iso-time.ts)");
+  });
+
   it("the bundled build starts from entry.cjs: before the first spawn no ES module of the project, no package", async () => {
     const lines = await loadedBeforeFirstSpawn([path.join(ROOT, "bin/tsgi-supervise.js"), "run"]);
     const files = [...new Set(lines.map((line) => (line.startsWith("file:") ? fileURLToPath(line) : line)))];
