@@ -1,6 +1,7 @@
 /**
  * The supervisor's place on its host, set up once per supervisor process by `cli/run.ts`:
- * subreaper and orphan reaping, process tracking (cgroups or escapee search), the death watch,
+ * subreaper and orphan reaping (as PID 1, without cgroups, or with `--subreaper`), process
+ * tracking (cgroups or escapee search), the death watch,
  * and the launch wrapper every site process goes through.
  *
  * These are process-wide by nature (one subreaper bit, one PID 1, one watcher per supervisor
@@ -13,7 +14,7 @@ import { findSetpriv, wrapLaunch, type Launch, type LaunchRequest } from "./laun
 import { processEnv } from "./children.js";
 import { trackOwnChildren } from "./own-children.js";
 import { startReaper, type Reaper } from "./reaper.js";
-import { becomeSubreaper, type SubreaperResult } from "./subreaper.js";
+import { becomeSubreaper, subreaperWanted, type SubreaperResult } from "./subreaper.js";
 import { describeMode, leaveServiceCgroup, startTracking, type ProcessTracker, type Tracking } from "./tracking.js";
 import type { ProcessMark } from "./escapees.js";
 import type { SiteLimits } from "../config/types.js";
@@ -74,9 +75,10 @@ export function startHost(options: HostOptions): Host {
     subtree: `tsgi-${process.pid}`,
   });
   if (options.firstStart !== undefined) tracking.prepare(options.firstStart);
-  const subreaper = subreaperNow();
+  const wanted = subreaperWanted({ required: options.requireSubreaper === true, pid1: process.pid === 1, tracking: tracking.mode.kind });
+  const subreaper = wanted ? subreaperNow() : undefined;
   let reaper: Reaper | undefined;
-  if (subreaper.ok)
+  if (subreaper?.ok === true)
     reaper = startReaper({
       libc: subreaper.libc,
       onAdopted(pid) {
@@ -86,7 +88,7 @@ export function startHost(options: HostOptions): Host {
       },
       onAdoptedGone: (pid) => watch?.remove(pid),
     });
-  else
+  else if (subreaper !== undefined)
     options.warn(
       `cannot become the sites' subreaper (${subreaper.reason}): processes that leave a site's group are out of reach` +
         (process.pid === 1 ? ", and orphans are not reaped" : ""),

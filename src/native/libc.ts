@@ -84,6 +84,14 @@ export function libc(): LibcLoad {
   return loaded;
 }
 
+/**
+ * libc only if something loaded it already (the subreaper, PID 1's reaper, systemd's notify
+ * socket, an on-demand site's socket): for a call worth less than loading koffi for it alone.
+ */
+export function libcIfLoaded(): Libc | undefined {
+  return loaded?.ok === true ? loaded.libc : undefined;
+}
+
 function load(): LibcLoad {
   if (process.platform !== "linux") return { ok: false, reason: `libc calls are Linux-only (this is ${process.platform})` };
   let koffi: typeof import("koffi");

@@ -61,3 +61,25 @@ export function afterTrim(watch: HeapWatch, physicalBytes: number): HeapWatch {
   // While a retry is owed the floor stays where it was, so the retry's bar is the old one.
   return retry ? { ...watch, quietSamples: 0, retry } : { floorBytes: physicalBytes, quietSamples: 0, retry: false };
 }
+
+/**
+ * Growth of the memory outside V8's heap and its buffers (malloc's, most of it) over its size at
+ * start-up's trim that is worth loading libc for, to give malloc's free pages back: koffi, once
+ * loaded, stays resident (~1.7 MiB measured), so a supervisor that has nothing else to load it
+ * for does so only once malloc may hold much more than that.
+ */
+export const MALLOC_WORTH_BYTES = 4 * 2 ** 20;
+
+export interface OutsideSample {
+  /** libc is loaded already (the subreaper, PID 1, systemd's notify socket, an on-demand site). */
+  readonly libcLoaded: boolean;
+  /** Resident private memory less V8's heap and the memory its objects hold outside it, in bytes. */
+  readonly outsideBytes: number;
+  /** The same, at start-up's trim. */
+  readonly outsideFloorBytes: number;
+}
+
+/** Whether a trim asks malloc to give its free pages back (`malloc_trim`). */
+export function mallocTrimWorth(sample: OutsideSample): boolean {
+  return sample.libcLoaded || sample.outsideBytes - sample.outsideFloorBytes >= MALLOC_WORTH_BYTES;
+}

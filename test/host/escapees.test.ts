@@ -27,7 +27,8 @@ after(async () => {
 });
 
 // Each escapee writes its pid, ignores SIGTERM and keeps a child of its own.
-const stubborn = (file: string): string => `trap '' TERM; echo $$ > ${file}; while :; do sleep 0.2; done`;
+// `\\$$` (`\$$` to the outer shell): the escapee's own pid — the outer shell would put its own in place of a bare `$$`.
+const stubborn = (file: string): string => `trap '' TERM; echo \\\\$$ > ${file}; while :; do sleep 0.2; done`;
 const yaml = `version: 1
 supervisor:
   logs: false
@@ -42,7 +43,12 @@ sites:
     stopTimeout: 1s
 `;
 
-async function stopEndsEscapees(env: NodeJS.ProcessEnv, expectTracking: RegExp): Promise<void> {
+/** Whether `pid` has koffi's library mapped: loaded for the subreaper, or not at all. */
+function koffiLoaded(pid: number): boolean {
+  return fs.readFileSync(`/proc/${pid}/maps`, "utf8").includes("koffi");
+}
+
+async function stopEndsEscapees(env: NodeJS.ProcessEnv, expectTracking: RegExp, adopts: boolean): Promise<void> {
   const dir = tempDir();
   const supervisor = SupervisorUnderTest.start(yaml, { dir, env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", ...env } });
   running.push(supervisor);
@@ -54,19 +60,31 @@ async function stopEndsEscapees(env: NodeJS.ProcessEnv, expectTracking: RegExp):
     return a !== undefined && b !== undefined ? [a, b] : undefined;
   });
   strays.push(...pids);
+  // The subreaper adopts them; with cgroups the supervisor is none (their cgroup holds them),
+  // so it never loads koffi, which would stay resident (~1.7 MiB).
+  const supervisorPid = supervisor.child.pid ?? 0;
+  const [setsidPid, daemonPid] = pids as [number, number];
+  const parentOf = (pid: number): number => Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+  const site = (await supervisor.site("setsid")).pids[0];
+  assert.equal(parentOf(setsidPid), site, "the setsid escapee is still its site process's child");
+  assert.equal(
+    parentOf(daemonPid) === supervisorPid,
+    adopts,
+    `the double-forked daemon's parent is ${parentOf(daemonPid)}, the supervisor ${supervisorPid}`,
+  );
+  assert.equal(koffiLoaded(supervisorPid), adopts, "koffi is loaded only for the subreaper");
   const results = await Promise.all(["setsid", "daemon"].map((site) => supervisor.cli(["stop", site])));
   for (const result of results) assert.equal(result.code, 0, result.stderr);
   // stopTimeout 1 s + 1 s, and a margin for a loaded machine.
   await waitFor(`escapees ${pids.join(", ")} gone`, () => pids.every((pid) => !alive(pid)), { timeoutMs: 4000 });
-  // They died as the supervisor's adopted children: it reaped them too.
-  const supervisorPid = supervisor.child.pid ?? 0;
+  // They died as the supervisor's adopted children (or init's): it reaped them too.
   await waitFor("no zombie left under the supervisor", () => descendants(supervisorPid).every((p) => p.state !== "Z"));
   assert.equal(await supervisor.stop(), 0);
 }
 
 describe("escapees end with their site", () => {
   it("without cgroups: the subreaper finds them", async () => {
-    await stopEndsEscapees({ TSGI_CGROUP: "off" }, /tracking: subreaper/);
+    await stopEndsEscapees({ TSGI_CGROUP: "off" }, /tracking: subreaper/, true);
   });
 
   it(
@@ -74,7 +92,7 @@ describe("escapees end with their site", () => {
     { skip: cgroupParent === undefined ? "no writable cgroup v2" : false },
     async () => {
       const parent = cgroupParent ?? "";
-      await stopEndsEscapees({ TSGI_CGROUP: parent }, /tracking: cgroup v2/);
+      await stopEndsEscapees({ TSGI_CGROUP: parent }, /tracking: cgroup v2/, false);
       assert.deepEqual(
         fs
           .readdirSync(parent, { withFileTypes: true })

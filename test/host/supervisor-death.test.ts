@@ -29,6 +29,20 @@ after(async () => {
   removeTestCgroup(cgroupParent);
 });
 
+/** Every pid in the cgroup `dir` and the cgroups under it. */
+function cgroupPids(dir: string): number[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const own = fs.existsSync(path.join(dir, "cgroup.procs"))
+    ? fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number)
+    : [];
+  return [...own, ...entries.filter((entry) => entry.isDirectory()).flatMap((entry) => cgroupPids(path.join(dir, entry.name)))];
+}
+
 /** An interpreter that can import gunicorn (the pyenv `python3` on PATH may not). */
 function gunicornPython(): string | undefined {
   return ["/usr/bin/python3", "python3"].find((python) => spawnSync(python, ["-c", "import gunicorn"]).status === 0);
@@ -67,21 +81,26 @@ sites:
       );
       running.push(supervisor);
       await supervisor.waitRunning(["cmd", "daemon", "py", "js"]);
-      // The double-forked daemon, adopted by the supervisor, is known to its death watch.
-      await supervisor.waitForEvent("the daemon adopted", (e) => e.event === "adopted" && e.site === "daemon");
       const pid = supervisor.child.pid ?? 0;
+      // Without cgroups the double-forked daemon is adopted by the supervisor, its subreaper,
+      // and so known to its death watch; with them it stays in its site's cgroup, which the
+      // death watch ends whole (the supervisor is no subreaper then: init adopts the daemon).
+      if (!cgroups) await supervisor.waitForEvent("the daemon adopted", (e) => e.event === "adopted" && e.site === "daemon");
       // Everything under the supervisor: the sites' processes (gunicorn's worker, the shell's
-      // sleeps) and the death watch itself.
+      // sleeps) and the death watch itself; with cgroups, the daemon in its site's cgroup.
       const tree = await waitFor("gunicorn's worker, the shell's two sleeps and the daemon are up", () => {
-        const all = descendants(pid).filter((p) => p.state !== "Z");
+        const under = descendants(pid)
+          .filter((p) => p.state !== "Z")
+          .map((p) => p.pid);
+        const all = [...new Set([...under, ...(cgroups ? cgroupPids(path.join(cgroupParent ?? "", `tsgi-${pid}`)) : [])])];
         return all.length >= 8 ? all : undefined;
       });
-      seen.push(...tree.map((p) => p.pid));
+      seen.push(...tree);
       supervisor.child.kill("SIGKILL");
       await supervisor.exited;
       await waitFor(
-        `every process gone: ${tree.map((p) => p.pid).join(", ")}`,
-        () => tree.every((p) => !alive(p.pid)),
+        `every process gone: ${tree.join(", ")}`,
+        () => tree.every((p) => !alive(p)),
         // About a second by design; the margin is for a loaded machine.
         { timeoutMs: 3000 },
       );

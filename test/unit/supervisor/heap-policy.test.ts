@@ -4,6 +4,8 @@ import {
   afterTrim,
   GROWTH_BYTES,
   heapVerdict,
+  MALLOC_WORTH_BYTES,
+  mallocTrimWorth,
   QUIET_UTILIZATION,
   startWatch,
   type HeapWatch,
@@ -96,5 +98,19 @@ describe("heap policy", () => {
       ]).kinds,
       ["wait", "wait", "wait"],
     );
+  });
+
+  it("asks malloc for its free pages where libc is loaded; otherwise only once outside-V8 memory grew enough to pay for loading it", () => {
+    const floor = 6 * MiB;
+    assert.equal(mallocTrimWorth({ libcLoaded: true, outsideBytes: floor, outsideFloorBytes: floor }), true, "loaded: every trim");
+    assert.equal(mallocTrimWorth({ libcLoaded: false, outsideBytes: floor, outsideFloorBytes: floor }), false, "start-up's own trim");
+    assert.equal(mallocTrimWorth({ libcLoaded: false, outsideBytes: floor + MALLOC_WORTH_BYTES - 1, outsideFloorBytes: floor }), false);
+    assert.equal(mallocTrimWorth({ libcLoaded: false, outsideBytes: floor + MALLOC_WORTH_BYTES, outsideFloorBytes: floor }), true);
+    assert.equal(
+      mallocTrimWorth({ libcLoaded: false, outsideBytes: floor - MiB, outsideFloorBytes: floor }),
+      false,
+      "shrunk below the floor",
+    );
+    assert.ok(MALLOC_WORTH_BYTES > 2 * MiB, "more than koffi keeps resident once loaded (~1.7 MiB)");
   });
 });
