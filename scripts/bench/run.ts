@@ -148,7 +148,9 @@ function machine(): string {
 function versions(django: DjangoProject | undefined): Record<string, string> {
   const commit = tryCommand("git", ["-C", REPO, "rev-parse", "--short", "HEAD"]);
   const dirty = tryCommand("git", ["-C", REPO, "status", "--porcelain", "--", "src"]) === "" ? "" : "+uncommitted src";
-  const python = django?.python ?? "python3";
+  // A run without the Django rows still names the versions they would use (the system's
+  // interpreter, as scenarios/django.ts picks it), not "not installed" from another python3.
+  const python = django?.python ?? (fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
   return {
     tsgi: `${(JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version} (${commit}${dirty})`,
     node: process.versions.node,
