@@ -38,6 +38,8 @@ execFileSync(process.execPath, [bin("typescript", "bin/tsc"), "-p", "tsconfig.js
 const { build } = await import(pathToEsbuild());
 const runThroughCodeCache = { name: "run-through-code-cache", setup: runThroughCodeCacheSetup };
 const out = path.join(root, "dist", "bundle");
+/** What `nodeModuleImports` rewrites each import of a Node module to call, in each CommonJS bundle's banner. */
+const NODE_MODULE_HELPER = "const __tsgiNodeModule = (m) => ({ __proto__: m, default: m });";
 fs.rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints: { main: path.join(root, "dist", "cli", "main.js") },
@@ -74,7 +76,7 @@ await build({
   target: "node20",
   external: ["../config/load.js"],
   // Node's modules without esbuild's getter copies, as in run.cjs (`nodeModuleImports`).
-  banner: { js: '"use strict"; const __tsgiNodeModule = (m) => ({ __proto__: m, default: m });' },
+  banner: { js: `"use strict"; ${NODE_MODULE_HELPER}` },
   legalComments: "none",
   minifySyntax: true,
   logLevel: "warning",
@@ -99,7 +101,7 @@ await build({
   external: ["koffi", "tsx", "tsx/*", "fsevents", "prom-client", "http-proxy-3"],
   define: { "import.meta.url": "__tsgiModuleUrl" },
   banner: {
-    js: '"use strict"; const __tsgiModuleUrl = require("node:url").pathToFileURL(__filename).href; const __tsgiNodeModule = (m) => ({ __proto__: m, default: m });',
+    js: `"use strict"; const __tsgiModuleUrl = require("node:url").pathToFileURL(__filename).href; ${NODE_MODULE_HELPER}`,
   },
   legalComments: "none",
   minifySyntax: true,

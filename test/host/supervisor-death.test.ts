@@ -12,6 +12,7 @@ import { after, describe, it } from "node:test";
 import { freePort } from "../../kit/free-port.js";
 import { alive, SupervisorUnderTest, tempDir } from "../../kit/supervisor.js";
 import { waitFor } from "../../kit/wait-for.js";
+import { cgroupProcs } from "../../src/host/cgroup.js";
 import { descendants, removeTestCgroup, testCgroupParent } from "./helpers.js";
 
 const running: SupervisorUnderTest[] = [];
@@ -37,10 +38,10 @@ function cgroupPids(dir: string): number[] {
   } catch {
     return [];
   }
-  const own = fs.existsSync(path.join(dir, "cgroup.procs"))
-    ? fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number)
-    : [];
-  return [...own, ...entries.filter((entry) => entry.isDirectory()).flatMap((entry) => cgroupPids(path.join(dir, entry.name)))];
+  return [
+    ...cgroupProcs(dir),
+    ...entries.filter((entry) => entry.isDirectory()).flatMap((entry) => cgroupPids(path.join(dir, entry.name))),
+  ];
 }
 
 /** An interpreter that can import gunicorn (the pyenv `python3` on PATH may not). */

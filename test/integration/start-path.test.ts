@@ -69,38 +69,60 @@ describe("start path", () => {
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  interface Recorded {
+    readonly dir: string;
+    /** What record-loads.mjs wrote so far. */
+    readonly record: string;
+    /** The supervisor's stdout so far. */
+    readonly stdout: string;
+  }
+
   /**
-   * What the module loader recorded before the supervisor's first spawn, started as `entry` (the
-   * script and its arguments before the config file) on a one-site config, then stopped.
+   * A supervisor started as `entry` (the script and its arguments before the config file) on
+   * `yaml`, `args` after the file, with record-loads.mjs recording; waits for what `until` finds
+   * in the record and the output, then stops the supervisor.
    */
-  async function loadedBeforeFirstSpawn(entry: readonly string[]): Promise<string[]> {
+  async function recordedRun<T>(
+    entry: readonly string[],
+    yaml: string,
+    args: readonly string[],
+    what: string,
+    until: (seen: Recorded) => T | undefined,
+  ): Promise<Recorded & { readonly found: T }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-start-path-"));
     dirs.push(dir);
-    const record = path.join(dir, "loaded.txt");
-    fs.writeFileSync(
-      path.join(dir, "sites.yaml"),
-      `version: 1\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"]\n`,
+    const recordFile = path.join(dir, "loaded.txt");
+    fs.writeFileSync(path.join(dir, "sites.yaml"), yaml);
+    const child = spawn(
+      process.execPath,
+      ["--import", path.join(FIXTURES, "record-loads.mjs"), ...entry, path.join(dir, "sites.yaml"), ...args],
+      {
+        cwd: dir,
+        env: { ...process.env, TSGI_LOAD_RECORD: recordFile, NO_COLOR: "1", TSGI_CGROUP: "off" },
+        stdio: ["ignore", "pipe", "ignore"],
+      },
     );
-    const child = spawn(process.execPath, ["--import", path.join(FIXTURES, "record-loads.mjs"), ...entry, path.join(dir, "sites.yaml")], {
-      cwd: dir,
-      env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" },
-      stdio: "ignore",
-    });
     const exited = new Promise((resolve) => child.once("exit", resolve));
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const seen = (): Recorded => ({ dir, record: fs.existsSync(recordFile) ? fs.readFileSync(recordFile, "utf8") : "", stdout });
     try {
-      return await waitFor(
-        "the supervisor spawned its first process",
-        () => {
-          const text = fs.existsSync(record) ? fs.readFileSync(record, "utf8") : "";
-          const end = text.indexOf("SPAWN\n");
-          return end === -1 ? undefined : text.slice(0, end).split("\n").filter(Boolean);
-        },
-        { timeoutMs: 30_000 },
-      );
+      const found = await waitFor(what, () => until(seen()), { timeoutMs: 30_000 });
+      return { ...seen(), found };
     } finally {
       child.kill("SIGTERM");
       await exited;
     }
+  }
+
+  /** What the module loader recorded before the supervisor's first spawn, on a one-site config. */
+  async function loadedBeforeFirstSpawn(entry: readonly string[]): Promise<string[]> {
+    const yaml = `version: 1\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"]\n`;
+    const run = await recordedRun(entry, yaml, [], "the supervisor spawned its first process", ({ record }) => {
+      const end = record.indexOf("SPAWN\n");
+      return end === -1 ? undefined : record.slice(0, end).split("\n").filter(Boolean);
+    });
+    return run.found;
   }
 
   it("loads only the pinned packages before the first site process is spawned", async () => {
@@ -119,54 +141,22 @@ describe("start path", () => {
     // Node 20's V8 works out the local zone even for toISOString: its first call costs ~5 ms and
     // ~1 MiB of ICU resident for good (src/format/iso-time.ts). Both stamps run here: the JSON
     // console's events and output, and the site's log file.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-start-path-"));
-    dirs.push(dir);
-    const record = path.join(dir, "loaded.txt");
-    fs.writeFileSync(
-      path.join(dir, "sites.yaml"),
-      `version: 1\nsupervisor:\n  logs: ./logs\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "console.log('hello'); setInterval(() => {}, 1000)"]\n`,
-    );
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        path.join(FIXTURES, "record-loads.mjs"),
-        path.join(ROOT, "bin/tsgi-supervise.js"),
-        "run",
-        path.join(dir, "sites.yaml"),
-        "--log-format",
-        "json",
-      ],
-      {
-        cwd: dir,
-        env: { ...process.env, TSGI_LOAD_RECORD: record, NO_COLOR: "1", TSGI_CGROUP: "off" },
-        stdio: ["ignore", "pipe", "ignore"],
+    const yaml = `version: 1\nsupervisor:\n  logs: ./logs\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "console.log('hello'); setInterval(() => {}, 1000)"]\n`;
+    const run = await recordedRun(
+      [path.join(ROOT, "bin/tsgi-supervise.js"), "run"],
+      yaml,
+      ["--log-format", "json"],
+      "the site's line in its log file and on the console, both stamped",
+      ({ dir, stdout }) => {
+        const logFile = path.join(dir, "logs", "one.log");
+        const file = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
+        return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hello$/m.test(file) && /"message":"hello".*"timestamp":"\d{4}-/.test(stdout)
+          ? true
+          : undefined;
       },
     );
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    let console = "";
-    child.stdout.on("data", (chunk: Buffer) => (console += chunk.toString()));
-    try {
-      const logFile = path.join(dir, "logs", "one.log");
-      await waitFor(
-        "the site's line in its log file and on the console, both stamped",
-        () => {
-          const file = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
-          return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z hello$/m.test(file) && /"message":"hello".*"timestamp":"\d{4}-/.test(console)
-            ? true
-            : undefined;
-        },
-        { timeoutMs: 30_000 },
-      );
-    } finally {
-      child.kill("SIGTERM");
-      await exited;
-    }
-    assert.match(console, /"event":"state".*"timestamp":"\d{4}-\d\d-\d\dT[\d:.]+Z"/, "events are stamped too");
-    const calls = fs
-      .readFileSync(record, "utf8")
-      .split("\n")
-      .filter((line) => line.startsWith("TIME "));
+    assert.match(run.stdout, /"event":"state".*"timestamp":"\d{4}-\d\d-\d\dT[\d:.]+Z"/, "events are stamped too");
+    const calls = run.record.split("\n").filter((line) => line.startsWith("TIME "));
     assert.deepEqual(calls, [], "a local-time Date method on the supervisor's path: stamp with isoTime() (src/format/iso-time.ts)");
   });
 
