@@ -1,10 +1,8 @@
 /**
- * The second line of defence when the supervisor itself dies (SIGKILL, OOM): a tiny `sh` that
- * outlives it and ends what it ran.
- *
- * `PR_SET_PDEATHSIG` (the launch wrapper) signals each site's first process when the supervisor
- * dies, but not the processes that one started (a gunicorn worker, a shell's children, a
- * daemon). The watcher reads one line per change on a pipe from the supervisor (`+ PGID
+ * What ends a site's processes when the supervisor itself dies (SIGKILL, OOM): a tiny `sh` that
+ * outlives it. `PR_SET_PDEATHSIG` (the launch wrapper, where no cgroup tracks the sites or the
+ * user changes) signals a site's first process too, but not the processes that one started (a
+ * gunicorn worker, a shell's children, a daemon). The watcher reads one line per change on a pipe from the supervisor (`+ PGID
  * SIGNAL`, `- PGID`, `c CGROUP`); the kernel closes that pipe when the supervisor dies, however
  * it dies. At end-of-file without the clean-exit line it sends each group its stop signal,
  * waits half a second, then SIGKILLs the groups and the supervisor's cgroups, and removes those.
@@ -44,6 +42,8 @@ export interface DeathWatch {
   cgroup(dir: string): void;
   /** A clean exit: the watcher ends without touching anything. */
   close(): void;
+  /** The watcher still runs (it could be killed on its own). */
+  alive(): boolean;
 }
 
 export function startDeathWatch(): DeathWatch | undefined {
@@ -56,14 +56,16 @@ export function startDeathWatch(): DeathWatch | undefined {
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- it adds unref, which the pipe has and Writable's type lacks
   const stdin = child.stdin as (Writable & { unref?: () => void }) | null;
   if (stdin === null) return undefined;
-  child.on("error", () => undefined);
+  let running = true;
+  child.on("error", () => (running = false));
+  child.on("exit", () => (running = false));
   stdin.on("error", () => undefined);
   // Neither the watcher nor its pipe keeps the supervisor's event loop alive.
   child.unref();
   stdin.unref?.();
   // One write per turn of the event loop: a start of 100 sites is one wake-up of the shell, not
   // 100 (measured: ~0.7 ms of the supervisor's main thread each). A death in the same turn as a
-  // spawn loses that line; PR_SET_PDEATHSIG still reaches the site's first process.
+  // spawn loses that line; the cgroup kill or PR_SET_PDEATHSIG still reaches that process.
   let pending = "";
   const flush = (): void => {
     if (pending !== "" && !stdin.destroyed) stdin.write(pending);
@@ -86,5 +88,6 @@ export function startDeathWatch(): DeathWatch | undefined {
       flush();
       stdin.end();
     },
+    alive: () => running && !stdin.destroyed,
   };
 }

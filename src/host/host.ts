@@ -10,7 +10,7 @@
  * and still sets the parent-death signal.
  */
 import { startDeathWatch, type DeathWatch } from "./death-watch.js";
-import { findSetpriv, wrapLaunch, type Launch, type LaunchRequest } from "./launch-wrapper.js";
+import { findSetpriv, setprivNeeded, wrapLaunch, type Launch, type LaunchRequest } from "./launch-wrapper.js";
 import { processEnv } from "./children.js";
 import { trackOwnChildren } from "./own-children.js";
 import { startReaper, type Reaper } from "./reaper.js";
@@ -104,7 +104,15 @@ export function startHost(options: HostOptions): Host {
     tracker: (mark) => tracking.forProcess(mark),
     prepare: (marks) => tracking.prepare(marks),
     warm: () => tracking.warm(),
-    wrap: (request) => wrapLaunch({ ...request, setpriv }),
+    wrap: (request) => {
+      const needed = setprivNeeded({
+        uid: request.uid,
+        gid: request.gid,
+        cgroupTracked: tracking.mode.kind === "cgroup",
+        deathWatchAlive: watch?.alive() === true,
+      });
+      return wrapLaunch({ ...request, setpriv: needed ? setpriv : undefined });
+    },
     limits(site, limits) {
       const sentence = tracking.applyLimits(site, limits);
       if (sentence !== undefined && said.get(site) !== sentence) options.warn(sentence);

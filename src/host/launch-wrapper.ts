@@ -7,7 +7,10 @@
  * escapes the move), sets LISTEN_PID to its own pid when asked (systemd's convention: the pid
  * the socket is for), and execs — the pid stays the same throughout. `setpriv` (util-linux)
  * sets `PR_SET_PDEATHSIG`, which Node's spawn cannot: it must be set in the child, and after
- * any change of user, which clears it; so setpriv also drops to the site's user. Nothing the
+ * any change of user, which clears it; so setpriv also drops to the site's user. Where cgroups
+ * track the sites and the death watch runs, its `cgroup.kill` ends every process of a dead
+ * supervisor anyway, and a launch that keeps the supervisor's user skips setpriv
+ * (`setprivNeeded`): one exec fewer per process (~0.9 ms of CPU each, measured). Nothing the
  * user wrote is parsed by the shell: the argv goes through "$@".
  */
 import fs from "node:fs";
@@ -55,6 +58,21 @@ export function wrapLaunch(request: LaunchRequest): Launch {
     uid: request.setpriv === undefined ? request.uid : undefined,
     gid: request.setpriv === undefined ? request.gid : undefined,
   };
+}
+
+/**
+ * Whether a launch goes through setpriv: for a change of user (it keeps the parent-death signal
+ * across it), and for the parent-death signal itself unless the death watch covers it — by
+ * killing the supervisor's cgroups, which holds every process, wherever its group or parent.
+ */
+export function setprivNeeded(launch: {
+  readonly uid: number | undefined;
+  readonly gid: number | undefined;
+  readonly cgroupTracked: boolean;
+  readonly deathWatchAlive: boolean;
+}): boolean {
+  if (launch.uid !== undefined || launch.gid !== undefined) return true;
+  return !(launch.cgroupTracked && launch.deathWatchAlive);
 }
 
 let setprivPath: string | null | undefined;

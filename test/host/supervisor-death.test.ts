@@ -49,6 +49,10 @@ function gunicornPython(): string | undefined {
   return ["/usr/bin/python3", "python3"].find((python) => spawnSync(python, ["-c", "import gunicorn"]).status === 0);
 }
 
+/** A site that notes the signal it was stopped by. */
+const GRACEFUL =
+  'process.on("SIGTERM", (s) => { require("fs").writeFileSync("graceful.txt", s); process.exit(0); }); console.log("up"); setInterval(() => {}, 1000);';
+
 describe("the supervisor's death", () => {
   for (const cgroups of [false, true]) {
     const skip = cgroups && cgroupParent === undefined ? "no writable cgroup v2 here" : false;
@@ -77,11 +81,14 @@ sites:
   js:
     app: ./app.mjs
     listen: 127.0.0.1:${appPort}
+  graceful:
+    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(GRACEFUL)}]
+    ready: { log: "^up" }
 `,
         { dir, env: { PATH: process.env["PATH"] ?? "", NO_COLOR: "1", TSGI_CGROUP: cgroups ? (cgroupParent ?? "") : "off" } },
       );
       running.push(supervisor);
-      await supervisor.waitRunning(["cmd", "daemon", "py", "js"]);
+      await supervisor.waitRunning(["cmd", "daemon", "py", "js", "graceful"]);
       const pid = supervisor.child.pid ?? 0;
       // Without cgroups the double-forked daemon is adopted by the supervisor, its subreaper,
       // and so known to its death watch; with them it stays in its site's cgroup, which the
@@ -94,7 +101,7 @@ sites:
           .filter((p) => p.state !== "Z")
           .map((p) => p.pid);
         const all = [...new Set([...under, ...(cgroups ? cgroupPids(path.join(cgroupParent ?? "", `tsgi-${pid}`)) : [])])];
-        return all.length >= 8 ? all : undefined;
+        return all.length >= 9 ? all : undefined;
       });
       seen.push(...tree);
       supervisor.child.kill("SIGKILL");
@@ -105,6 +112,9 @@ sites:
         // About a second by design; the margin is for a loaded machine.
         { timeoutMs: 3000 },
       );
+      // Its stop signal first, not only the watcher's SIGKILL: through setpriv's parent-death
+      // signal without cgroups, through the watcher's signal to its group with them.
+      assert.equal(fs.readFileSync(path.join(dir, "graceful.txt"), "utf8"), "SIGTERM");
       if (cgroups) {
         const parent = cgroupParent ?? "";
         await waitFor("the death watch removed the supervisor's cgroups", () =>

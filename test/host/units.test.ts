@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { cgroup2Mount, ownCgroup } from "../../src/host/cgroup.js";
-import { wrapLaunch } from "../../src/host/launch-wrapper.js";
+import { setprivNeeded, wrapLaunch } from "../../src/host/launch-wrapper.js";
 import { limitFiles, limitKillNote, limitsSentence } from "../../src/host/limits.js";
 import { formatNotify, openNotifier, unixAddress } from "../../src/host/sd-notify.js";
 import { summarize } from "../../src/host/systemd-session.js";
@@ -112,6 +112,15 @@ describe("host facts", () => {
     });
     const out = execFileSync(launch.file, [...launch.args], { encoding: "utf8", env: { HOME: "/nowhere" } });
     assert.equal(out, "$HOME a b 'q'\n");
+  });
+
+  it("skips setpriv only where the death watch's cgroup kill covers a dead supervisor and no user changes", () => {
+    const covered = { uid: undefined, gid: undefined, cgroupTracked: true, deathWatchAlive: true };
+    assert.equal(setprivNeeded(covered), false);
+    assert.equal(setprivNeeded({ ...covered, deathWatchAlive: false }), true, "the watcher was killed");
+    assert.equal(setprivNeeded({ ...covered, cgroupTracked: false }), true, "groups only: a process that left its group is not covered");
+    assert.equal(setprivNeeded({ ...covered, uid: 1000 }), true, "a change of user goes through setpriv");
+    assert.equal(setprivNeeded({ ...covered, gid: 1000 }), true);
   });
 
   it("drops privileges through setpriv, which keeps the parent-death signal after the change", () => {
