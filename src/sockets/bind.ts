@@ -47,15 +47,20 @@ export async function bindSocket(site: string, address: ListenAddress): Promise<
     const stale = await removeStaleUnixSocket(address.path);
     if (stale !== undefined) return failure(site, address, stale);
   }
-  // With SO_REUSEADDR (which libuv sets) Linux lets a socket bind an address another socket
-  // already listens on; the clash would surface only when the site's process listens. Ask first.
-  if (address.type === "tcp" && (await somethingListens(address.host, address.port))) return failure(site, address, "EADDRINUSE");
   const handle =
     address.type === "tcp"
       ? // IPv6 hosts come validated and always hold a colon; no isIPv6(), whose pattern takes ms to compile at start-up.
         create(address.host, address.port, address.host.includes(":") ? 6 : 4, undefined, 0)
       : create(address.path, -1, -1, undefined, 0);
   if (typeof handle === "number") return failure(site, address, util.getSystemErrorName(handle));
+  // libuv holds back a TCP bind's EADDRINUSE until listen() (the socket stays unbound), and it
+  // would surface only when the site's process listens; getsockname() answers it now, without
+  // a connection to the port (and also when the other socket is bound but not listening).
+  const bound = address.type === "tcp" ? (handle.getsockname?.({}) ?? 0) : 0;
+  if (bound < 0) {
+    handle.close();
+    return failure(site, address, util.getSystemErrorName(bound));
+  }
   if (address.type === "unix") fs.chmodSync(address.path, UNIX_SOCKET_MODE);
   let closed = false;
   return {
@@ -97,20 +102,6 @@ async function removeStaleUnixSocket(path: string): Promise<string | undefined> 
   if (live) return "EADDRINUSE";
   fs.rmSync(path, { force: true });
   return undefined;
-}
-
-function somethingListens(host: string, port: number): Promise<boolean> {
-  const target = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  return new Promise((resolve) => {
-    const probe = net.connect({ host: target, port });
-    const done = (answer: boolean): void => {
-      probe.destroy();
-      resolve(answer);
-    };
-    probe.setTimeout(500, () => done(false));
-    probe.once("connect", () => done(true));
-    probe.once("error", () => done(false));
-  });
 }
 
 function failure(site: string, address: ListenAddress, code: string): BindResult {

@@ -13,6 +13,7 @@ import { getJson } from "../../kit/http.js";
 import { loadLoop } from "../../kit/load.js";
 import { PROGRAMS, SupervisorUnderTest } from "../../kit/supervisor.js";
 import { waitFor } from "../../kit/wait-for.js";
+import { bindSocket } from "../../src/sockets/bind.js";
 
 const node = JSON.stringify(process.execPath);
 const server = JSON.stringify(path.join(PROGRAMS, "http-server.mjs"));
@@ -224,6 +225,37 @@ sites:
         new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE — another program already uses it`),
       );
       assert.equal(await supervisor.stop(), 0);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe("bindSocket", () => {
+  it("refuses an address another socket listens on, also through a wildcard, and binds a free one", async () => {
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
+    try {
+      for (const host of ["127.0.0.1", "0.0.0.0"]) {
+        const result = await bindSocket("web", { type: "tcp", host, port });
+        assert.ok(!result.ok, `${host}:${String(port)} is taken`);
+        assert.equal(result.code, "EADDRINUSE");
+        assert.match(result.message, new RegExp(`^web: cannot listen on ${host.replaceAll(".", "\\.")}:${String(port)}: EADDRINUSE`));
+      }
+      const free = await freePort();
+      const result = await bindSocket("web", { type: "tcp", host: "127.0.0.1", port: free });
+      assert.ok(result.ok);
+      // Bound, not listening: a connection is refused until the site's process listens on it.
+      const refused = await new Promise<string>((resolve) =>
+        net
+          .connect({ host: "127.0.0.1", port: free })
+          .on("connect", () => resolve("connected"))
+          .on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "")),
+      );
+      assert.equal(refused, "ECONNREFUSED");
+      result.socket.close();
     } finally {
       blocker.close();
     }
