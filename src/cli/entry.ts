@@ -13,6 +13,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { warmAtStart } from "../host/migration-warmup.js";
 import { holdDuringStartUp } from "../runtime/v8-controls.js";
 import { parseCommandLine } from "./args.js";
 import { requireCaching } from "./code-cache.js";
@@ -30,6 +31,8 @@ export function entryMain(argv: readonly string[], bundleDir: string): Promise<n
   if (parsed.command.name !== "run") return undefined;
   const file = path.join(bundleDir, RUN_BUNDLE);
   if (!fs.existsSync(file)) return undefined;
+  // The cgroup-migration lock's grace period runs while the run path loads (`migration-warmup.ts`).
+  void warmAtStart(process.env);
   // Before the run path loads: loading it alone would grow V8's young generation for good.
   holdDuringStartUp();
   const loaded = requireCaching(file);

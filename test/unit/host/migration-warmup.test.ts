@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, it } from "node:test";
-import { migrationWarmup } from "../../../src/host/migration-warmup.js";
+import { migrationWarmup, warmAtStart } from "../../../src/host/migration-warmup.js";
 
 const dirs: string[] = [];
 const fds: number[] = [];
@@ -97,4 +97,33 @@ it("a cgroup it cannot open changes nothing, throws nothing, and is not asked ag
   dirs.push(missing);
   assert.equal(warmup.warm(), undefined);
   assert.equal(fs.existsSync(path.join(missing, "cgroup.procs")), false);
+});
+
+it("warms at start in the supervisor's own cgroup, unless cgroups are off or systemd runs it as a service", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgi-warmup-"));
+  dirs.push(dir);
+  const procs = path.join(dir, "cgroup.procs");
+  assert.equal(
+    warmAtStart({ TSGI_CGROUP: "off" }, () => dir),
+    undefined,
+  );
+  assert.equal(
+    warmAtStart({ INVOCATION_ID: "0123" }, () => dir),
+    undefined,
+  );
+  assert.equal(
+    warmAtStart({}, () => undefined),
+    undefined,
+    "no cgroup v2, or its own cgroup unknown",
+  );
+  assert.equal(fs.existsSync(procs), false, "nothing written");
+  const written = warmAtStart({ TSGI_CGROUP: "/sys/fs/cgroup/tsgi" }, () => dir);
+  assert.ok(written !== undefined);
+  await written;
+  assert.equal(fs.readFileSync(procs, "utf8"), String(process.pid));
+  assert.equal(
+    warmAtStart({}, () => path.join(dir, "missing")),
+    undefined,
+    "a cgroup it cannot open: silent",
+  );
 });
