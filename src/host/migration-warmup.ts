@@ -79,8 +79,9 @@ export function migrationWarmup(ownDir: string, pid = process.pid): MigrationWar
 }
 
 /**
- * The first warm-up, as `run` starts (`cli/entry.ts`): one write in the background (its end
- * answered), the file closed after it. None with cgroups turned off (`TSGI_CGROUP=off`), nor in a systemd service,
+ * The first warm-up, as `run` starts, and in a control command after which the supervisor
+ * spawns, as it starts (`cli/entry.ts`): one write in the background (its end answered), the
+ * file closed after it. None with cgroups turned off (`TSGI_CGROUP=off`), nor in a systemd service,
  * where the supervisor's own move out of its unit's cgroup (`leaveServiceCgroup`) takes the lock.
  */
 export function warmAtStart(env: NodeJS.ProcessEnv, ownDir: () => string | undefined = ownCgroupDir): Promise<void> | undefined {

@@ -5,12 +5,25 @@ import path from "node:path";
 import v8 from "node:v8";
 import { test } from "node:test";
 import { controlMain } from "../../../src/cli/control-main.js";
-import { entryMain, RUN_BUNDLE } from "../../../src/cli/entry.js";
+import { parseCommandLine } from "../../../src/cli/args.js";
+import { entryMain, RUN_BUNDLE, warmsForSpawn } from "../../../src/cli/entry.js";
 import { jitOn } from "../../../src/runtime/v8-controls.js";
 
 test("control-main.ts declines every command but the control commands, which entry.ts then looks at", () => {
   for (const argv of [["run", "sites.yaml"], ["sites.yaml"], ["check"], ["dashboard"], ["--version"], ["help"], ["status", "--bogus"]])
     assert.equal(controlMain(argv), undefined, argv.join(" "));
+});
+
+test("the commands after which the supervisor spawns warm the cgroup-migration lock; the others do not", () => {
+  const warms = (argv: string[]): boolean => {
+    const parsed = parseCommandLine(argv);
+    assert.ok(parsed.ok, argv.join(" "));
+    return warmsForSpawn(parsed.command);
+  };
+  for (const argv of [["reload", "web"], ["restart", "web"], ["start", "web"], ["reload-config"]])
+    assert.equal(warms(argv), true, argv.join(" "));
+  for (const argv of [["stop", "web"], ["status"], ["logs", "web"], ["run", "sites.yaml"], ["check"]])
+    assert.equal(warms(argv), false, argv.join(" "));
 });
 
 test("entry.ts declines what main.ts runs, and `run` when the run path's bundle is not beside it", () => {
