@@ -101,8 +101,9 @@ describe("control path", () => {
       [],
       "packages in the control bundle",
     );
-    // entry.ts reaches the run path through its own file (run.cjs) and the code cache's loader.
-    const runPath = ["cli/code-cache.js", "cli/entry.js", "runtime/v8-controls.js"];
+    // entry.ts reaches the run path through its own file (run.cjs) and the code cache's loader;
+    // `run` and the commands after which the supervisor spawns warm the cgroup-migration lock.
+    const runPath = ["cli/code-cache.js", "cli/entry.js", "host/cgroup.js", "host/migration-warmup.js", "runtime/v8-controls.js"];
     const expected = [...CONTROL_PATH_MODULES.filter((m) => m !== "cli/main.js"), "cli/control-main.js", ...runPath]
       .map((m) => `dist/${m}`)
       .sort();
