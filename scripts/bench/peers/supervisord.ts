@@ -22,9 +22,17 @@ export function supervisordVersion(): string {
   }
 }
 
+let installedVersion: string | undefined;
+
 export const supervisord: Peer = {
   name: "supervisord",
-  label: `supervisord ${supervisordVersion()}`,
+  // Asked when first shown, not when this module loads: on a fresh machine the harness installs
+  // supervisord after loading the peers (a run there labelled it "not installed").
+  get label() {
+    const version = installedVersion ?? supervisordVersion();
+    if (version !== "not installed") installedVersion = version;
+    return `supervisord ${version}`;
+  },
   lacks(feature) {
     switch (feature) {
       case "watch":
