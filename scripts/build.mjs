@@ -37,9 +37,19 @@ execFileSync(process.execPath, [bin("typescript", "bin/tsc"), "-p", "tsconfig.js
 
 const { build } = await import(pathToEsbuild());
 const runThroughCodeCache = { name: "run-through-code-cache", setup: runThroughCodeCacheSetup };
+const lazyStandardStreams = { name: "lazy-standard-streams", setup: lazyStandardStreamsSetup };
 const out = path.join(root, "dist", "bundle");
 /** What `nodeModuleImports` rewrites each import of a Node module to call, in each CommonJS bundle's banner. */
 const NODE_MODULE_HELPER = "const __tsgiNodeModule = (m) => ({ __proto__: m, default: m });";
+/**
+ * run.cjs's Node modules its start path never calls, each required on its first use instead of
+ * when the bundle loads (`nodeModuleImports`): node:fs/promises (with the readline and watcher
+ * modules it loads) and node:timers/promises, ~2.6 ms of a bare node's time, which the modules
+ * bundled with them import at their top.
+ */
+const LAZY_NODE_MODULES = ["node:fs/promises", "node:timers/promises"];
+const LAZY_NODE_MODULE_HELPER =
+  'const __tsgiLazyNodeModule = (id) => { let m; const load = () => (m ??= require(id)); return new Proxy({}, { get: (_, key) => (key === "default" ? load() : load()[key]), has: (_, key) => key in load() }); };';
 fs.rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints: { main: path.join(root, "dist", "cli", "main.js") },
@@ -59,7 +69,7 @@ await build({
   legalComments: "none",
   minifySyntax: true,
   logLevel: "warning",
-  plugins: [runThroughCodeCache],
+  plugins: [runThroughCodeCache, lazyStandardStreams],
 });
 
 // The control commands (status, reload NAME, …) and the way into the run path, one CommonJS
@@ -101,7 +111,7 @@ await build({
   external: ["koffi", "tsx", "tsx/*", "fsevents", "prom-client", "http-proxy-3"],
   define: { "import.meta.url": "__tsgiModuleUrl" },
   banner: {
-    js: `"use strict"; const __tsgiModuleUrl = require("node:url").pathToFileURL(__filename).href; ${NODE_MODULE_HELPER}`,
+    js: `"use strict"; const __tsgiModuleUrl = require("node:url").pathToFileURL(__filename).href; ${NODE_MODULE_HELPER} ${LAZY_NODE_MODULE_HELPER}`,
   },
   legalComments: "none",
   minifySyntax: true,
@@ -109,13 +119,14 @@ await build({
   // supervisor (measured, 20 sites: RSS -0.5 MiB). Names stay, so a stack trace still reads.
   minifyWhitespace: true,
   logLevel: "warning",
+  plugins: [lazyStandardStreams],
 });
 // Before its build line: the hash is of what is loaded.
 asciiOnly(out);
 // Its first line names this build, so a code cache made from another build is never taken.
 // Read as latin1: esbuild writes ASCII only.
 const runCjs = path.join(out, "run.cjs");
-const runSource = nodeModuleImports(fs.readFileSync(runCjs, "latin1"));
+const runSource = nodeModuleImports(fs.readFileSync(runCjs, "latin1"), LAZY_NODE_MODULES);
 if (/\bimport\(/.test(runSource))
   throw new Error("build: run.cjs has an import(): bundle that package, or leave it external only if it is CommonJS");
 // Wrapped as Node wraps a CommonJS file, so that the loader compiles the file's text as it is.
@@ -204,12 +215,49 @@ async function warmCodeCache() {
  * whose prototype is the module reads the same properties, live, and `default` is the module —
  * all the bundle reads of them (`__tsgiNodeModule`, in run.cjs's and entry.cjs's banners; for
  * entry.cjs's six imports, measured: a `status` command 0.5–0.8 ms sooner, medians of 40).
+ * The modules in `lazy` become a stand-in that requires the module on its first property read.
  */
-function nodeModuleImports(source) {
-  const rewritten = source.replace(/__toESM\(require\("(node:[a-z0-9_/]+)"\)(?:,\s*1)?\)/g, '__tsgiNodeModule(require("$1"))');
+function nodeModuleImports(source, lazy = []) {
+  const rewritten = source
+    .replace(/__toESM\(require\("(node:[a-z0-9_/]+)"\)(?:,\s*1)?\)/g, (_, id) =>
+      lazy.includes(id) ? `__tsgiLazyNodeModule("${id}")` : `__tsgiNodeModule(require("${id}"))`,
+    )
+    .replace(/\brequire\("(node:[a-z0-9_/]+)"\)/g, (call, id) => (lazy.includes(id) ? `__tsgiLazyNodeModule("${id}")` : call));
   if (/__toESM\(require\("node:/.test(rewritten))
     throw new Error("build: an import of a Node module in a CommonJS bundle has a form nodeModuleImports does not know");
   return rewritten;
+}
+
+/**
+ * execa reads `process.stdin`, `stdout` and `stderr` when its module loads, to know them again
+ * (`lib/utils/standard-stream.js`), and reads `process.stdin` again to find each file
+ * descriptor's direction before every spawn (`lib/stdio/direction.js`). Node makes
+ * `process.stdin` on its first read: with stdin on /dev/null (a service, the benchmarks) an
+ * fs.ReadStream, whose module loads node:fs/promises and readline with it (~3 ms of the
+ * supervisor's start-up before its first spawn, measured with --cpu-prof), and the supervisor
+ * never reads its own stdin. In the bundles each standard stream is read when execa first
+ * looks at it, and a number is never taken for process.stdin: the answers are the same, live.
+ * The build stops if execa's lines are no longer the ones this replaces.
+ */
+function lazyStandardStreamsSetup(b) {
+  // Here, not at the module's top: the builds above run (top-level await) before that would be set.
+  const rewrites = {
+    "utils/standard-stream.js": [
+      "export const STANDARD_STREAMS = [process.stdin, process.stdout, process.stderr];",
+      "export const STANDARD_STREAMS = Object.defineProperties([], { 0: { get: () => process.stdin, enumerable: true }, 1: { get: () => process.stdout, enumerable: true }, 2: { get: () => process.stderr, enumerable: true } });",
+    ],
+    "stdio/direction.js": [
+      "if ([0, process.stdin].includes(value)) {",
+      "if (value === 0 || (typeof value === 'object' && value === process.stdin)) {",
+    ],
+  };
+  b.onLoad({ filter: /[\\/]execa[\\/]lib[\\/](utils[\\/]standard-stream|stdio[\\/]direction)\.js$/ }, (args) => {
+    const [line, lazy] = rewrites[args.path.split(path.sep).slice(-2).join("/")] ?? [];
+    const source = fs.readFileSync(args.path, "utf8");
+    if (line === undefined || !source.includes(line))
+      throw new Error(`build: ${args.path} no longer holds the line lazyStandardStreams replaces; look at it again`);
+    return { contents: source.replace(line, lazy), loader: "js" };
+  });
 }
 
 /** In the bundle, main's `import("./run.js")` loads run-bundled.js instead (the CommonJS run path). */

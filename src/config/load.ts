@@ -5,7 +5,7 @@
  * (`validate.ts`), resolve it (`resolve.ts`). Every stage reports into one issue list; nothing
  * throws for a bad file — a missing file, a YAML syntax error and a typo are all issues.
  */
-import { readFile } from "node:fs/promises";
+import fs from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { IssueList } from "./errors.js";
@@ -176,7 +176,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   const absolute = resolve(file);
   let text: string;
   try {
-    text = await readFile(absolute, "utf8");
+    text = await readText(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const [message, hint] =
@@ -203,7 +203,7 @@ export async function controlSocketOf(file: string): Promise<{ ok: true; path: s
   const absolute = resolve(file);
   let text: string;
   try {
-    text = await readFile(absolute, "utf8");
+    text = await readText(absolute);
   } catch {
     return full;
   }
@@ -231,4 +231,11 @@ export function readYamlData(
     return { ok: false, line, col, message: error.message.split("\n")[0] ?? error.message };
   }
   return { ok: true, value: doc.toJS({ maxAliasCount: 1000 }) as unknown };
+}
+
+/** The file's text, read on libuv's pool without node:fs/promises, which the start path otherwise never needs (`scripts/build.mjs`). */
+function readText(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    fs.readFile(file, "utf8", (error, text) => (error === null ? resolve(text) : reject(error)));
+  });
 }

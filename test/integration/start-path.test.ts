@@ -160,6 +160,27 @@ describe("start path", () => {
     assert.deepEqual(calls, [], "a local-time Date method on the supervisor's path: stamp with isoTime() (src/format/iso-time.ts)");
   });
 
+  it("the bundled supervisor leaves its stdin, node:fs/promises and node:timers/promises alone until its first spawn", async () => {
+    // execa reads process.stdin as it loads, and on /dev/null that makes an fs.ReadStream, which
+    // loads node:fs/promises and readline; both promise modules are imported at the top of
+    // bundled modules that call them later. scripts/build.mjs defers each (lazyStandardStreams,
+    // LAZY_NODE_MODULES): ~4 ms of a one-site start-up, measured.
+    const yaml = `version: 1\nsites:\n  one:\n    command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"]\n`;
+    const run = await recordedRun(
+      [path.join(ROOT, "bin/tsgi-supervise.js"), "run"],
+      yaml,
+      [],
+      "the supervisor spawned its first process",
+      ({ record }) => (record.includes("SPAWN\n") ? record.slice(record.indexOf("SPAWN\n")).split("\n") : undefined),
+    );
+    const node = run.found.filter((line) => line.startsWith("NODE NativeModule ")).map((line) => line.slice("NODE NativeModule ".length));
+    // execa imports node:tty, the code cache node:vm (the recording itself has neither).
+    assert.ok(node.includes("tty") && node.includes("vm"), `the record saw the run path load Node's modules (${node.join(", ")})`);
+    for (const early of ["fs/promises", "timers/promises", "internal/fs/streams", "internal/readline/interface"])
+      assert.ok(!node.includes(early), `${early} loaded before the first spawn`);
+    assert.ok(!run.found.includes("STDIN"), "process.stdin was read before the first spawn");
+  });
+
   it("the bundled build starts from entry.cjs: before the first spawn no ES module of the project, no package", async () => {
     const lines = await loadedBeforeFirstSpawn([path.join(ROOT, "bin/tsgi-supervise.js"), "run"]);
     const files = [...new Set(lines.map((line) => (line.startsWith("file:") ? fileURLToPath(line) : line)))];
