@@ -44,6 +44,8 @@ export interface DeathWatch {
   close(): void;
   /** The watcher still runs (it could be killed on its own). */
   alive(): boolean;
+  /** The watcher's pid. */
+  readonly pid: number;
 }
 
 export function startDeathWatch(): DeathWatch | undefined {
@@ -55,7 +57,8 @@ export function startDeathWatch(): DeathWatch | undefined {
   }
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- it adds unref, which the pipe has and Writable's type lacks
   const stdin = child.stdin as (Writable & { unref?: () => void }) | null;
-  if (stdin === null) return undefined;
+  const pid = child.pid;
+  if (stdin === null || pid === undefined) return undefined;
   let running = true;
   child.on("error", () => (running = false));
   child.on("exit", () => (running = false));
@@ -89,5 +92,6 @@ export function startDeathWatch(): DeathWatch | undefined {
       stdin.end();
     },
     alive: () => running && !stdin.destroyed,
+    pid,
   };
 }
