@@ -27,9 +27,8 @@ export const RUN_BUNDLE = "run.cjs";
  * The control commands after which the supervisor spawns (`start`, `restart`, `reload NAME`,
  * `reload-config`): the command warms the kernel's cgroup-migration lock itself, as it starts,
  * ~3 ms before the supervisor can when the connection arrives (`migration-warmup.ts`; the lock is
- * one for the whole machine). Measured (`reload-path.ts 11`, six interleaved pairs, medians): the
- * new process's node started 30–34 ms after the command's launch against 37–41, the command
- * exited at 58–63 against 65–72.
+ * one for the whole machine). Measured (`reload-path.ts 11`, four interleaved pairs, medians): the
+ * new process's node started 36–40 ms after the command's launch against 39–44.
  */
 export function warmsForSpawn(command: Command): boolean {
   return (command.name === "action" && command.action !== "stop") || command.name === "reload-config";

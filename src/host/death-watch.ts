@@ -2,9 +2,9 @@
  * What ends a site's processes when the supervisor itself dies (SIGKILL, OOM): a tiny `sh` that
  * outlives it. `PR_SET_PDEATHSIG` (the launch wrapper, where no cgroup tracks the sites or the
  * user changes) signals a site's first process too, but not the processes that one started (a
- * gunicorn worker, a shell's children, a daemon). The watcher reads one line per change on a pipe from the supervisor (`+ PGID
- * SIGNAL`, `- PGID`, `c CGROUP`); the kernel closes that pipe when the supervisor dies, however
- * it dies. At end-of-file without the clean-exit line it sends each group its stop signal,
+ * gunicorn worker, a shell's children, a daemon). The watcher reads one line per change on a
+ * pipe from the supervisor (`+ PGID SIGNAL`, `- PGID`, `c CGROUP`); the kernel closes that pipe
+ * when the supervisor dies, however it dies. At end-of-file without the clean-exit line it sends each group its stop signal,
  * waits half a second, then SIGKILLs the groups and the supervisor's cgroups, and removes those.
  * Its own process group, so a Ctrl-C to the supervisor's terminal leaves it be.
  */

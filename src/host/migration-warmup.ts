@@ -17,7 +17,7 @@
  * the run path loads (`warmAtStart`): its grace period (~10 ms, measured with ftrace) is over
  * before the first cgroups are made ~20 ms later, and the write made after them comes within the
  * lock's warm spell and waits for nothing (the shell's exec → its move 8.3 → 0.5 ms; the
- * supervisor's exec → the site's `listen` 82 → 69 ms, one site). One write at a time; a failure
+ * supervisor's exec → the site's `listen` 77 → 72 ms, one site, medians of 11). One write at a time; a failure
  * (no write permission on its own cgroup) changes nothing, and costs only the wait the site's
  * move would have had anyway.
  */
