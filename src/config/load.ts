@@ -7,6 +7,7 @@
  */
 import fs from "node:fs";
 import { dirname, resolve } from "node:path";
+import { promisify } from "node:util";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import { IssueList } from "./errors.js";
 import type { MapEntry, Pos, TreeNode } from "./tree.js";
@@ -14,6 +15,9 @@ import type { ConfigIssue, LoadResult } from "./types.js";
 import { DEFAULTS } from "./resolve.js";
 import { validateTree } from "./validate.js";
 import { resolveConfig } from "./resolve.js";
+
+/** fs.readFile as a promise: node:fs/promises stays off the start path (`scripts/build.mjs`, LAZY_NODE_MODULES). */
+const readFile = promisify(fs.readFile);
 
 export { formatIssue, formatIssues } from "./errors.js";
 
@@ -176,7 +180,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   const absolute = resolve(file);
   let text: string;
   try {
-    text = await readText(absolute);
+    text = await readFile(absolute, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const [message, hint] =
@@ -203,7 +207,7 @@ export async function controlSocketOf(file: string): Promise<{ ok: true; path: s
   const absolute = resolve(file);
   let text: string;
   try {
-    text = await readText(absolute);
+    text = await readFile(absolute, "utf8");
   } catch {
     return full;
   }
@@ -231,11 +235,4 @@ export function readYamlData(
     return { ok: false, line, col, message: error.message.split("\n")[0] ?? error.message };
   }
   return { ok: true, value: doc.toJS({ maxAliasCount: 1000 }) as unknown };
-}
-
-/** The file's text, read on libuv's pool without node:fs/promises, which the start path otherwise never needs (`scripts/build.mjs`). */
-function readText(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    fs.readFile(file, "utf8", (error, text) => (error === null ? resolve(text) : reject(error)));
-  });
 }

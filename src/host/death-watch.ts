@@ -59,9 +59,7 @@ export function startDeathWatch(): DeathWatch | undefined {
   const stdin = child.stdin as (Writable & { unref?: () => void }) | null;
   const pid = child.pid;
   if (stdin === null || pid === undefined) return undefined;
-  let running = true;
-  child.on("error", () => (running = false));
-  child.on("exit", () => (running = false));
+  child.on("error", () => undefined);
   stdin.on("error", () => undefined);
   // Neither the watcher nor its pipe keeps the supervisor's event loop alive.
   child.unref();
@@ -91,7 +89,7 @@ export function startDeathWatch(): DeathWatch | undefined {
       flush();
       stdin.end();
     },
-    alive: () => running && !stdin.destroyed,
+    alive: () => child.exitCode === null && child.signalCode === null && !stdin.destroyed,
     pid,
   };
 }
